@@ -1,0 +1,31 @@
+package io.github.smtpd;
+
+import java.util.Locale;
+import java.util.Set;
+
+import io.github.smtpd.internal.BuiltinCommands;
+
+/** The built-in commands, so a replacement can wrap the original. */
+public final class SmtpCommands {
+
+    private SmtpCommands() {
+    }
+
+    /**
+     * The built-in handler of a verb, e.g. {@code builtin("VRFY")}.
+     *
+     * @throws IllegalArgumentException when the verb is not built in
+     */
+    public static SmtpCommand builtin(String verb) {
+        SmtpCommand command = BuiltinCommands.table().get(verb.toUpperCase(Locale.ROOT));
+        if (command == null) {
+            throw new IllegalArgumentException("No built-in command " + verb + "; built in are " + verbs());
+        }
+        return command;
+    }
+
+    /** The verbs built in: smtpd's HELO, EHLO, MAIL, RCPT, DATA, RSET, NOOP, QUIT, HELP, VRFY and EXPN. */
+    public static Set<String> verbs() {
+        return BuiltinCommands.table().keySet();
+    }
+}

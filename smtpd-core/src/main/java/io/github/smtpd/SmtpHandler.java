@@ -1,0 +1,53 @@
+package io.github.smtpd;
+
+import java.util.List;
+
+/**
+ * Hooks on a transaction, aiosmtpd's {@code handle_MAIL}/{@code handle_RCPT}/{@code handle_DATA}: the
+ * built-in modes use them to decide each step live (the proxy asks the upstream before answering a RCPT).
+ * Most applications need only a {@link MessageProcessor}, which is the {@link #onData} step alone.
+ *
+ * <p>The session has already checked syntax and limits before a hook is called.
+ */
+public interface SmtpHandler {
+
+    /**
+     * A syntactically valid MAIL FROM.
+     *
+     * @return {@code null} to accept with {@code 250 OK}, or the reply to send; a reply that is not positive
+     *         refuses the sender
+     */
+    default Reply onMail(SmtpSession session, String address, List<String> options) throws Exception {
+        return null;
+    }
+
+    /**
+     * A syntactically valid RCPT TO.
+     *
+     * @return {@code null} to accept with {@code 250 OK}, or the reply to send; a reply that is not positive
+     *         refuses the recipient
+     */
+    default Reply onRcpt(SmtpSession session, String address, List<String> options) throws Exception {
+        return null;
+    }
+
+    /**
+     * The end of DATA: the whole message has been received.
+     *
+     * @return {@code null} for {@code 250 OK}, or the reply to send
+     * @throws Exception to answer {@code 451}
+     */
+    Reply onData(Message message) throws Exception;
+
+    /**
+     * The transaction ended without DATA completing (RSET, a new EHLO, QUIT, a dropped connection, a refused
+     * message) or after it did; release anything held for it.
+     */
+    default void onReset(SmtpSession session) {
+    }
+
+    /** A handler that calls the processor at the end of DATA and accepts every sender and recipient. */
+    static SmtpHandler of(MessageProcessor processor) {
+        return processor::process;
+    }
+}

@@ -1,0 +1,662 @@
+package io.github.smtpd;
+
+import java.io.IOException;
+import java.net.BindException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import io.github.smtpd.internal.BuiltinCommands;
+import io.github.smtpd.internal.Listeners;
+import io.github.smtpd.internal.Session;
+import io.github.smtpd.internal.SessionRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An SMTP server, Python smtpd's {@code SMTPServer}: it accepts connections, runs one session per
+ * connection on the given {@link Executor}, and hands every message to a {@link MessageProcessor}.
+ *
+ * <pre>{@code
+ * SmtpServer server = SmtpServer.builder()
+ *         .localAddress("localhost:8025")
+ *         .messageProcessor(message -> { System.out.println(message); return null; })
+ *         .build();
+ * server.start();
+ * }</pre>
+ *
+ * A server is immutable once built; {@link #start()} binds and starts the accept thread, and
+ * {@link #stop(Duration)} drains it.
+ */
+public final class SmtpServer {
+
+    /** smtpd's {@code DATA_SIZE_DEFAULT}: 32 MiB. */
+    public static final long DEFAULT_DATA_SIZE_LIMIT = 33554432L;
+
+    private static final Logger logger = LoggerFactory.getLogger(SmtpServer.class);
+
+    private static final AtomicInteger serverCounter = new AtomicInteger();
+
+    private final InetSocketAddress requestedAddress;
+
+    private final InetSocketAddress remoteAddress;
+
+    private final long dataSizeLimit;
+
+    private final boolean enableSmtpUtf8;
+
+    private final boolean decodeData;
+
+    private final String hostName;
+
+    private final Executor executor;
+
+    private final boolean ownsExecutor;
+
+    private final SmtpHandler handler;
+
+    private final int maxSessions;
+
+    private final int maxSessionsPerClient;
+
+    private final int maxRecipients;
+
+    private final int maxBadCommands;
+
+    private final Duration idleTimeout;
+
+    private final int spoolThreshold;
+
+    private final Path spoolDirectory;
+
+    private final int backlog;
+
+    private final Map<String, SmtpCommand> commands;
+
+    private final SmtpServerListener listener;
+
+    private final SessionRegistry sessions;
+
+    private final String idPrefix;
+
+    private final Object lifecycleMonitor = new Object();
+
+    private volatile ServerSocket serverSocket;
+
+    private volatile Thread acceptThread;
+
+    private volatile boolean running;
+
+    private volatile boolean paused;
+
+    private SmtpServer(Builder builder) {
+        if (builder.enableSmtpUtf8 && builder.decodeData) {
+            throw new IllegalArgumentException(
+                    "enableSmtpUtf8 and decodeData cannot both be on: SMTPUTF8 needs the raw bytes. Turn one of them off.");
+        }
+        if (builder.handler == null) {
+            throw new IllegalStateException("A messageProcessor (or handler) is required: it receives every message");
+        }
+        if (builder.dataSizeLimit < 0) {
+            throw new IllegalArgumentException("dataSizeLimit must be 0 (unlimited) or positive, was " + builder.dataSizeLimit);
+        }
+        requirePositive("maxSessions", builder.maxSessions);
+        requirePositive("maxRecipients", builder.maxRecipients);
+        requirePositive("maxBadCommands", builder.maxBadCommands);
+        if (builder.maxSessionsPerClient < 0) {
+            throw new IllegalArgumentException("maxSessionsPerClient must be 0 (unlimited) or positive");
+        }
+        if (builder.idleTimeout.isNegative() || builder.idleTimeout.isZero()) {
+            throw new IllegalArgumentException("idleTimeout must be positive, was " + builder.idleTimeout);
+        }
+        this.requestedAddress = builder.localAddress;
+        this.remoteAddress = builder.remoteAddress;
+        this.dataSizeLimit = builder.dataSizeLimit;
+        this.enableSmtpUtf8 = builder.enableSmtpUtf8;
+        this.decodeData = builder.decodeData;
+        this.hostName = (builder.hostName != null) ? builder.hostName : LocalHost.fqdn();
+        this.ownsExecutor = builder.executor == null;
+        this.executor = ownsExecutor ? defaultExecutor() : builder.executor;
+        this.handler = builder.handler;
+        this.maxSessions = builder.maxSessions;
+        this.maxSessionsPerClient = builder.maxSessionsPerClient;
+        this.maxRecipients = builder.maxRecipients;
+        this.maxBadCommands = builder.maxBadCommands;
+        this.idleTimeout = builder.idleTimeout;
+        this.spoolThreshold = builder.spoolThreshold;
+        this.spoolDirectory = builder.spoolDirectory;
+        this.backlog = builder.backlog;
+        Map<String, SmtpCommand> table = new LinkedHashMap<>(BuiltinCommands.table());
+        table.putAll(builder.commands);
+        this.commands = Map.copyOf(table);
+        this.listener = Listeners.composite(builder.listeners);
+        this.sessions = new SessionRegistry();
+        this.idPrefix = Integer.toString(serverCounter.incrementAndGet(), 36);
+    }
+
+    private static void requirePositive(String name, int value) {
+        if (value <= 0) {
+            throw new IllegalArgumentException(name + " must be positive, was " + value);
+        }
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Binds the listening socket and starts accepting on a dedicated non-daemon thread.
+     *
+     * @throws PortInUseException when the port is taken
+     * @throws SmtpServerException when the address can not be bound for another reason
+     */
+    public void start() {
+        synchronized (lifecycleMonitor) {
+            if (running) {
+                return;
+            }
+            ServerSocket socket = bind();
+            serverSocket = socket;
+            sessions.open();
+            running = true;
+            paused = false;
+            Thread thread = new Thread(() -> acceptLoop(socket), "smtpd-accept-" + socket.getLocalPort());
+            thread.setDaemon(false);
+            acceptThread = thread;
+            thread.start();
+            logger.info("SMTP server started on {} ({})", formatAddress(getLocalAddress()), hostName);
+        }
+    }
+
+    private ServerSocket bind() {
+        ServerSocket socket = null;
+        try {
+            socket = new ServerSocket();
+            socket.setReuseAddress(true);
+            socket.bind(requestedAddress.isUnresolved()
+                    ? new InetSocketAddress(InetAddress.getByName(requestedAddress.getHostString()), requestedAddress.getPort())
+                    : requestedAddress, backlog);
+            return socket;
+        }
+        catch (BindException ex) {
+            closeQuietly(socket);
+            if (ex.getMessage() != null && ex.getMessage().toLowerCase(Locale.ROOT).contains("in use")) {
+                throw new PortInUseException(requestedAddress.getPort(), ex);
+            }
+            throw new SmtpServerException("SMTP server failed to start. Could not bind "
+                    + formatAddress(requestedAddress) + ": " + ex.getMessage(), ex);
+        }
+        catch (UnknownHostException ex) {
+            closeQuietly(socket);
+            throw new SmtpServerException("SMTP server failed to start. Unknown host '"
+                    + requestedAddress.getHostString() + "' in the local address", ex);
+        }
+        catch (IOException ex) {
+            closeQuietly(socket);
+            throw new SmtpServerException("SMTP server failed to start on " + formatAddress(requestedAddress), ex);
+        }
+    }
+
+    private void acceptLoop(ServerSocket socket) {
+        while (running) {
+            Socket client;
+            try {
+                client = socket.accept();
+            }
+            catch (IOException ex) {
+                if (running) {
+                    logger.error("SMTP listener on port {} failed; no new connections will be accepted",
+                            socket.getLocalPort(), ex);
+                    running = false;
+                }
+                break;
+            }
+            admit(client);
+        }
+    }
+
+    private void admit(Socket client) {
+        InetSocketAddress peer = (InetSocketAddress) client.getRemoteSocketAddress();
+        String refusal = paused ? "paused" : sessions.tryAdmit(peer.getAddress(), maxSessions, maxSessionsPerClient);
+        if (refusal != null) {
+            refuse(client, peer, refusal);
+            return;
+        }
+        Session session;
+        try {
+            client.setTcpNoDelay(true);
+            session = new Session(this, client, idPrefix + "-" + sessions.nextId(), handler, commands, listener,
+                    sessions);
+        }
+        catch (IOException ex) {
+            sessions.release(peer.getAddress());
+            closeQuietly(client);
+            return;
+        }
+        try {
+            executor.execute(session);
+        }
+        catch (RejectedExecutionException ex) {
+            sessions.release(peer.getAddress());
+            refuse(client, peer, "executor");
+        }
+    }
+
+    private void refuse(Socket client, InetSocketAddress peer, String reason) {
+        String text = switch (reason) {
+            case "per-client" -> "421 4.7.0 " + hostName + " Error: too many connections from your address\r\n";
+            case "paused" -> "421 4.3.2 " + hostName + " Service not available, try again later\r\n";
+            default -> "421 4.3.2 " + hostName + " Error: too many connections, try again later\r\n";
+        };
+        try {
+            client.setSoTimeout(1000);
+            client.getOutputStream().write(text.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            client.getOutputStream().flush();
+        }
+        catch (IOException ex) {
+            // The client is gone already; nothing to tell it.
+        }
+        finally {
+            closeQuietly(client);
+        }
+        logger.debug("Refused connection from {}: {}", peer, reason);
+        listener.connectionRejected(peer, reason);
+    }
+
+    /** Stops with a grace period of 30 seconds. */
+    public void stop() {
+        stop(Duration.ofSeconds(30));
+    }
+
+    /**
+     * Stops accepting, lets transactions in progress finish for up to {@code grace}, then closes every
+     * remaining session with {@code 421}. Idle sessions are closed with {@code 421} at once.
+     */
+    public void stop(Duration grace) {
+        Thread thread;
+        synchronized (lifecycleMonitor) {
+            if (!running && serverSocket == null) {
+                return;
+            }
+            running = false;
+            closeQuietly(serverSocket);
+            thread = acceptThread;
+        }
+        if (thread != null && thread != Thread.currentThread()) {
+            try {
+                thread.join(5000);
+            }
+            catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        sessions.drain(grace);
+        if (ownsExecutor && executor instanceof ExecutorService service) {
+            service.shutdown();
+            try {
+                service.awaitTermination(5, TimeUnit.SECONDS);
+            }
+            catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        synchronized (lifecycleMonitor) {
+            serverSocket = null;
+            acceptThread = null;
+        }
+        logger.info("SMTP server stopped");
+    }
+
+    /** Stops accepting new sessions (they get 421) while running sessions go on; for rolling restarts. */
+    public void pause() {
+        paused = true;
+    }
+
+    /** Accepts new sessions again after {@link #pause()}. */
+    public void resume() {
+        paused = false;
+    }
+
+    public boolean isPaused() {
+        return paused;
+    }
+
+    /** Whether the listener is bound and its accept thread alive. */
+    public boolean isRunning() {
+        Thread thread = acceptThread;
+        return running && thread != null && thread.isAlive();
+    }
+
+    /**
+     * The address the server listens on; after {@link #start()} this has the actual port when port 0 was asked.
+     */
+    public InetSocketAddress getLocalAddress() {
+        ServerSocket socket = serverSocket;
+        if (socket != null && socket.isBound()) {
+            return new InetSocketAddress(socket.getInetAddress(), socket.getLocalPort());
+        }
+        return requestedAddress;
+    }
+
+    /** The bound port, or the configured one before {@link #start()}. */
+    public int getPort() {
+        return getLocalAddress().getPort();
+    }
+
+    /** The sessions currently connected. */
+    public Collection<SmtpSession> getSessions() {
+        return List.copyOf(sessions.active());
+    }
+
+    /** smtpd's {@code _remoteaddr}, or {@code null} when none was configured. */
+    public InetSocketAddress getRemoteAddress() {
+        return remoteAddress;
+    }
+
+    public long getDataSizeLimit() {
+        return dataSizeLimit;
+    }
+
+    public boolean isEnableSmtpUtf8() {
+        return enableSmtpUtf8;
+    }
+
+    public boolean isDecodeData() {
+        return decodeData;
+    }
+
+    /** The host name in the greeting and EHLO reply, smtpd's {@code fqdn}. */
+    public String getHostName() {
+        return hostName;
+    }
+
+    public int getMaxSessions() {
+        return maxSessions;
+    }
+
+    public int getMaxSessionsPerClient() {
+        return maxSessionsPerClient;
+    }
+
+    public int getMaxRecipients() {
+        return maxRecipients;
+    }
+
+    public int getMaxBadCommands() {
+        return maxBadCommands;
+    }
+
+    public Duration getIdleTimeout() {
+        return idleTimeout;
+    }
+
+    public int getSpoolThreshold() {
+        return spoolThreshold;
+    }
+
+    public Path getSpoolDirectory() {
+        return spoolDirectory;
+    }
+
+    /** The upper-case verbs this server answers, built-in and added. */
+    public List<String> getCommands() {
+        return List.copyOf(commands.keySet());
+    }
+
+    private static Executor defaultExecutor() {
+        AtomicInteger threads = new AtomicInteger();
+        // One thread per session, created on demand: a session is never queued behind another one.
+        return Executors.newCachedThreadPool(task -> {
+            Thread thread = new Thread(task, "smtpd-session-" + threads.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        });
+    }
+
+    static String formatAddress(InetSocketAddress address) {
+        String host = address.getHostString();
+        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + address.getPort();
+    }
+
+    private static void closeQuietly(java.io.Closeable closeable) {
+        if (closeable != null) {
+            try {
+                closeable.close();
+            }
+            catch (IOException ex) {
+                // Nothing left to do with it.
+            }
+        }
+    }
+
+    /** Builds an immutable {@link SmtpServer}; every setting has smtpd's default or a safe one. */
+    public static final class Builder {
+
+        private InetSocketAddress localAddress = InetSocketAddress.createUnresolved("localhost", 8025);
+
+        private InetSocketAddress remoteAddress;
+
+        private long dataSizeLimit = DEFAULT_DATA_SIZE_LIMIT;
+
+        private boolean enableSmtpUtf8;
+
+        private boolean decodeData;
+
+        private String hostName;
+
+        private Executor executor;
+
+        private SmtpHandler handler;
+
+        private int maxSessions = 1000;
+
+        private int maxSessionsPerClient = 50;
+
+        private int maxRecipients = 1000;
+
+        private int maxBadCommands = 20;
+
+        private Duration idleTimeout = Duration.ofMinutes(5);
+
+        private int spoolThreshold = 1024 * 1024;
+
+        private Path spoolDirectory = Path.of(System.getProperty("java.io.tmpdir"));
+
+        private int backlog = 256;
+
+        private final Map<String, SmtpCommand> commands = new LinkedHashMap<>();
+
+        private final List<SmtpServerListener> listeners = new ArrayList<>();
+
+        private Builder() {
+        }
+
+        /** smtpd's {@code localaddr} as {@code host:port}; port 0 picks a free port. Default {@code localhost:8025}. */
+        public Builder localAddress(String hostPort) {
+            HostPort parsed = HostPort.parse(hostPort);
+            this.localAddress = InetSocketAddress.createUnresolved(parsed.host(), parsed.port());
+            return this;
+        }
+
+        public Builder localAddress(InetSocketAddress address) {
+            this.localAddress = Objects.requireNonNull(address, "address");
+            return this;
+        }
+
+        /** smtpd's {@code remoteaddr}: the upstream, visible to processors; {@code null} for none. */
+        public Builder remoteAddress(String hostPort) {
+            if (hostPort == null) {
+                this.remoteAddress = null;
+                return this;
+            }
+            HostPort parsed = HostPort.parse(hostPort);
+            this.remoteAddress = InetSocketAddress.createUnresolved(parsed.host(), parsed.port());
+            return this;
+        }
+
+        public Builder remoteAddress(InetSocketAddress address) {
+            this.remoteAddress = address;
+            return this;
+        }
+
+        /** Largest accepted message in bytes, advertised as SIZE; 0 means unlimited. Default 33554432. */
+        public Builder dataSizeLimit(long bytes) {
+            this.dataSizeLimit = bytes;
+            return this;
+        }
+
+        /** smtpd's {@code enable_SMTPUTF8}. */
+        public Builder enableSmtpUtf8(boolean enable) {
+            this.enableSmtpUtf8 = enable;
+            return this;
+        }
+
+        /** smtpd's {@code decode_data}: processors get text, and 8BITMIME is not offered. */
+        public Builder decodeData(boolean decode) {
+            this.decodeData = decode;
+            return this;
+        }
+
+        /** The name in the greeting and EHLO reply; default the machine's fully qualified name. */
+        public Builder hostName(String hostName) {
+            this.hostName = hostName;
+            return this;
+        }
+
+        /** Runs each session; default a dedicated pool with one thread per session. */
+        public Builder executor(Executor executor) {
+            this.executor = executor;
+            return this;
+        }
+
+        /** The hook that receives every message. */
+        public Builder messageProcessor(MessageProcessor processor) {
+            this.handler = SmtpHandler.of(Objects.requireNonNull(processor, "processor"));
+            return this;
+        }
+
+        /** Hooks on every step of a transaction, for modes that decide MAIL and RCPT live. */
+        public Builder handler(SmtpHandler handler) {
+            this.handler = Objects.requireNonNull(handler, "handler");
+            return this;
+        }
+
+        /** Sessions at once; more get 421. Default 1000. */
+        public Builder maxSessions(int maxSessions) {
+            this.maxSessions = maxSessions;
+            return this;
+        }
+
+        /** Sessions at once from one client address (421 4.7.0 past it); 0 for no limit. Default 50. */
+        public Builder maxSessionsPerClient(int maxSessionsPerClient) {
+            this.maxSessionsPerClient = maxSessionsPerClient;
+            return this;
+        }
+
+        /** Recipients in one transaction (452 past it). Default 1000. */
+        public Builder maxRecipients(int maxRecipients) {
+            this.maxRecipients = maxRecipients;
+            return this;
+        }
+
+        /** Error replies a session may earn before it is closed with 421. Default 20. */
+        public Builder maxBadCommands(int maxBadCommands) {
+            this.maxBadCommands = maxBadCommands;
+            return this;
+        }
+
+        /** How long a client may stay silent, in commands and in DATA, before it gets 421. Default 5 minutes. */
+        public Builder idleTimeout(Duration idleTimeout) {
+            this.idleTimeout = Objects.requireNonNull(idleTimeout, "idleTimeout");
+            return this;
+        }
+
+        /** Message bytes kept in memory; larger messages spill to a temporary file. Default 1 MiB. */
+        public Builder spoolThreshold(int bytes) {
+            if (bytes < 0) {
+                throw new IllegalArgumentException("spoolThreshold must not be negative");
+            }
+            this.spoolThreshold = bytes;
+            return this;
+        }
+
+        /** Where large messages spill; default the JVM's temporary directory. */
+        public Builder spoolDirectory(Path directory) {
+            this.spoolDirectory = Objects.requireNonNull(directory, "directory");
+            return this;
+        }
+
+        /** The listen backlog. Default 256. */
+        public Builder backlog(int backlog) {
+            this.backlog = backlog;
+            return this;
+        }
+
+        /** Adds a command, or replaces the built-in one with the same verb (smtpd's {@code smtp_<COMMAND>}). */
+        public Builder command(String verb, SmtpCommand command) {
+            Objects.requireNonNull(command, "command");
+            if (verb == null || !verb.matches("[A-Za-z][A-Za-z0-9-]*")) {
+                throw new IllegalArgumentException("A command verb is letters, digits and '-', was '" + verb + "'");
+            }
+            commands.put(verb.toUpperCase(Locale.ROOT), command);
+            return this;
+        }
+
+        /** Receives the server's events. */
+        public Builder listener(SmtpServerListener listener) {
+            listeners.add(Objects.requireNonNull(listener, "listener"));
+            return this;
+        }
+
+        /**
+         * Builds the server.
+         *
+         * @throws IllegalArgumentException for contradictory settings, e.g. SMTPUTF8 with decode data
+         * @throws IllegalStateException when no message processor was given
+         */
+        public SmtpServer build() {
+            if (!Files.isDirectory(spoolDirectory)) {
+                throw new IllegalArgumentException("spoolDirectory " + spoolDirectory + " is not a directory");
+            }
+            return new SmtpServer(this);
+        }
+    }
+
+    /** Looks up the machine's name once, since a slow resolver would otherwise delay every server built. */
+    private static final class LocalHost {
+
+        private static volatile String fqdn;
+
+        static String fqdn() {
+            String name = fqdn;
+            if (name == null) {
+                try {
+                    name = InetAddress.getLocalHost().getCanonicalHostName();
+                }
+                catch (UnknownHostException | SecurityException ex) {
+                    name = "localhost";
+                }
+                fqdn = name;
+            }
+            return name;
+        }
+    }
+}

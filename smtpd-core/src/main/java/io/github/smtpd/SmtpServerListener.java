@@ -1,0 +1,31 @@
+package io.github.smtpd;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+
+/**
+ * Receives the server's events, for metrics, endpoints and logs. Called on session threads: keep it quick
+ * and never throw (exceptions are logged and ignored).
+ */
+public interface SmtpServerListener {
+
+    /** A connection was admitted and greeted. */
+    default void sessionOpened(SmtpSession session) {
+    }
+
+    /** A session ended, for whatever reason. */
+    default void sessionClosed(SmtpSession session) {
+    }
+
+    /** A command was answered. {@code verb} is upper-case, or {@code "UNKNOWN"} for unrecognised input. */
+    default void commandCompleted(SmtpSession session, String verb, Reply reply) {
+    }
+
+    /** A message's DATA ended and was answered: accepted when the reply is positive. */
+    default void messageCompleted(SmtpSession session, Message message, Reply reply, Duration processingTime) {
+    }
+
+    /** A connection was refused before a session started; {@code reason} is a short fixed word. */
+    default void connectionRejected(InetSocketAddress peer, String reason) {
+    }
+}

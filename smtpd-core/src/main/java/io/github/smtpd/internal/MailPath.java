@@ -1,0 +1,208 @@
+package io.github.smtpd.internal;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Parses the argument of MAIL FROM: and RCPT TO: after the keyword: a path in angle brackets (or, as smtpd
+ * allowed, a bare address) followed by ESMTP parameters. Strict where smtpd was not: unbalanced brackets,
+ * control characters and malformed addresses are syntax errors, and a non-ASCII address is flagged so the
+ * session can demand SMTPUTF8.
+ */
+record MailPath(String address, String parameters, boolean nonAscii) {
+
+    /** The address of the null reverse path, {@code MAIL FROM:<>}. */
+    static final String NULL_PATH = "<>";
+
+    /**
+     * @return the parsed path, or {@code null} for a syntax error
+     */
+    static MailPath parse(String text, boolean allowNullPath) {
+        if (text == null || text.isEmpty()) {
+            return null;
+        }
+        String address;
+        String rest;
+        if (text.charAt(0) == '<') {
+            int close = closingBracket(text);
+            if (close < 0) {
+                return null;
+            }
+            address = text.substring(1, close);
+            rest = text.substring(close + 1);
+            if (!rest.isEmpty() && rest.charAt(0) != ' ') {
+                return null;
+            }
+            if (address.isEmpty()) {
+                return allowNullPath ? new MailPath(NULL_PATH, rest.strip(), false) : null;
+            }
+            if (address.charAt(0) == '@') {
+                // An RFC 5321 source route (@a,@b:user@c) is obsolete: keep only the mailbox.
+                int colon = address.indexOf(':');
+                if (colon < 0) {
+                    return null;
+                }
+                address = address.substring(colon + 1);
+            }
+        }
+        else {
+            int space = text.indexOf(' ');
+            address = space < 0 ? text : text.substring(0, space);
+            rest = space < 0 ? "" : text.substring(space);
+        }
+        if (!isMailbox(address)) {
+            return null;
+        }
+        return new MailPath(address, rest.strip(), !isAscii(address));
+    }
+
+    private static int closingBracket(String text) {
+        boolean quoted = false;
+        for (int i = 1; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (quoted && c == '\\') {
+                i++;
+            }
+            else if (c == '"') {
+                quoted = !quoted;
+            }
+            else if (!quoted && c == '>') {
+                return i;
+            }
+            else if (!quoted && c == '<') {
+                return -1;
+            }
+        }
+        return -1;
+    }
+
+    static boolean isMailbox(String address) {
+        if (address.isEmpty() || address.getBytes(StandardCharsets.UTF_8).length > 254) {
+            return false;
+        }
+        for (int i = 0; i < address.length(); i++) {
+            char c = address.charAt(i);
+            if (c < 0x20 || c == 0x7f || c == '\uFFFD' || Character.isSurrogate(c) && !validSurrogate(address, i)) {
+                return false;
+            }
+        }
+        int at = lastAtOutsideQuotes(address);
+        String local = at < 0 ? address : address.substring(0, at);
+        if (!isLocalPart(local)) {
+            return false;
+        }
+        return at < 0 || isDomain(address.substring(at + 1));
+    }
+
+    private static boolean validSurrogate(String s, int i) {
+        char c = s.charAt(i);
+        if (Character.isHighSurrogate(c)) {
+            return i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1));
+        }
+        return i > 0 && Character.isHighSurrogate(s.charAt(i - 1));
+    }
+
+    private static int lastAtOutsideQuotes(String address) {
+        boolean quoted = false;
+        int at = -1;
+        for (int i = 0; i < address.length(); i++) {
+            char c = address.charAt(i);
+            if (quoted && c == '\\') {
+                i++;
+            }
+            else if (c == '"') {
+                quoted = !quoted;
+            }
+            else if (!quoted && c == '@') {
+                at = i;
+            }
+        }
+        return quoted ? -2 : at;
+    }
+
+    private static boolean isLocalPart(String local) {
+        if (local.isEmpty() || local.getBytes(StandardCharsets.UTF_8).length > 64) {
+            return false;
+        }
+        if (local.charAt(0) == '"') {
+            if (local.length() < 2 || local.charAt(local.length() - 1) != '"') {
+                return false;
+            }
+            for (int i = 1; i < local.length() - 1; i++) {
+                char c = local.charAt(i);
+                if (c == '\\') {
+                    i++;
+                    if (i >= local.length() - 1) {
+                        return false;
+                    }
+                }
+                else if (c == '"') {
+                    return false;
+                }
+            }
+            return true;
+        }
+        boolean previousDot = true;
+        for (int i = 0; i < local.length(); i++) {
+            char c = local.charAt(i);
+            if (c == '.') {
+                if (previousDot) {
+                    return false;
+                }
+                previousDot = true;
+                continue;
+            }
+            if (!isAtext(c)) {
+                return false;
+            }
+            previousDot = false;
+        }
+        return !previousDot;
+    }
+
+    private static boolean isAtext(char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                || "!#$%&'*+-/=?^_`{|}~".indexOf(c) >= 0 || c > 0x7f;
+    }
+
+    private static boolean isDomain(String domain) {
+        if (domain.isEmpty() || domain.length() > 255) {
+            return false;
+        }
+        if (domain.charAt(0) == '[') {
+            if (domain.charAt(domain.length() - 1) != ']' || domain.length() < 3) {
+                return false;
+            }
+            for (int i = 1; i < domain.length() - 1; i++) {
+                char c = domain.charAt(i);
+                if (c == '[' || c == ']' || c == '\\' || c == ' ' || c > 0x7e) {
+                    return false;
+                }
+            }
+            return true;
+        }
+        for (String label : domain.split("\\.", -1)) {
+            if (label.isEmpty() || label.length() > 63 || label.charAt(0) == '-'
+                    || label.charAt(label.length() - 1) == '-') {
+                return false;
+            }
+            for (int i = 0; i < label.length(); i++) {
+                char c = label.charAt(i);
+                boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-'
+                        || c == '_' || c > 0x7f;
+                if (!ok) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    static boolean isAscii(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            if (text.charAt(i) > 0x7f) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

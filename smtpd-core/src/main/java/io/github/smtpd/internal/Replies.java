@@ -1,0 +1,29 @@
+package io.github.smtpd.internal;
+
+import io.github.smtpd.Reply;
+
+/** Replies the server sends from more than one place. */
+final class Replies {
+
+    private Replies() {
+    }
+
+    static Reply shuttingDown(String hostName) {
+        return Reply.of(421, "4.3.2", hostName + " Service not available, closing transmission channel");
+    }
+
+    static Reply localError() {
+        return Reply.of(451, "4.3.0", "Requested action aborted: local error in processing");
+    }
+
+    /** Whether client text is safe to keep: printable, no control characters, valid UTF-8. */
+    static boolean isPrintable(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c < 0x20 || c == 0x7f || c == '\uFFFD') {
+                return false;
+            }
+        }
+        return true;
+    }
+}

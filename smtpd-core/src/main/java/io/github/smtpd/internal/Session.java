@@ -1,0 +1,790 @@
+package io.github.smtpd.internal;
+
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
+
+import io.github.smtpd.Message;
+import io.github.smtpd.Reply;
+import io.github.smtpd.SessionState;
+import io.github.smtpd.SmtpCommand;
+import io.github.smtpd.SmtpHandler;
+import io.github.smtpd.SmtpServer;
+import io.github.smtpd.SmtpServerListener;
+import io.github.smtpd.SmtpSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * One client connection, smtpd's {@code SMTPChannel}: reads command lines, dispatches them through the command
+ * table, keeps the transaction state and runs DATA. Runs as one task on the server's executor with blocking
+ * I/O; only {@link #shutdownRequested()} and {@link #forceClose()} are called from another thread.
+ */
+public final class Session implements SmtpSession, Runnable {
+
+    private static final Logger logger = LoggerFactory.getLogger(Session.class);
+
+    /** RFC 5321 4.5.3.1.4: 512 octets with CRLF; smtpd counted 512 without it, and so do we. */
+    static final int COMMAND_LINE_LIMIT = 512;
+
+    private static final AtomicLong messageIds = new AtomicLong();
+
+    private final SmtpServer server;
+
+    private final Socket socket;
+
+    private final String id;
+
+    private final SmtpHandler handler;
+
+    private final Map<String, SmtpCommand> commands;
+
+    private final SmtpServerListener listener;
+
+    private final SessionRegistry registry;
+
+    private final InetSocketAddress peer;
+
+    private final Instant since = Instant.now();
+
+    private final SmtpInput input;
+
+    private final OutputStream output;
+
+    private final ReentrantLock writeLock = new ReentrantLock();
+
+    private final Map<String, Object> attributes = new ConcurrentHashMap<>();
+
+    private volatile SessionState state = SessionState.COMMAND;
+
+    private volatile String heloName;
+
+    private volatile boolean extended;
+
+    private volatile String mailFrom;
+
+    private final List<String> rcptTos = new ArrayList<>();
+
+    private List<String> mailOptions = List.of();
+
+    private final List<String> rcptOptions = new ArrayList<>();
+
+    private boolean requireSmtpUtf8;
+
+    private int errors;
+
+    private Reply lastReply;
+
+    private byte[] dataMemory = new byte[8192];
+
+    private volatile boolean closeRequested;
+
+    private volatile boolean waitingForCommand;
+
+    private volatile boolean closed;
+
+    public Session(SmtpServer server, Socket socket, String id, SmtpHandler handler, Map<String, SmtpCommand> commands,
+            SmtpServerListener listener, SessionRegistry registry) throws IOException {
+        this.server = server;
+        this.socket = socket;
+        this.id = id;
+        this.handler = handler;
+        this.commands = commands;
+        this.listener = listener;
+        this.registry = registry;
+        this.peer = (InetSocketAddress) socket.getRemoteSocketAddress();
+        this.output = new BufferedOutputStream(socket.getOutputStream(), 8192);
+        this.input = new SmtpInput(socket.getInputStream(), 16384, this::flushOutput);
+    }
+
+    @Override
+    public void run() {
+        registry.started(this);
+        MDC.put("smtpd.session", id);
+        try {
+            socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, server.getIdleTimeout().toMillis()));
+            if (registry.isDraining()) {
+                reply(Replies.shuttingDown(server.getHostName()));
+                return;
+            }
+            reply(Reply.of(220, server.getHostName() + " ESMTP smtpd for Java"));
+            listener.sessionOpened(this);
+            commandLoop();
+        }
+        catch (SocketTimeoutException ex) {
+            replyQuietly(Reply.of(421, "4.4.2", server.getHostName() + " Error: timeout exceeded"));
+        }
+        catch (IOException | java.io.UncheckedIOException ex) {
+            logger.debug("Session {} with {} ended: {}", id, peer, ex.toString());
+        }
+        catch (RuntimeException | Error ex) {
+            logger.error("Session {} with {} failed", id, peer, ex);
+            replyQuietly(Reply.of(421, "4.3.0", server.getHostName() + " Error: internal server error, closing"));
+        }
+        finally {
+            abortTransaction();
+            flushQuietly();
+            closeSocket();
+            registry.ended(this);
+            listener.sessionClosed(this);
+            MDC.remove("smtpd.session");
+        }
+    }
+
+    private void commandLoop() throws IOException {
+        int maxLine = maxCommandLine();
+        while (!closeRequested) {
+            if (registry.isDraining() && mailFrom == null) {
+                reply(Replies.shuttingDown(server.getHostName()));
+                return;
+            }
+            waitingForCommand = true;
+            int length;
+            try {
+                length = input.readLine(maxLine);
+            }
+            finally {
+                waitingForCommand = false;
+            }
+            if (length == SmtpInput.EOF) {
+                return;
+            }
+            dispatch(length, maxLine);
+            if (errors > server.getMaxBadCommands()) {
+                reply(Reply.of(421, "4.7.0", server.getHostName() + " Error: too many errors"));
+                return;
+            }
+        }
+    }
+
+    /** The longest line any command may have, so one read bound covers them all (smtpd's limits per verb). */
+    private int maxCommandLine() {
+        return COMMAND_LINE_LIMIT + 26 + 10;
+    }
+
+    private int commandLimit(String verb) {
+        int limit = COMMAND_LINE_LIMIT;
+        if (extended && "MAIL".equals(verb)) {
+            if (server.getDataSizeLimit() > 0) {
+                limit += 26;
+            }
+            if (server.isEnableSmtpUtf8()) {
+                limit += 10;
+            }
+        }
+        return limit;
+    }
+
+    private void dispatch(int length, int maxLine) throws IOException {
+        lastReply = null;
+        if (length == SmtpInput.TOO_LONG) {
+            reply(Reply.of(500, "5.5.2", "Error: line too long"));
+            finished("UNKNOWN");
+            return;
+        }
+        if (length == 0) {
+            reply(Reply.of(500, "5.5.2", "Error: bad syntax"));
+            finished("UNKNOWN");
+            return;
+        }
+        String line = decode(input.lineBytes(), length);
+        int space = line.indexOf(' ');
+        String verb = (space < 0 ? line : line.substring(0, space)).toUpperCase(Locale.ROOT);
+        String argument = space < 0 ? null : line.substring(space + 1).strip();
+        if (argument != null && argument.isEmpty()) {
+            argument = null;
+        }
+        if (length > commandLimit(verb)) {
+            reply(Reply.of(500, "5.5.2", "Error: line too long"));
+            finished("UNKNOWN");
+            return;
+        }
+        SmtpCommand command = commands.get(verb);
+        if (command == null) {
+            reply(Reply.of(500, "5.5.2", "Error: command \"" + Reply.sanitize(verb) + "\" not recognized"));
+            finished("UNKNOWN");
+            return;
+        }
+        command.execute(this, argument);
+        finished(verb);
+    }
+
+    private void finished(String verb) {
+        Reply reply = lastReply;
+        if (reply != null) {
+            if (reply.code() >= 500) {
+                errors++;
+            }
+            listener.commandCompleted(this, verb, reply);
+        }
+    }
+
+    private static String decode(byte[] bytes, int length) {
+        boolean ascii = true;
+        for (int i = 0; i < length; i++) {
+            if (bytes[i] < 0) {
+                ascii = false;
+                break;
+            }
+        }
+        if (ascii) {
+            return new String(bytes, 0, length, StandardCharsets.ISO_8859_1);
+        }
+        try {
+            return StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(bytes, 0, length))
+                    .toString();
+        }
+        catch (CharacterCodingException ex) {
+            // Invalid UTF-8 becomes U+FFFD, which no parser accepts, so the command gets a syntax error.
+            return new String(bytes, 0, length, StandardCharsets.UTF_8);
+        }
+    }
+
+    // ---- Built-in commands (smtpd's smtp_<COMMAND> methods) ----
+
+    void helo(String argument) {
+        if (argument == null || !Replies.isPrintable(argument)) {
+            reply(Reply.of(501, "5.5.4", "Syntax: HELO hostname"));
+            return;
+        }
+        // RFC 5321 4.1.4: a repeated greeting resets the transaction (smtpd answered 503 instead).
+        abortTransaction();
+        heloName = argument;
+        extended = false;
+        reply(Reply.of(250, server.getHostName()));
+    }
+
+    void ehlo(String argument) {
+        if (argument == null || !Replies.isPrintable(argument)) {
+            reply(Reply.of(501, "5.5.4", "Syntax: EHLO hostname"));
+            return;
+        }
+        abortTransaction();
+        heloName = argument;
+        extended = true;
+        List<String> lines = new ArrayList<>();
+        lines.add(server.getHostName());
+        if (server.getDataSizeLimit() > 0) {
+            lines.add("SIZE " + server.getDataSizeLimit());
+        }
+        if (!server.isDecodeData()) {
+            lines.add("8BITMIME");
+        }
+        if (server.isEnableSmtpUtf8()) {
+            lines.add("SMTPUTF8");
+        }
+        lines.add("HELP");
+        reply(Reply.multiline(250, lines));
+    }
+
+    void noop(String argument) {
+        // RFC 5321 4.1.1.9: NOOP may carry a string, which is ignored (smtpd answered 501).
+        reply(Reply.of(250, "2.0.0", "OK"));
+    }
+
+    void quit(String argument) {
+        reply(Reply.of(221, "2.0.0", "Bye"));
+        closeRequested = true;
+    }
+
+    void rset(String argument) {
+        if (argument != null) {
+            reply(Reply.of(501, "5.5.4", "Syntax: RSET"));
+            return;
+        }
+        abortTransaction();
+        reply(Reply.of(250, "2.0.0", "OK"));
+    }
+
+    void mail(String argument) {
+        if (heloName == null) {
+            reply(Reply.of(503, "5.5.1", "Error: send HELO first"));
+            return;
+        }
+        Reply syntax = Reply.of(501, "5.5.4",
+                "Syntax: MAIL FROM: <address>" + (extended ? " [SP <mail-parameters>]" : ""));
+        String path = stripKeyword("FROM:", argument);
+        MailPath parsed = path == null ? null : MailPath.parse(path, true);
+        if (parsed == null) {
+            reply(syntax);
+            return;
+        }
+        if (!extended && !parsed.parameters().isEmpty()) {
+            reply(syntax);
+            return;
+        }
+        if (mailFrom != null) {
+            reply(Reply.of(503, "5.5.1", "Error: nested MAIL command"));
+            return;
+        }
+        EsmtpParameters parameters = EsmtpParameters.parse(parsed.parameters());
+        if (parameters == null) {
+            reply(syntax);
+            return;
+        }
+        Map<String, String> values = new java.util.HashMap<>(parameters.values());
+        if (!server.isDecodeData()) {
+            String body = values.remove("BODY");
+            if (body != null && !body.equals("7BIT") && !body.equals("8BITMIME")) {
+                reply(Reply.of(501, "5.5.4", "Error: BODY can only be one of 7BIT, 8BITMIME"));
+                return;
+            }
+        }
+        boolean smtpUtf8 = false;
+        if (server.isEnableSmtpUtf8() && values.containsKey("SMTPUTF8")) {
+            if (!values.remove("SMTPUTF8").isEmpty()) {
+                reply(Reply.of(501, "5.5.4", "Error: SMTPUTF8 takes no arguments"));
+                return;
+            }
+            smtpUtf8 = true;
+        }
+        String size = values.remove("SIZE");
+        if (size != null) {
+            if (size.isEmpty() || size.length() > 18 || !size.chars().allMatch(c -> c >= '0' && c <= '9')) {
+                reply(syntax);
+                return;
+            }
+            if (server.getDataSizeLimit() > 0 && Long.parseLong(size) > server.getDataSizeLimit()) {
+                reply(Reply.of(552, "5.3.4", "Error: message size exceeds fixed maximum message size"));
+                return;
+            }
+        }
+        if (!values.isEmpty()) {
+            reply(Reply.of(555, "5.5.4", "MAIL FROM parameters not recognized or not implemented"));
+            return;
+        }
+        if (parsed.nonAscii() && !smtpUtf8) {
+            reply(Reply.of(553, "5.6.7", "Error: non-ASCII address requires SMTPUTF8"));
+            return;
+        }
+        Reply verdict = ask(() -> handler.onMail(this, parsed.address(), parameters.options()));
+        if (verdict.isPositive()) {
+            mailFrom = parsed.address();
+            mailOptions = parameters.options();
+            requireSmtpUtf8 = smtpUtf8;
+        }
+        reply(verdict);
+    }
+
+    void rcpt(String argument) {
+        if (heloName == null) {
+            reply(Reply.of(503, "5.5.1", "Error: send HELO first"));
+            return;
+        }
+        if (mailFrom == null) {
+            reply(Reply.of(503, "5.5.1", "Error: need MAIL command"));
+            return;
+        }
+        Reply syntax = Reply.of(501, "5.5.4",
+                "Syntax: RCPT TO: <address>" + (extended ? " [SP <mail-parameters>]" : ""));
+        String path = stripKeyword("TO:", argument);
+        // RFC 5321 4.1.1.3: a forward path is never empty, so RCPT TO:<> is a syntax error (smtpd took it).
+        MailPath parsed = path == null ? null : MailPath.parse(path, false);
+        if (parsed == null) {
+            reply(syntax);
+            return;
+        }
+        if (!extended && !parsed.parameters().isEmpty()) {
+            reply(syntax);
+            return;
+        }
+        EsmtpParameters parameters = EsmtpParameters.parse(parsed.parameters());
+        if (parameters == null) {
+            reply(syntax);
+            return;
+        }
+        if (!parameters.isEmpty()) {
+            reply(Reply.of(555, "5.5.4", "RCPT TO parameters not recognized or not implemented"));
+            return;
+        }
+        if (parsed.nonAscii() && !requireSmtpUtf8) {
+            reply(Reply.of(553, "5.6.7", "Error: non-ASCII address requires SMTPUTF8"));
+            return;
+        }
+        if (rcptTos.size() >= server.getMaxRecipients()) {
+            reply(Reply.of(452, "4.5.3", "Error: too many recipients"));
+            return;
+        }
+        Reply verdict = ask(() -> handler.onRcpt(this, parsed.address(), parameters.options()));
+        if (verdict.isPositive()) {
+            rcptTos.add(parsed.address());
+            rcptOptions.addAll(parameters.options());
+        }
+        reply(verdict);
+    }
+
+    void data(String argument) throws IOException {
+        if (heloName == null) {
+            reply(Reply.of(503, "5.5.1", "Error: send HELO first"));
+            return;
+        }
+        if (rcptTos.isEmpty()) {
+            reply(Reply.of(503, "5.5.1", "Error: need RCPT command"));
+            return;
+        }
+        if (argument != null) {
+            reply(Reply.of(501, "5.5.4", "Syntax: DATA"));
+            return;
+        }
+        reply(Reply.of(354, "End data with <CR><LF>.<CR><LF>"));
+        state = SessionState.DATA;
+        ContentBuffer content = new ContentBuffer(server.getDataSizeLimit(), server.getSpoolThreshold(),
+                server.getSpoolDirectory(), dataMemory);
+        try {
+            try {
+                input.readData(content);
+                content.finish();
+            }
+            finally {
+                state = SessionState.COMMAND;
+                dataMemory = content.memory();
+            }
+            if (content.isOverflowed()) {
+                reply(Reply.of(552, "5.3.4", "Error: Too much mail data"));
+                return;
+            }
+            deliver(content);
+        }
+        finally {
+            content.release();
+            abortTransaction();
+        }
+    }
+
+    private void deliver(ContentBuffer content) {
+        if (server.isDecodeData() && !isUtf8(content)) {
+            reply(Reply.of(554, "5.6.0", "Error: message content is not valid UTF-8"));
+            return;
+        }
+        Message message = new Message(id + "." + Long.toString(messageIds.incrementAndGet(), 36), this, peer,
+                heloName, mailFrom, rcptTos, mailOptions, rcptOptions, content, server.isDecodeData(),
+                server.getRemoteAddress(), Instant.now());
+        long start = System.nanoTime();
+        Reply reply;
+        try {
+            reply = handler.onData(message);
+            if (reply == null) {
+                reply = Reply.OK;
+            }
+        }
+        catch (Exception | LinkageError ex) {
+            logger.warn("Message {} from {} was not accepted: the message processor failed", message.id(), peer, ex);
+            reply = Replies.localError();
+        }
+        reply(reply);
+        listener.messageCompleted(this, message, reply, Duration.ofNanos(System.nanoTime() - start));
+    }
+
+    private static boolean isUtf8(ContentBuffer content) {
+        try (var in = content.open()) {
+            StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(in.readAllBytes()));
+            return true;
+        }
+        catch (IOException ex) {
+            return false;
+        }
+    }
+
+    void help(String argument) {
+        String all = "Supported commands: EHLO HELO MAIL RCPT DATA RSET NOOP QUIT VRFY";
+        if (argument == null) {
+            reply(Reply.of(250, all));
+            return;
+        }
+        String extendedParams = extended ? " [SP <mail-parameters>]" : "";
+        String text = switch (argument.toUpperCase(Locale.ROOT)) {
+            case "EHLO" -> "Syntax: EHLO hostname";
+            case "HELO" -> "Syntax: HELO hostname";
+            case "MAIL" -> "Syntax: MAIL FROM: <address>" + extendedParams;
+            case "RCPT" -> "Syntax: RCPT TO: <address>" + extendedParams;
+            case "DATA" -> "Syntax: DATA";
+            case "RSET" -> "Syntax: RSET";
+            case "NOOP" -> "Syntax: NOOP";
+            case "QUIT" -> "Syntax: QUIT";
+            case "VRFY" -> "Syntax: VRFY <address>";
+            default -> null;
+        };
+        reply(text != null ? Reply.of(250, text) : Reply.of(501, "5.5.4", all));
+    }
+
+    void vrfy(String argument) {
+        if (argument == null) {
+            reply(Reply.of(501, "5.5.4", "Syntax: VRFY <address>"));
+            return;
+        }
+        MailPath parsed = MailPath.parse(argument, false);
+        if (parsed != null) {
+            reply(Reply.of(252, "2.0.0", "Cannot VRFY user, but will accept message and attempt delivery"));
+        }
+        else {
+            reply(Reply.of(502, "5.5.1", "Could not VRFY " + Reply.sanitize(argument)));
+        }
+    }
+
+    void expn(String argument) {
+        reply(Reply.of(502, "5.5.1", "EXPN not implemented"));
+    }
+
+    private static String stripKeyword(String keyword, String argument) {
+        if (argument == null || argument.length() < keyword.length()
+                || !argument.regionMatches(true, 0, keyword, 0, keyword.length())) {
+            return null;
+        }
+        return argument.substring(keyword.length()).strip();
+    }
+
+    private interface Step {
+        Reply call() throws Exception;
+    }
+
+    /** Runs a MAIL or RCPT hook: {@code null} means 250 OK, a failure means 451. */
+    private Reply ask(Step step) {
+        try {
+            Reply reply = step.call();
+            return reply != null ? reply : Reply.OK;
+        }
+        catch (Exception ex) {
+            logger.warn("Session {}: a transaction hook failed", id, ex);
+            return Replies.localError();
+        }
+    }
+
+    // ---- Transaction state ----
+
+    private void abortTransaction() {
+        boolean hadTransaction = mailFrom != null;
+        mailFrom = null;
+        rcptTos.clear();
+        rcptOptions.clear();
+        mailOptions = List.of();
+        requireSmtpUtf8 = false;
+        if (hadTransaction) {
+            try {
+                handler.onReset(this);
+            }
+            catch (RuntimeException ex) {
+                logger.warn("Session {}: the handler failed to reset", id, ex);
+            }
+        }
+    }
+
+    // ---- Output ----
+
+    @Override
+    public void reply(Reply reply) {
+        lastReply = reply;
+        byte[] bytes = reply.toWire(false).getBytes(StandardCharsets.UTF_8);
+        writeLock.lock();
+        try {
+            if (closed) {
+                throw new java.io.UncheckedIOException(new java.net.SocketException("Session closed"));
+            }
+            output.write(bytes);
+        }
+        catch (IOException ex) {
+            throw new java.io.UncheckedIOException(ex);
+        }
+        finally {
+            writeLock.unlock();
+        }
+    }
+
+    private void replyQuietly(Reply reply) {
+        try {
+            reply(reply);
+        }
+        catch (RuntimeException ex) {
+            // The client is gone; there is no one to tell.
+        }
+    }
+
+    private void flushOutput() throws IOException {
+        writeLock.lock();
+        try {
+            if (!closed) {
+                output.flush();
+            }
+        }
+        finally {
+            writeLock.unlock();
+        }
+    }
+
+    private void flushQuietly() {
+        try {
+            flushOutput();
+        }
+        catch (IOException ex) {
+            // The client is gone.
+        }
+    }
+
+    private void closeSocket() {
+        writeLock.lock();
+        try {
+            closed = true;
+            socket.close();
+        }
+        catch (IOException ex) {
+            // Already closed.
+        }
+        finally {
+            writeLock.unlock();
+        }
+    }
+
+    /** Called when the server begins to stop: a session idle between transactions is closed at once. */
+    void shutdownRequested() {
+        if (waitingForCommand && mailFrom == null && !input.hasBuffered()) {
+            forceClose();
+        }
+    }
+
+    /** Closes the connection from another thread with 421, whatever the session is doing. */
+    void forceClose() {
+        boolean locked = false;
+        try {
+            locked = writeLock.tryLock(1, TimeUnit.SECONDS);
+            if (locked && !closed) {
+                output.write(Replies.shuttingDown(server.getHostName()).toWire(false)
+                        .getBytes(StandardCharsets.US_ASCII));
+                output.flush();
+            }
+        }
+        catch (IOException ex) {
+            // The client is gone.
+        }
+        catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+        }
+        finally {
+            closed = true;
+            try {
+                socket.close();
+            }
+            catch (IOException ex) {
+                // Already closed.
+            }
+            if (locked) {
+                writeLock.unlock();
+            }
+        }
+    }
+
+    // ---- SmtpSession ----
+
+    @Override
+    public String id() {
+        return id;
+    }
+
+    @Override
+    public InetSocketAddress peer() {
+        return peer;
+    }
+
+    @Override
+    public Instant since() {
+        return since;
+    }
+
+    @Override
+    public String heloName() {
+        return heloName;
+    }
+
+    @Override
+    public boolean isExtended() {
+        return extended;
+    }
+
+    @Override
+    public SessionState state() {
+        return state;
+    }
+
+    @Override
+    public String fqdn() {
+        return server.getHostName();
+    }
+
+    @Override
+    public String mailFrom() {
+        return mailFrom;
+    }
+
+    @Override
+    public List<String> rcptTos() {
+        return Collections.unmodifiableList(new ArrayList<>(rcptTos));
+    }
+
+    @Override
+    public List<String> mailOptions() {
+        return mailOptions;
+    }
+
+    @Override
+    public List<String> rcptOptions() {
+        return List.copyOf(rcptOptions);
+    }
+
+    @Override
+    public long bytesIn() {
+        return input.bytesRead();
+    }
+
+    @Override
+    public boolean isSecure() {
+        return false;
+    }
+
+    @Override
+    public SmtpServer server() {
+        return server;
+    }
+
+    @Override
+    public Map<String, Object> attributes() {
+        return attributes;
+    }
+
+    @Override
+    public void resetTransaction() {
+        abortTransaction();
+    }
+
+    @Override
+    public void close() {
+        closeRequested = true;
+    }
+
+    @Override
+    public String toString() {
+        return "Session[" + id + ", " + peer + "]";
+    }
+}

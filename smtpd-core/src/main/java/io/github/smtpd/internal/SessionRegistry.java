@@ -1,0 +1,126 @@
+package io.github.smtpd.internal;
+
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Counts sessions globally and per client address, so admission is decided before a thread is spent, and
+ * drains them on shutdown.
+ */
+public final class SessionRegistry {
+
+    private final ReentrantLock lock = new ReentrantLock();
+
+    private final Condition changed = lock.newCondition();
+
+    private final Map<InetAddress, Integer> perClient = new HashMap<>();
+
+    private final Map<Session, Boolean> active = new ConcurrentHashMap<>();
+
+    private final AtomicLong ids = new AtomicLong();
+
+    private int admitted;
+
+    private volatile boolean draining;
+
+    public String nextId() {
+        return Long.toString(ids.incrementAndGet(), 36);
+    }
+
+    /** Counts a new connection in; returns {@code null} when admitted, else the short reason it is not. */
+    public String tryAdmit(InetAddress client, int maxSessions, int maxPerClient) {
+        lock.lock();
+        try {
+            if (draining) {
+                return "shutdown";
+            }
+            if (admitted >= maxSessions) {
+                return "max-sessions";
+            }
+            int fromClient = perClient.getOrDefault(client, 0);
+            if (maxPerClient > 0 && fromClient >= maxPerClient) {
+                return "per-client";
+            }
+            admitted++;
+            perClient.put(client, fromClient + 1);
+            return null;
+        }
+        finally {
+            lock.unlock();
+        }
+    }
+
+    /** Counts a connection out that never became a running session. */
+    public void release(InetAddress client) {
+        lock.lock();
+        try {
+            admitted--;
+            perClient.computeIfPresent(client, (key, count) -> count <= 1 ? null : count - 1);
+            changed.signalAll();
+        }
+        finally {
+            lock.unlock();
+        }
+    }
+
+    void started(Session session) {
+        active.put(session, Boolean.TRUE);
+    }
+
+    void ended(Session session) {
+        active.remove(session);
+        release(session.peer().getAddress());
+    }
+
+    public Collection<Session> active() {
+        return List.copyOf(active.keySet());
+    }
+
+    /** Admits sessions again, for a server started after a stop. */
+    public void open() {
+        draining = false;
+    }
+
+    public boolean isDraining() {
+        return draining;
+    }
+
+    /**
+     * Refuses new sessions, closes idle ones with 421 now, waits up to {@code grace} for the rest to finish
+     * their transactions, then closes what is left with 421.
+     */
+    public void drain(Duration grace) {
+        draining = true;
+        for (Session session : active()) {
+            session.shutdownRequested();
+        }
+        long deadline = System.nanoTime() + grace.toNanos();
+        lock.lock();
+        try {
+            while (admitted > 0) {
+                long remaining = deadline - System.nanoTime();
+                if (remaining <= 0) {
+                    break;
+                }
+                changed.awaitNanos(Math.min(remaining, 50_000_000L));
+            }
+        }
+        catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+        }
+        finally {
+            lock.unlock();
+        }
+        for (Session session : active()) {
+            session.forceClose();
+        }
+    }
+}

@@ -1,0 +1,217 @@
+package io.github.smtpd.internal;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+
+/**
+ * The client's bytes, buffered once and read in the two ways SMTP needs: bounded command lines, and
+ * DATA up to {@code CRLF.CRLF} with dot-unstuffing. Before it blocks for more input it flushes pending
+ * replies, so a pipelined group of commands is answered in one write once the client's input is drained.
+ */
+final class SmtpInput {
+
+    /** {@link #readLine} returned at end of stream. */
+    static final int EOF = -1;
+
+    /** {@link #readLine} consumed a line longer than allowed. */
+    static final int TOO_LONG = -2;
+
+    private static final int BOL = 0;
+
+    private static final int DOT = 1;
+
+    private static final int DOT_CR = 2;
+
+    private static final int MID = 3;
+
+    private static final int CR = 4;
+
+    private final InputStream in;
+
+    private final Flusher flusher;
+
+    private final byte[] buffer;
+
+    private int position;
+
+    private int limit;
+
+    private long bytesRead;
+
+    private byte[] line = new byte[128];
+
+    interface Flusher {
+        void flush() throws IOException;
+    }
+
+    SmtpInput(InputStream in, int bufferSize, Flusher flusher) {
+        this.in = in;
+        this.buffer = new byte[bufferSize];
+        this.flusher = flusher;
+    }
+
+    long bytesRead() {
+        return bytesRead;
+    }
+
+    byte[] lineBytes() {
+        return line;
+    }
+
+    /** Whether bytes are buffered here, i.e. the client pipelined more commands. */
+    boolean hasBuffered() {
+        return position < limit;
+    }
+
+    private boolean fill() throws IOException {
+        if (in.available() <= 0) {
+            flusher.flush();
+        }
+        int read = in.read(buffer, 0, buffer.length);
+        if (read < 0) {
+            return false;
+        }
+        position = 0;
+        limit = read;
+        bytesRead += read;
+        return true;
+    }
+
+    /**
+     * Reads one line into {@link #lineBytes()}, without its line ending (CRLF, or a bare LF that some
+     * clients send in commands).
+     *
+     * @return the line's length, {@link #EOF}, or {@link #TOO_LONG} when it had more than {@code max} bytes
+     *         (the whole line is consumed, so the session can answer and go on)
+     */
+    int readLine(int max) throws IOException {
+        int length = 0;
+        boolean tooLong = false;
+        while (true) {
+            if (position == limit && !fill()) {
+                return EOF;
+            }
+            int start = position;
+            int end = limit;
+            int lf = -1;
+            for (int i = start; i < end; i++) {
+                if (buffer[i] == '\n') {
+                    lf = i;
+                    break;
+                }
+            }
+            int chunkEnd = lf >= 0 ? lf : end;
+            int chunk = chunkEnd - start;
+            // One extra byte is kept for a CR that belongs to the line ending.
+            if (!tooLong && length + chunk <= max + 1) {
+                if (length + chunk > line.length) {
+                    byte[] grown = new byte[Math.max(line.length * 2, length + chunk)];
+                    System.arraycopy(line, 0, grown, 0, length);
+                    line = grown;
+                }
+                System.arraycopy(buffer, start, line, length, chunk);
+                length += chunk;
+            }
+            else {
+                tooLong = true;
+            }
+            position = lf >= 0 ? lf + 1 : end;
+            if (lf >= 0) {
+                if (tooLong) {
+                    return TOO_LONG;
+                }
+                if (length > 0 && line[length - 1] == '\r') {
+                    length--;
+                }
+                return length > max ? TOO_LONG : length;
+            }
+        }
+    }
+
+    /**
+     * Reads message data up to and including the {@code CRLF.CRLF} that ends it, removing dot-stuffing and
+     * handing every other byte to {@code sink} unchanged. Only {@code CRLF.CRLF} ends the data: a bare LF or
+     * CR, however followed by a dot, is content.
+     *
+     * @throws EOFException when the client closes the connection before the end of data
+     */
+    void readData(DataSink sink) throws IOException {
+        // The data starts right after the CRLF of the DATA command, i.e. at the beginning of a line.
+        int state = BOL;
+        while (true) {
+            if (position == limit && !fill()) {
+                throw new EOFException("Connection closed in the middle of DATA");
+            }
+            byte[] buf = buffer;
+            int i = position;
+            int end = limit;
+            int runStart = i;
+            while (i < end) {
+                switch (state) {
+                    case MID -> {
+                        while (i < end && buf[i] != '\r') {
+                            i++;
+                        }
+                        if (i < end) {
+                            state = CR;
+                            i++;
+                        }
+                    }
+                    case CR -> {
+                        byte b = buf[i];
+                        if (b == '\n') {
+                            state = BOL;
+                        }
+                        else if (b != '\r') {
+                            state = MID;
+                        }
+                        i++;
+                    }
+                    case BOL -> {
+                        if (buf[i] == '.') {
+                            // The leading dot of a line is transparency (RFC 5321 4.5.2): never content.
+                            sink.write(buf, runStart, i - runStart);
+                            i++;
+                            runStart = i;
+                            state = DOT;
+                        }
+                        else {
+                            state = MID;
+                        }
+                    }
+                    case DOT -> {
+                        if (buf[i] == '\r') {
+                            // Hold the CR back: if LF follows, this was the end of data.
+                            sink.write(buf, runStart, i - runStart);
+                            i++;
+                            runStart = i;
+                            state = DOT_CR;
+                        }
+                        else {
+                            state = MID;
+                        }
+                    }
+                    case DOT_CR -> {
+                        if (buf[i] == '\n') {
+                            position = i + 1;
+                            return;
+                        }
+                        sink.write(CR_BYTES, 0, 1);
+                        state = CR;
+                    }
+                    default -> throw new IllegalStateException("DATA reader state " + state);
+                }
+            }
+            sink.write(buf, runStart, i - runStart);
+            position = end;
+        }
+    }
+
+    private static final byte[] CR_BYTES = { '\r' };
+
+    /** Receives message bytes as they are read. */
+    interface DataSink {
+        void write(byte[] bytes, int offset, int length) throws IOException;
+    }
+}
