@@ -67,9 +67,9 @@ public final class SmtpServer {
 
     private final String hostName;
 
-    private final Executor executor;
+    private final Executor givenExecutor;
 
-    private final boolean ownsExecutor;
+    private volatile Executor executor;
 
     private final SmtpHandler handler;
 
@@ -133,8 +133,7 @@ public final class SmtpServer {
         this.enableSmtpUtf8 = builder.enableSmtpUtf8;
         this.decodeData = builder.decodeData;
         this.hostName = (builder.hostName != null) ? builder.hostName : LocalHost.fqdn();
-        this.ownsExecutor = builder.executor == null;
-        this.executor = ownsExecutor ? defaultExecutor() : builder.executor;
+        this.givenExecutor = builder.executor;
         this.handler = builder.handler;
         this.maxSessions = builder.maxSessions;
         this.maxSessionsPerClient = builder.maxSessionsPerClient;
@@ -175,6 +174,7 @@ public final class SmtpServer {
             }
             ServerSocket socket = bind();
             serverSocket = socket;
+            executor = (givenExecutor != null) ? givenExecutor : defaultExecutor();
             sessions.open();
             running = true;
             paused = false;
@@ -261,14 +261,14 @@ public final class SmtpServer {
     }
 
     private void refuse(Socket client, InetSocketAddress peer, String reason) {
-        String text = switch (reason) {
-            case "per-client" -> "421 4.7.0 " + hostName + " Error: too many connections from your address\r\n";
-            case "paused" -> "421 4.3.2 " + hostName + " Service not available, try again later\r\n";
-            default -> "421 4.3.2 " + hostName + " Error: too many connections, try again later\r\n";
+        Reply reply = switch (reason) {
+            case "per-client" -> Reply.of(421, "4.7.0", hostName + " Error: too many connections from your address");
+            case "paused", "shutdown" -> Reply.of(421, "4.3.2", hostName + " Service not available, try again later");
+            default -> Reply.of(421, "4.3.2", hostName + " Error: too many connections, try again later");
         };
         try {
             client.setSoTimeout(1000);
-            client.getOutputStream().write(text.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            client.getOutputStream().write(reply.toWire(false).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
             client.getOutputStream().flush();
         }
         catch (IOException ex) {
@@ -309,7 +309,7 @@ public final class SmtpServer {
             }
         }
         sessions.drain(grace);
-        if (ownsExecutor && executor instanceof ExecutorService service) {
+        if (givenExecutor == null && executor instanceof ExecutorService service) {
             service.shutdown();
             try {
                 service.awaitTermination(5, TimeUnit.SECONDS);
