@@ -43,12 +43,28 @@ public final class Message {
 
     private final SmtpSession session;
 
+    private final List<List<String>> perRecipientOptions;
+
+    private final Reply[] recipientReplies;
+
     /**
      * Creates a message. The server does this; tests and custom commands may too.
      */
     public Message(String id, SmtpSession session, InetSocketAddress peer, String heloName, String mailFrom,
             List<String> rcptTos, List<String> mailOptions, List<String> rcptOptions, MessageContent content,
             boolean decodeData, InetSocketAddress remoteAddress, Instant receivedAt) {
+        this(id, session, peer, heloName, mailFrom, rcptTos, mailOptions, rcptOptions, null, content, decodeData,
+                remoteAddress, receivedAt);
+    }
+
+    /**
+     * Creates a message with each recipient's own RCPT parameters ({@code perRecipientOptions.get(i)} belongs to
+     * {@code rcptTos.get(i)}).
+     */
+    public Message(String id, SmtpSession session, InetSocketAddress peer, String heloName, String mailFrom,
+            List<String> rcptTos, List<String> mailOptions, List<String> rcptOptions,
+            List<List<String>> perRecipientOptions, MessageContent content, boolean decodeData,
+            InetSocketAddress remoteAddress, Instant receivedAt) {
         this.id = Objects.requireNonNull(id, "id");
         this.session = session;
         this.peer = peer;
@@ -61,6 +77,9 @@ public final class Message {
         this.decodeData = decodeData;
         this.remoteAddress = remoteAddress;
         this.receivedAt = receivedAt;
+        this.perRecipientOptions = perRecipientOptions != null ? List.copyOf(perRecipientOptions)
+                : this.rcptTos.stream().map(rcpt -> List.<String>of()).toList();
+        this.recipientReplies = new Reply[this.rcptTos.size()];
     }
 
     /** An id for this message, unique within the server, used in logs and replies. */
@@ -101,6 +120,39 @@ public final class Message {
     /** smtpd's {@code kwargs['rcpt_options']}: the RCPT parameters, upper-cased. */
     public List<String> rcptOptions() {
         return rcptOptions;
+    }
+
+    /** The RCPT parameters of the recipient at {@code index} in {@link #rcptTos()}, e.g. {@code NOTIFY=FAILURE}. */
+    public List<String> rcptOptions(int index) {
+        return perRecipientOptions.get(index);
+    }
+
+    /**
+     * Sets the outcome for one recipient, for a per-recipient result: LMTP sends one reply per recipient, and
+     * recipients without one get the reply the processor returns. SMTP has a single reply per message, so there
+     * only the returned reply counts.
+     */
+    public void setRecipientReply(int index, Reply reply) {
+        recipientReplies[index] = Objects.requireNonNull(reply, "reply");
+    }
+
+    /** Sets the outcome for every recipient with this address; see {@link #setRecipientReply(int, Reply)}. */
+    public void setRecipientReply(String address, Reply reply) {
+        boolean found = false;
+        for (int i = 0; i < rcptTos.size(); i++) {
+            if (rcptTos.get(i).equals(address)) {
+                setRecipientReply(i, reply);
+                found = true;
+            }
+        }
+        if (!found) {
+            throw new IllegalArgumentException("Not a recipient of this message: " + address);
+        }
+    }
+
+    /** The outcome set for the recipient at {@code index}, or {@code null} when none was set. */
+    public Reply recipientReply(int index) {
+        return recipientReplies[index];
     }
 
     /** The content size in bytes, after dot-unstuffing. */

@@ -17,15 +17,18 @@ public final class SmtpCommands {
      * @throws IllegalArgumentException when the verb is not built in
      */
     public static SmtpCommand builtin(String verb) {
-        SmtpCommand command = BuiltinCommands.table().get(verb.toUpperCase(Locale.ROOT));
+        SmtpCommand command = BuiltinCommands.table(Protocol.SMTP).get(verb.toUpperCase(Locale.ROOT));
+        if (command == null) {
+            command = BuiltinCommands.table(Protocol.LMTP).get(verb.toUpperCase(Locale.ROOT));
+        }
         if (command == null) {
             throw new IllegalArgumentException("No built-in command " + verb + "; built in are " + verbs());
         }
         return command;
     }
 
-    /** The verbs built in: smtpd's HELO, EHLO, MAIL, RCPT, DATA, RSET, NOOP, QUIT, HELP, VRFY and EXPN. */
+    /** The verbs built in: smtpd's HELO, EHLO, MAIL, RCPT, DATA, RSET, NOOP, QUIT, HELP, VRFY and EXPN, plus BDAT (and LHLO in LMTP). */
     public static Set<String> verbs() {
-        return BuiltinCommands.table().keySet();
+        return BuiltinCommands.table(Protocol.SMTP).keySet();
     }
 }

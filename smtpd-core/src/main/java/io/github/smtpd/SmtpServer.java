@@ -91,6 +91,14 @@ public final class SmtpServer {
 
     private final Map<String, SmtpCommand> commands;
 
+    private final Protocol protocol;
+
+    private final boolean enhancedStatusCodes;
+
+    private final boolean receivedHeader;
+
+    private final List<Cidr> trustedProxies;
+
     private final SmtpServerListener listener;
 
     private final SessionRegistry sessions;
@@ -143,7 +151,11 @@ public final class SmtpServer {
         this.spoolThreshold = builder.spoolThreshold;
         this.spoolDirectory = builder.spoolDirectory;
         this.backlog = builder.backlog;
-        Map<String, SmtpCommand> table = new LinkedHashMap<>(BuiltinCommands.table());
+        this.protocol = builder.protocol;
+        this.enhancedStatusCodes = builder.enhancedStatusCodes;
+        this.receivedHeader = builder.receivedHeader;
+        this.trustedProxies = builder.trustedProxies == null ? null : List.copyOf(builder.trustedProxies);
+        Map<String, SmtpCommand> table = new LinkedHashMap<>(BuiltinCommands.table(builder.protocol));
         table.putAll(builder.commands);
         this.commands = Map.copyOf(table);
         this.listener = Listeners.composite(builder.listeners);
@@ -235,7 +247,7 @@ public final class SmtpServer {
 
     private void admit(Socket client) {
         InetSocketAddress peer = (InetSocketAddress) client.getRemoteSocketAddress();
-        String refusal = paused ? "paused" : sessions.tryAdmit(peer.getAddress(), maxSessions, maxSessionsPerClient);
+        String refusal = paused ? "paused" : sessions.tryAdmit(maxSessions);
         if (refusal != null) {
             refuse(client, peer, refusal);
             return;
@@ -247,7 +259,7 @@ public final class SmtpServer {
                     sessions);
         }
         catch (IOException ex) {
-            sessions.release(peer.getAddress());
+            sessions.release();
             closeQuietly(client);
             return;
         }
@@ -255,7 +267,7 @@ public final class SmtpServer {
             executor.execute(session);
         }
         catch (RejectedExecutionException ex) {
-            sessions.release(peer.getAddress());
+            sessions.release();
             refuse(client, peer, "executor");
         }
     }
@@ -416,6 +428,28 @@ public final class SmtpServer {
         return spoolDirectory;
     }
 
+    /** SMTP, or LMTP for a server that delivers for Mailman, Dovecot or Cyrus-style clients. */
+    public Protocol getProtocol() {
+        return protocol;
+    }
+
+    /** Whether replies after EHLO carry RFC 3463 enhanced status codes (ENHANCEDSTATUSCODES). */
+    public boolean isEnhancedStatusCodes() {
+        return enhancedStatusCodes;
+    }
+
+    /** Whether a {@code Received:} trace header is prepended to every message. */
+    public boolean isReceivedHeader() {
+        return receivedHeader;
+    }
+
+    /**
+     * The proxies allowed to send a PROXY protocol header, or {@code null} when the PROXY protocol is off.
+     */
+    public List<Cidr> getTrustedProxies() {
+        return trustedProxies;
+    }
+
     /** The upper-case verbs this server answers, built-in and added. */
     public List<String> getCommands() {
         return List.copyOf(commands.keySet());
@@ -481,6 +515,14 @@ public final class SmtpServer {
         private Path spoolDirectory = Path.of(System.getProperty("java.io.tmpdir"));
 
         private int backlog = 256;
+
+        private Protocol protocol = Protocol.SMTP;
+
+        private boolean enhancedStatusCodes = true;
+
+        private boolean receivedHeader = true;
+
+        private List<Cidr> trustedProxies;
 
         private final Map<String, SmtpCommand> commands = new LinkedHashMap<>();
 
@@ -617,6 +659,37 @@ public final class SmtpServer {
                 throw new IllegalArgumentException("A command verb is letters, digits and '-', was '" + verb + "'");
             }
             commands.put(verb.toUpperCase(Locale.ROOT), command);
+            return this;
+        }
+
+        /** SMTP (default) or LMTP: LHLO instead of HELO/EHLO, and one reply per recipient after DATA. */
+        public Builder protocol(Protocol protocol) {
+            this.protocol = Objects.requireNonNull(protocol, "protocol");
+            return this;
+        }
+
+        /** Whether to offer ENHANCEDSTATUSCODES and put RFC 3463 codes in replies after EHLO. Default on. */
+        public Builder enhancedStatusCodes(boolean enable) {
+            this.enhancedStatusCodes = enable;
+            return this;
+        }
+
+        /** Whether to prepend a {@code Received:} header to every message (RFC 5321 4.4). Default on. */
+        public Builder receivedHeader(boolean enable) {
+            this.receivedHeader = enable;
+            return this;
+        }
+
+        /**
+         * Turns on the HAProxy PROXY protocol (v1 and v2): connections from these networks must start with a
+         * PROXY header, and the client address it carries is the session's peer. Connections from elsewhere,
+         * and malformed headers, are closed. {@code null} turns it off (the default).
+         */
+        public Builder proxyProtocol(List<Cidr> trustedProxies) {
+            if (trustedProxies != null && trustedProxies.isEmpty()) {
+                throw new IllegalArgumentException("The PROXY protocol needs at least one trusted proxy network");
+            }
+            this.trustedProxies = trustedProxies;
             return this;
         }
 

@@ -39,7 +39,7 @@ class DataTest {
         server = builder.build();
         server.start();
         RawClient client = RawClient.connect(TestServers.address(server));
-        client.command("EHLO c");
+        client.command("HELO c");
         assertThat(client.command("MAIL FROM:<a@b.example>")).isEqualTo("250 OK");
         assertThat(client.command("RCPT TO:<c@d.example>")).isEqualTo("250 OK");
         assertThat(client.command("DATA")).isEqualTo("354 End data with <CR><LF>.<CR><LF>");

@@ -25,7 +25,7 @@ class MalformedInputTest {
     @BeforeEach
     void start() {
         processor = new RecordingProcessor();
-        server = TestServers.loopback().enableSmtpUtf8(true).messageProcessor(processor).build();
+        server = TestServers.loopback().enableSmtpUtf8(true).enhancedStatusCodes(false).messageProcessor(processor).build();
         server.start();
     }
 

@@ -74,13 +74,13 @@ class MessageProcessorTest {
         start(processor);
         try (RawClient client = RawClient.connect(TestServers.address(server))) {
             client.command("EHLO c");
-            assertThat(client.command("MAIL FROM:<a@b.example> BODY=8BITMIME")).isEqualTo("250 OK");
+            assertThat(client.command("MAIL FROM:<a@b.example> BODY=8BITMIME")).isEqualTo("250 2.1.0 OK");
             client.command("RCPT TO:<c@d.example>");
             assertThat(client.command("DATA")).startsWith("354");
             byte[] body = ("Subject: x\r\n\r\n..one\r\n...two\r\n.\tthree\r\nbare\nlf\rcr\r\n\u00e9t\u00e9 \u00ff\r\n"
                     + "no newline at end").getBytes(StandardCharsets.UTF_8);
             client.send(body);
-            assertThat(client.command("\r\n.")).isEqualTo("250 OK");
+            assertThat(client.command("\r\n.")).isEqualTo("250 2.0.0 OK");
         }
         byte[] expected = ("Subject: x\r\n\r\n.one\r\n..two\r\n\tthree\r\nbare\nlf\rcr\r\n\u00e9t\u00e9 \u00ff\r\n"
                 + "no newline at end\r\n").getBytes(StandardCharsets.UTF_8);
@@ -135,7 +135,7 @@ class MessageProcessorTest {
                 client.command("MAIL FROM:<a" + i + "@b.example>");
                 client.command("RCPT TO:<c@d.example>");
                 client.command("DATA");
-                assertThat(client.command("message " + i + "\r\n.")).isEqualTo("250 OK");
+                assertThat(client.command("message " + i + "\r\n.")).isEqualTo("250 2.0.0 OK");
             }
         }
         for (int i = 0; i < 3; i++) {

@@ -3,6 +3,7 @@ package io.github.smtpd.internal;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
+import io.github.smtpd.Protocol;
 import io.github.smtpd.SmtpCommand;
 
 /**
@@ -11,22 +12,31 @@ import io.github.smtpd.SmtpCommand;
  */
 public final class BuiltinCommands {
 
-    private static final Map<String, SmtpCommand> TABLE = build();
+    private static final Map<String, SmtpCommand> SMTP = build(Protocol.SMTP);
+
+    private static final Map<String, SmtpCommand> LMTP = build(Protocol.LMTP);
 
     private BuiltinCommands() {
     }
 
-    public static Map<String, SmtpCommand> table() {
-        return TABLE;
+    public static Map<String, SmtpCommand> table(Protocol protocol) {
+        return protocol == Protocol.LMTP ? LMTP : SMTP;
     }
 
-    private static Map<String, SmtpCommand> build() {
+    private static Map<String, SmtpCommand> build(Protocol protocol) {
         Map<String, SmtpCommand> table = new LinkedHashMap<>();
-        table.put("HELO", (session, argument) -> ((Session) session).helo(argument));
-        table.put("EHLO", (session, argument) -> ((Session) session).ehlo(argument));
+        if (protocol == Protocol.LMTP) {
+            // RFC 2033 4.1: LHLO replaces HELO and EHLO, which an LMTP server must not accept.
+            table.put("LHLO", (session, argument) -> ((Session) session).ehlo(argument));
+        }
+        else {
+            table.put("HELO", (session, argument) -> ((Session) session).helo(argument));
+            table.put("EHLO", (session, argument) -> ((Session) session).ehlo(argument));
+        }
         table.put("MAIL", (session, argument) -> ((Session) session).mail(argument));
         table.put("RCPT", (session, argument) -> ((Session) session).rcpt(argument));
         table.put("DATA", (session, argument) -> ((Session) session).data(argument));
+        table.put("BDAT", (session, argument) -> ((Session) session).bdat(argument));
         table.put("RSET", (session, argument) -> ((Session) session).rset(argument));
         table.put("NOOP", (session, argument) -> ((Session) session).noop(argument));
         table.put("QUIT", (session, argument) -> ((Session) session).quit(argument));

@@ -12,6 +12,8 @@ import java.util.Map;
  */
 record EsmtpParameters(List<String> options, Map<String, String> values) {
 
+    private static final java.util.Set<String> CASE_SENSITIVE = java.util.Set.of("ENVID", "ORCPT", "AUTH");
+
     /** A keyword given without a value. */
     static final String NO_VALUE = "";
 
@@ -23,10 +25,14 @@ record EsmtpParameters(List<String> options, Map<String, String> values) {
             return new EsmtpParameters(List.of(), Map.of());
         }
         for (String token : text.strip().split(" +")) {
-            String option = token.toUpperCase(Locale.ROOT);
-            int eq = option.indexOf('=');
-            String keyword = eq < 0 ? option : option.substring(0, eq);
-            String value = eq < 0 ? NO_VALUE : option.substring(eq + 1);
+            int eq = token.indexOf('=');
+            String keyword = (eq < 0 ? token : token.substring(0, eq)).toUpperCase(Locale.ROOT);
+            String value = eq < 0 ? NO_VALUE : token.substring(eq + 1);
+            // smtpd upper-cased whole options; xtext values (DSN's ENVID and ORCPT, AUTH=) are case-sensitive.
+            if (!CASE_SENSITIVE.contains(keyword)) {
+                value = value.toUpperCase(Locale.ROOT);
+            }
+            String option = eq < 0 ? keyword : keyword + "=" + value;
             if (!isKeyword(keyword) || (eq >= 0 && !isValue(value)) || values.containsKey(keyword)) {
                 return null;
             }

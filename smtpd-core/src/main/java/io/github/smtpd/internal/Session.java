@@ -62,7 +62,9 @@ public final class Session implements SmtpSession, Runnable {
 
     private final SessionRegistry registry;
 
-    private final InetSocketAddress peer;
+    private volatile InetSocketAddress peer;
+
+    private boolean clientAdmitted;
 
     private final Instant since = Instant.now();
 
@@ -87,6 +89,16 @@ public final class Session implements SmtpSession, Runnable {
     private List<String> mailOptions = List.of();
 
     private final List<String> rcptOptions = new ArrayList<>();
+
+    private final List<List<String>> perRecipientOptions = new ArrayList<>();
+
+    /** The message being received in BDAT chunks, or {@code null}. */
+    private ContentBuffer chunks;
+
+    /** Whether this transaction used BDAT, after which DATA is out of sequence (RFC 3030 2). */
+    private boolean chunking;
+
+    private boolean binaryMime;
 
     private boolean requireSmtpUtf8;
 
@@ -122,11 +134,21 @@ public final class Session implements SmtpSession, Runnable {
         MDC.put("smtpd.session", id);
         try {
             socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, server.getIdleTimeout().toMillis()));
+            if (server.getTrustedProxies() != null && !readProxyHeader()) {
+                return;
+            }
+            if (!registry.admitClient(peer.getAddress(), server.getMaxSessionsPerClient())) {
+                reply(Reply.of(421, "4.7.0", server.getHostName() + " Error: too many connections from your address"));
+                listener.connectionRejected(peer, "per-client");
+                return;
+            }
+            clientAdmitted = true;
             if (registry.isDraining()) {
                 reply(Replies.shuttingDown(server.getHostName()));
                 return;
             }
-            reply(Reply.of(220, server.getHostName() + " ESMTP smtpd for Java"));
+            reply(Reply.of(220, server.getHostName()
+                    + (server.getProtocol() == io.github.smtpd.Protocol.LMTP ? " LMTP" : " ESMTP") + " smtpd for Java"));
             listener.sessionOpened(this);
             commandLoop();
         }
@@ -144,9 +166,36 @@ public final class Session implements SmtpSession, Runnable {
             abortTransaction();
             flushQuietly();
             closeSocket();
+            if (clientAdmitted) {
+                registry.releaseClient(peer.getAddress());
+            }
             registry.ended(this);
             listener.sessionClosed(this);
             MDC.remove("smtpd.session");
+        }
+    }
+
+    /**
+     * Reads the PROXY protocol header before anything else: only trusted proxies may send one, and they must.
+     *
+     * @return whether the session may go on
+     */
+    private boolean readProxyHeader() throws IOException {
+        InetSocketAddress connection = peer;
+        boolean trusted = server.getTrustedProxies().stream().anyMatch(cidr -> cidr.contains(connection.getAddress()));
+        if (!trusted) {
+            logger.warn("Closing connection from {}: not a trusted proxy", connection);
+            listener.connectionRejected(connection, "untrusted-proxy");
+            return false;
+        }
+        try {
+            peer = ProxyProtocolHeader.read(input, connection);
+            return true;
+        }
+        catch (ProxyProtocolHeader.MalformedException ex) {
+            logger.warn("Closing connection from proxy {}: {}", connection, ex.getMessage());
+            listener.connectionRejected(connection, "proxy-header");
+            return false;
         }
     }
 
@@ -286,17 +335,25 @@ public final class Session implements SmtpSession, Runnable {
         extended = true;
         List<String> lines = new ArrayList<>();
         lines.add(server.getHostName());
+        lines.add("PIPELINING");
         if (server.getDataSizeLimit() > 0) {
             lines.add("SIZE " + server.getDataSizeLimit());
         }
+        if (server.isEnhancedStatusCodes()) {
+            lines.add("ENHANCEDSTATUSCODES");
+        }
         if (!server.isDecodeData()) {
             lines.add("8BITMIME");
+            lines.add("BINARYMIME");
         }
+        lines.add("CHUNKING");
+        lines.add("DSN");
         if (server.isEnableSmtpUtf8()) {
             lines.add("SMTPUTF8");
         }
         lines.add("HELP");
-        reply(Reply.multiline(250, lines));
+        // RFC 2034: the EHLO reply itself carries no enhanced status code.
+        write(Reply.multiline(250, lines), false);
     }
 
     void noop(String argument) {
@@ -345,12 +402,19 @@ public final class Session implements SmtpSession, Runnable {
             return;
         }
         Map<String, String> values = new java.util.HashMap<>(parameters.values());
+        boolean binary = false;
         if (!server.isDecodeData()) {
             String body = values.remove("BODY");
-            if (body != null && !body.equals("7BIT") && !body.equals("8BITMIME")) {
-                reply(Reply.of(501, "5.5.4", "Error: BODY can only be one of 7BIT, 8BITMIME"));
+            if (body != null && !body.equals("7BIT") && !body.equals("8BITMIME") && !body.equals("BINARYMIME")) {
+                reply(Reply.of(501, "5.5.4", "Error: BODY can only be one of 7BIT, 8BITMIME, BINARYMIME"));
                 return;
             }
+            binary = "BINARYMIME".equals(body);
+        }
+        String dsnError = Dsn.checkMail(values);
+        if (dsnError != null) {
+            reply(Reply.of(501, "5.5.4", dsnError));
+            return;
         }
         boolean smtpUtf8 = false;
         if (server.isEnableSmtpUtf8() && values.containsKey("SMTPUTF8")) {
@@ -379,11 +443,12 @@ public final class Session implements SmtpSession, Runnable {
             reply(Reply.of(553, "5.6.7", "Error: non-ASCII address requires SMTPUTF8"));
             return;
         }
-        Reply verdict = ask(() -> handler.onMail(this, parsed.address(), parameters.options()));
+        Reply verdict = ask(() -> handler.onMail(this, parsed.address(), parameters.options()), "2.1.0");
         if (verdict.isPositive()) {
             mailFrom = parsed.address();
             mailOptions = parameters.options();
             requireSmtpUtf8 = smtpUtf8;
+            binaryMime = binary;
         }
         reply(verdict);
     }
@@ -415,7 +480,13 @@ public final class Session implements SmtpSession, Runnable {
             reply(syntax);
             return;
         }
-        if (!parameters.isEmpty()) {
+        Map<String, String> values = new java.util.HashMap<>(parameters.values());
+        String dsnError = Dsn.checkRcpt(values);
+        if (dsnError != null) {
+            reply(Reply.of(501, "5.5.4", dsnError));
+            return;
+        }
+        if (!values.isEmpty()) {
             reply(Reply.of(555, "5.5.4", "RCPT TO parameters not recognized or not implemented"));
             return;
         }
@@ -423,14 +494,19 @@ public final class Session implements SmtpSession, Runnable {
             reply(Reply.of(553, "5.6.7", "Error: non-ASCII address requires SMTPUTF8"));
             return;
         }
+        if (chunks != null) {
+            reply(Reply.of(503, "5.5.1", "Error: RCPT after BDAT"));
+            return;
+        }
         if (rcptTos.size() >= server.getMaxRecipients()) {
             reply(Reply.of(452, "4.5.3", "Error: too many recipients"));
             return;
         }
-        Reply verdict = ask(() -> handler.onRcpt(this, parsed.address(), parameters.options()));
+        Reply verdict = ask(() -> handler.onRcpt(this, parsed.address(), parameters.options()), "2.1.5");
         if (verdict.isPositive()) {
             rcptTos.add(parsed.address());
             rcptOptions.addAll(parameters.options());
+            perRecipientOptions.add(parameters.options());
         }
         reply(verdict);
     }
@@ -438,6 +514,10 @@ public final class Session implements SmtpSession, Runnable {
     void data(String argument) throws IOException {
         if (heloName == null) {
             reply(Reply.of(503, "5.5.1", "Error: send HELO first"));
+            return;
+        }
+        if (chunking) {
+            reply(Reply.of(503, "5.5.1", "Error: DATA after BDAT in one transaction"));
             return;
         }
         if (rcptTos.isEmpty()) {
@@ -448,10 +528,13 @@ public final class Session implements SmtpSession, Runnable {
             reply(Reply.of(501, "5.5.4", "Syntax: DATA"));
             return;
         }
+        if (binaryMime) {
+            reply(Reply.of(503, "5.5.1", "Error: BODY=BINARYMIME requires BDAT"));
+            return;
+        }
         reply(Reply.of(354, "End data with <CR><LF>.<CR><LF>"));
         state = SessionState.DATA;
-        ContentBuffer content = new ContentBuffer(server.getDataSizeLimit(), server.getSpoolThreshold(),
-                server.getSpoolDirectory(), dataMemory);
+        ContentBuffer content = newContentBuffer();
         try {
             try {
                 input.readData(content);
@@ -462,7 +545,7 @@ public final class Session implements SmtpSession, Runnable {
                 dataMemory = content.memory();
             }
             if (content.isOverflowed()) {
-                reply(Reply.of(552, "5.3.4", "Error: Too much mail data"));
+                replyAfterData(Reply.of(552, "5.3.4", "Error: Too much mail data"));
                 return;
             }
             deliver(content);
@@ -473,28 +556,128 @@ public final class Session implements SmtpSession, Runnable {
         }
     }
 
-    private void deliver(ContentBuffer content) {
-        if (server.isDecodeData() && !isUtf8(content)) {
-            reply(Reply.of(554, "5.6.0", "Error: message content is not valid UTF-8"));
+    /** RFC 3030: {@code BDAT <size> [LAST]}; the chunk is read even when it is refused, to stay in step. */
+    void bdat(String argument) throws IOException {
+        String[] parts = argument == null ? new String[0] : argument.split(" +");
+        boolean last = parts.length == 2 && parts[1].equalsIgnoreCase("LAST");
+        if (parts.length < 1 || parts.length > 2 || (parts.length == 2 && !last) || !parts[0].matches("\\d{1,18}")) {
+            // Without a valid size the chunk can not be skipped; RFC 3030 leaves closing as the safe choice.
+            reply(Reply.of(501, "5.5.4", "Syntax: BDAT chunk-size [LAST]"));
             return;
         }
-        Message message = new Message(id + "." + Long.toString(messageIds.incrementAndGet(), 36), this, peer,
-                heloName, mailFrom, rcptTos, mailOptions, rcptOptions, content, server.isDecodeData(),
-                server.getRemoteAddress(), Instant.now());
+        long size = Long.parseLong(parts[0]);
+        Reply refusal = null;
+        if (heloName == null) {
+            refusal = Reply.of(503, "5.5.1", "Error: send HELO first");
+        }
+        else if (rcptTos.isEmpty()) {
+            refusal = Reply.of(503, "5.5.1", "Error: need RCPT command");
+        }
+        if (refusal != null) {
+            input.readChunk(size, (bytes, offset, length) -> {
+            });
+            reply(refusal);
+            return;
+        }
+        chunking = true;
+        if (chunks == null) {
+            chunks = newContentBuffer();
+        }
+        ContentBuffer content = chunks;
+        state = SessionState.DATA;
+        try {
+            input.readChunk(size, content);
+        }
+        catch (IOException ex) {
+            chunks = null;
+            content.release();
+            throw ex;
+        }
+        finally {
+            state = SessionState.COMMAND;
+        }
+        if (!last) {
+            if (content.isOverflowed()) {
+                // Refuse early, but keep the transaction: the client may still send chunks up to LAST.
+                reply(Reply.of(552, "5.3.4", "Error: Too much mail data"));
+            }
+            else {
+                reply(Reply.of(250, "2.0.0", size + " octets received"));
+            }
+            return;
+        }
+        chunks = null;
+        try {
+            content.finish();
+            dataMemory = content.memory();
+            if (content.isOverflowed()) {
+                replyAfterData(Reply.of(552, "5.3.4", "Error: Too much mail data"));
+                return;
+            }
+            deliver(content);
+        }
+        finally {
+            content.release();
+            abortTransaction();
+        }
+    }
+
+    private ContentBuffer newContentBuffer() {
+        return new ContentBuffer(server.getDataSizeLimit(), server.getSpoolThreshold(), server.getSpoolDirectory(),
+                dataMemory);
+    }
+
+    private void deliver(ContentBuffer content) {
+        if (server.isDecodeData() && !isUtf8(content)) {
+            replyAfterData(Reply.of(554, "5.6.0", "Error: message content is not valid UTF-8"));
+            return;
+        }
+        String messageId = id + "." + Long.toString(messageIds.incrementAndGet(), 36);
+        io.github.smtpd.MessageContent delivered = content;
+        if (server.isReceivedHeader()) {
+            delivered = new PrefixedContent(ReceivedHeader.build(this, messageId, rcptTos, requireSmtpUtf8), content);
+        }
+        Message message = new Message(messageId, this, peer, heloName, mailFrom, rcptTos, mailOptions, rcptOptions,
+                perRecipientOptions, delivered, server.isDecodeData(), server.getRemoteAddress(), Instant.now());
         long start = System.nanoTime();
         Reply reply;
+        boolean failed = false;
         try {
             reply = handler.onData(message);
             if (reply == null) {
-                reply = Reply.OK;
+                reply = Reply.of(250, "2.0.0", "OK");
             }
         }
         catch (Exception | LinkageError ex) {
             logger.warn("Message {} from {} was not accepted: the message processor failed", message.id(), peer, ex);
             reply = Replies.localError();
+            failed = true;
         }
-        reply(reply);
-        listener.messageCompleted(this, message, reply, Duration.ofNanos(System.nanoTime() - start));
+        Reply overall = reply;
+        if (server.getProtocol() == io.github.smtpd.Protocol.LMTP) {
+            // RFC 2033 4.2: one reply per accepted recipient, in RCPT order.
+            overall = null;
+            for (int i = 0; i < rcptTos.size(); i++) {
+                Reply own = failed ? null : message.recipientReply(i);
+                Reply recipientReply = own != null ? own : reply;
+                reply(recipientReply);
+                if (overall == null || (overall.isPositive() && !recipientReply.isPositive())) {
+                    overall = recipientReply;
+                }
+            }
+        }
+        else {
+            reply(reply);
+        }
+        listener.messageCompleted(this, message, overall, Duration.ofNanos(System.nanoTime() - start));
+    }
+
+    /** A reply to the end of data for the whole message: in LMTP, once per recipient. */
+    private void replyAfterData(Reply reply) {
+        int count = server.getProtocol() == io.github.smtpd.Protocol.LMTP ? rcptTos.size() : 1;
+        for (int i = 0; i < count; i++) {
+            reply(reply);
+        }
     }
 
     private static boolean isUtf8(ContentBuffer content) {
@@ -563,10 +746,10 @@ public final class Session implements SmtpSession, Runnable {
     }
 
     /** Runs a MAIL or RCPT hook: {@code null} means 250 OK, a failure means 451. */
-    private Reply ask(Step step) {
+    private Reply ask(Step step, String okCode) {
         try {
             Reply reply = step.call();
-            return reply != null ? reply : Reply.OK;
+            return reply != null ? reply : Reply.of(250, okCode, "OK");
         }
         catch (Exception ex) {
             logger.warn("Session {}: a transaction hook failed", id, ex);
@@ -582,7 +765,14 @@ public final class Session implements SmtpSession, Runnable {
         rcptTos.clear();
         rcptOptions.clear();
         mailOptions = List.of();
+        perRecipientOptions.clear();
         requireSmtpUtf8 = false;
+        binaryMime = false;
+        chunking = false;
+        if (chunks != null) {
+            chunks.release();
+            chunks = null;
+        }
         if (hadTransaction) {
             try {
                 handler.onReset(this);
@@ -597,8 +787,19 @@ public final class Session implements SmtpSession, Runnable {
 
     @Override
     public void reply(Reply reply) {
+        write(reply, extended && server.isEnhancedStatusCodes());
+    }
+
+    /**
+     * Writes a reply; with enhanced status codes on (after EHLO), one without a code gets the generic code of
+     * its class, so every reply carries one (RFC 2034), except 354 which is not a completion reply.
+     */
+    private void write(Reply reply, boolean enhanced) {
         lastReply = reply;
-        byte[] bytes = reply.toWire(false).getBytes(StandardCharsets.UTF_8);
+        if (enhanced && reply.enhancedCode() == null && reply.code() != 354) {
+            reply = reply.withEnhancedCode(reply.code() / 100 + ".0.0");
+        }
+        byte[] bytes = reply.toWire(enhanced).getBytes(StandardCharsets.UTF_8);
         writeLock.lock();
         try {
             if (closed) {
@@ -760,7 +961,22 @@ public final class Session implements SmtpSession, Runnable {
 
     @Override
     public boolean isSecure() {
-        return false;
+        return tlsProtocol() != null;
+    }
+
+    /** The TLS protocol in use, e.g. {@code TLSv1.3}, or {@code null} on a plain connection. */
+    String tlsProtocol() {
+        return null;
+    }
+
+    /** The TLS cipher suite in use, or {@code null}. */
+    String tlsCipher() {
+        return null;
+    }
+
+    /** The identity the client authenticated as, or {@code null}. */
+    String authenticatedUser() {
+        return null;
     }
 
     @Override

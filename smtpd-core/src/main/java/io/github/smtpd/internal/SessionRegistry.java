@@ -36,7 +36,7 @@ public final class SessionRegistry {
     }
 
     /** Counts a new connection in; returns {@code null} when admitted, else the short reason it is not. */
-    public String tryAdmit(InetAddress client, int maxSessions, int maxPerClient) {
+    public String tryAdmit(int maxSessions) {
         lock.lock();
         try {
             if (draining) {
@@ -45,12 +45,7 @@ public final class SessionRegistry {
             if (admitted >= maxSessions) {
                 return "max-sessions";
             }
-            int fromClient = perClient.getOrDefault(client, 0);
-            if (maxPerClient > 0 && fromClient >= maxPerClient) {
-                return "per-client";
-            }
             admitted++;
-            perClient.put(client, fromClient + 1);
             return null;
         }
         finally {
@@ -58,12 +53,40 @@ public final class SessionRegistry {
         }
     }
 
-    /** Counts a connection out that never became a running session. */
-    public void release(InetAddress client) {
+    /**
+     * Counts a session in for its client address, once that address is known (after a PROXY header, it is the
+     * real client's rather than the load balancer's).
+     */
+    boolean admitClient(InetAddress client, int maxPerClient) {
+        lock.lock();
+        try {
+            int fromClient = perClient.getOrDefault(client, 0);
+            if (maxPerClient > 0 && fromClient >= maxPerClient) {
+                return false;
+            }
+            perClient.put(client, fromClient + 1);
+            return true;
+        }
+        finally {
+            lock.unlock();
+        }
+    }
+
+    void releaseClient(InetAddress client) {
+        lock.lock();
+        try {
+            perClient.computeIfPresent(client, (key, count) -> count <= 1 ? null : count - 1);
+        }
+        finally {
+            lock.unlock();
+        }
+    }
+
+    /** Counts a connection out. */
+    public void release() {
         lock.lock();
         try {
             admitted--;
-            perClient.computeIfPresent(client, (key, count) -> count <= 1 ? null : count - 1);
             changed.signalAll();
         }
         finally {
@@ -77,7 +100,7 @@ public final class SessionRegistry {
 
     void ended(Session session) {
         active.remove(session);
-        release(session.peer().getAddress());
+        release();
     }
 
     public Collection<Session> active() {

@@ -210,6 +210,33 @@ final class SmtpInput {
 
     private static final byte[] CR_BYTES = { '\r' };
 
+    /**
+     * Reads exactly {@code count} bytes into {@code sink}, unchanged: a BDAT chunk (RFC 3030) has no
+     * transparency and no end marker.
+     *
+     * @throws EOFException when the client closes the connection before the chunk ends
+     */
+    void readChunk(long count, DataSink sink) throws IOException {
+        long remaining = count;
+        while (remaining > 0) {
+            if (position == limit && !fill()) {
+                throw new EOFException("Connection closed in the middle of a BDAT chunk");
+            }
+            int take = (int) Math.min(remaining, limit - position);
+            sink.write(buffer, position, take);
+            position += take;
+            remaining -= take;
+        }
+    }
+
+    /** Reads one byte, or -1 at end of stream; for the PROXY protocol header. */
+    int read() throws IOException {
+        if (position == limit && !fill()) {
+            return -1;
+        }
+        return buffer[position++] & 0xff;
+    }
+
     /** Receives message bytes as they are read. */
     interface DataSink {
         void write(byte[] bytes, int offset, int length) throws IOException;

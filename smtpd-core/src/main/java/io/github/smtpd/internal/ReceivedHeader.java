@@ -1,0 +1,60 @@
+package io.github.smtpd.internal;
+
+import java.nio.charset.StandardCharsets;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The {@code Received:} trace header of RFC 5321 4.4, with the protocol keyword of RFC 3848 (SMTP, ESMTP,
+ * ESMTPS, ESMTPA, ESMTPSA, LMTP…) and the TLS details in Postfix's usual form.
+ */
+final class ReceivedHeader {
+
+    private static final DateTimeFormatter DATE = DateTimeFormatter.ofPattern("EEE, d MMM yyyy HH:mm:ss Z", Locale.ROOT);
+
+    private ReceivedHeader() {
+    }
+
+    static byte[] build(Session session, String messageId, List<String> rcptTos, boolean utf8) {
+        String ip = session.peer().getAddress().getHostAddress();
+        StringBuilder header = new StringBuilder(256);
+        header.append("Received: from ").append(clean(session.heloName(), utf8))
+                .append(" ([").append(ip.indexOf(':') >= 0 ? "IPv6:" + ip : ip).append("])\r\n");
+        if (session.tlsProtocol() != null) {
+            header.append("\t(using ").append(session.tlsProtocol()).append(" with cipher ")
+                    .append(session.tlsCipher()).append(")\r\n");
+        }
+        if (session.authenticatedUser() != null) {
+            header.append("\t(authenticated sender: ").append(clean(session.authenticatedUser(), utf8)).append(")\r\n");
+        }
+        header.append("\tby ").append(session.fqdn()).append(" (smtpd for Java) with ").append(protocol(session))
+                .append(" id ").append(messageId);
+        if (rcptTos.size() == 1) {
+            // Like Postfix, name the recipient only when there is one, so Bcc recipients are not exposed.
+            header.append("\r\n\tfor <").append(clean(rcptTos.get(0), utf8)).append(">");
+        }
+        header.append("; ").append(DATE.format(ZonedDateTime.now())).append("\r\n");
+        return header.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static String protocol(Session session) {
+        if (session.server().getProtocol() == io.github.smtpd.Protocol.LMTP) {
+            return "LMTP";
+        }
+        if (!session.isExtended()) {
+            return "SMTP";
+        }
+        return "ESMTP" + (session.isSecure() ? "S" : "") + (session.authenticatedUser() != null ? "A" : "");
+    }
+
+    private static String clean(String text, boolean utf8) {
+        StringBuilder out = new StringBuilder(text.length());
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            out.append(c < 0x20 || c == 0x7f || (!utf8 && c > 0x7e) ? '?' : c);
+        }
+        return out.toString();
+    }
+}
