@@ -48,6 +48,8 @@ public final class Session implements SmtpSession, Runnable {
 
     private static final AtomicLong messageIds = new AtomicLong();
 
+    private static final int PROXY_HEADER_TIMEOUT_MILLIS = 10_000;
+
     private final SmtpServer server;
 
     private final Socket socket;
@@ -189,8 +191,17 @@ public final class Session implements SmtpSession, Runnable {
             return false;
         }
         try {
+            // A proxy sends its header at once; a silent connection must not hold a session for the idle timeout.
+            int idle = socket.getSoTimeout();
+            socket.setSoTimeout(PROXY_HEADER_TIMEOUT_MILLIS);
             peer = ProxyProtocolHeader.read(input, connection);
+            socket.setSoTimeout(idle);
             return true;
+        }
+        catch (java.net.SocketTimeoutException ex) {
+            logger.warn("Closing connection from proxy {}: no PROXY header in time", connection);
+            listener.connectionRejected(connection, "proxy-header");
+            return false;
         }
         catch (ProxyProtocolHeader.MalformedException ex) {
             logger.warn("Closing connection from proxy {}: {}", connection, ex.getMessage());
