@@ -92,6 +92,11 @@ public final class Message {
         return session;
     }
 
+    /** The identity the client authenticated as with AUTH, or {@code null}. */
+    public String authenticatedUser() {
+        return session != null ? session.authenticatedUser() : null;
+    }
+
     /** smtpd's {@code peer}: the client's address. */
     public InetSocketAddress peer() {
         return peer;

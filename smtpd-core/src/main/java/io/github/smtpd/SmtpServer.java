@@ -23,6 +23,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+
+import javax.net.ssl.SSLContext;
 
 import io.github.smtpd.internal.BuiltinCommands;
 import io.github.smtpd.internal.Listeners;
@@ -99,6 +102,36 @@ public final class SmtpServer {
 
     private final List<Cidr> trustedProxies;
 
+    private final Supplier<SSLContext> sslContext;
+
+    private final List<String> tlsProtocols;
+
+    private final List<String> tlsCiphers;
+
+    private final TlsClientAuth tlsClientAuth;
+
+    private final boolean requireTls;
+
+    private final InetSocketAddress implicitTlsAddress;
+
+    private final SmtpAuthenticator authenticator;
+
+    private final boolean requireAuth;
+
+    private final boolean allowPlaintextAuth;
+
+    private final Duration authFailureDelay;
+
+    private final Duration dataTimeout;
+
+    private final LineEndingPolicy lineEndingPolicy;
+
+    private final int maxDataLineLength;
+
+    private volatile ServerSocket implicitTlsSocket;
+
+    private volatile Thread implicitTlsThread;
+
     private final SmtpServerListener listener;
 
     private final SessionRegistry sessions;
@@ -155,6 +188,29 @@ public final class SmtpServer {
         this.enhancedStatusCodes = builder.enhancedStatusCodes;
         this.receivedHeader = builder.receivedHeader;
         this.trustedProxies = builder.trustedProxies == null ? null : List.copyOf(builder.trustedProxies);
+        if ((builder.requireTls || builder.implicitTlsAddress != null) && builder.sslContext == null) {
+            throw new IllegalArgumentException(
+                    "requireTls and implicitTlsAddress need TLS: give the builder an sslContext");
+        }
+        if (builder.requireAuth && builder.authenticator == null) {
+            throw new IllegalArgumentException("requireAuth needs an authenticator to check credentials");
+        }
+        if (builder.maxDataLineLength < 0) {
+            throw new IllegalArgumentException("maxDataLineLength must be 0 (no limit) or positive");
+        }
+        this.sslContext = builder.sslContext;
+        this.tlsProtocols = builder.tlsProtocols == null ? null : List.copyOf(builder.tlsProtocols);
+        this.tlsCiphers = builder.tlsCiphers == null ? null : List.copyOf(builder.tlsCiphers);
+        this.tlsClientAuth = builder.tlsClientAuth;
+        this.requireTls = builder.requireTls;
+        this.implicitTlsAddress = builder.implicitTlsAddress;
+        this.authenticator = builder.authenticator;
+        this.requireAuth = builder.requireAuth;
+        this.allowPlaintextAuth = builder.allowPlaintextAuth;
+        this.authFailureDelay = builder.authFailureDelay;
+        this.dataTimeout = builder.dataTimeout;
+        this.lineEndingPolicy = builder.lineEndingPolicy;
+        this.maxDataLineLength = builder.maxDataLineLength;
         Map<String, SmtpCommand> table = new LinkedHashMap<>(BuiltinCommands.table(builder.protocol));
         table.putAll(builder.commands);
         this.commands = Map.copyOf(table);
@@ -184,21 +240,39 @@ public final class SmtpServer {
             if (running) {
                 return;
             }
-            ServerSocket socket = bind();
+            ServerSocket socket = bind(requestedAddress);
+            ServerSocket tlsSocket = null;
+            if (implicitTlsAddress != null) {
+                try {
+                    tlsSocket = bind(implicitTlsAddress);
+                }
+                catch (RuntimeException ex) {
+                    closeQuietly(socket);
+                    throw ex;
+                }
+            }
             serverSocket = socket;
+            implicitTlsSocket = tlsSocket;
             executor = (givenExecutor != null) ? givenExecutor : defaultExecutor();
             sessions.open();
             running = true;
             paused = false;
-            Thread thread = new Thread(() -> acceptLoop(socket), "smtpd-accept-" + socket.getLocalPort());
+            Thread thread = new Thread(() -> acceptLoop(socket, false), "smtpd-accept-" + socket.getLocalPort());
             thread.setDaemon(false);
             acceptThread = thread;
             thread.start();
+            if (tlsSocket != null) {
+                ServerSocket implicit = tlsSocket;
+                Thread tlsThread = new Thread(() -> acceptLoop(implicit, true), "smtpd-accept-" + implicit.getLocalPort());
+                tlsThread.setDaemon(false);
+                implicitTlsThread = tlsThread;
+                tlsThread.start();
+            }
             logger.info("SMTP server started on {} ({})", formatAddress(getLocalAddress()), hostName);
         }
     }
 
-    private ServerSocket bind() {
+    private ServerSocket bind(InetSocketAddress requestedAddress) {
         ServerSocket socket = null;
         try {
             socket = new ServerSocket();
@@ -227,7 +301,7 @@ public final class SmtpServer {
         }
     }
 
-    private void acceptLoop(ServerSocket socket) {
+    private void acceptLoop(ServerSocket socket, boolean implicitTls) {
         while (running) {
             Socket client;
             try {
@@ -241,11 +315,11 @@ public final class SmtpServer {
                 }
                 break;
             }
-            admit(client);
+            admit(client, implicitTls);
         }
     }
 
-    private void admit(Socket client) {
+    private void admit(Socket client, boolean implicitTls) {
         InetSocketAddress peer = (InetSocketAddress) client.getRemoteSocketAddress();
         String refusal = paused ? "paused" : sessions.tryAdmit(maxSessions);
         if (refusal != null) {
@@ -256,7 +330,7 @@ public final class SmtpServer {
         try {
             client.setTcpNoDelay(true);
             session = new Session(this, client, idPrefix + "-" + sessions.nextId(), handler, commands, listener,
-                    sessions);
+                    sessions, implicitTls);
         }
         catch (IOException ex) {
             sessions.release();
@@ -310,6 +384,7 @@ public final class SmtpServer {
             }
             running = false;
             closeQuietly(serverSocket);
+            closeQuietly(implicitTlsSocket);
             thread = acceptThread;
         }
         if (thread != null && thread != Thread.currentThread()) {
@@ -333,6 +408,8 @@ public final class SmtpServer {
         synchronized (lifecycleMonitor) {
             serverSocket = null;
             acceptThread = null;
+            implicitTlsSocket = null;
+            implicitTlsThread = null;
         }
         logger.info("SMTP server stopped");
     }
@@ -366,6 +443,15 @@ public final class SmtpServer {
             return new InetSocketAddress(socket.getInetAddress(), socket.getLocalPort());
         }
         return requestedAddress;
+    }
+
+    /** The implicit TLS (RFC 8314) listener's address, or {@code null} when there is none. */
+    public InetSocketAddress getImplicitTlsAddress() {
+        ServerSocket socket = implicitTlsSocket;
+        if (socket != null && socket.isBound()) {
+            return new InetSocketAddress(socket.getInetAddress(), socket.getLocalPort());
+        }
+        return implicitTlsAddress;
     }
 
     /** The bound port, or the configured one before {@link #start()}. */
@@ -450,6 +536,61 @@ public final class SmtpServer {
         return trustedProxies;
     }
 
+    /** Makes the TLS context for the next handshake, or {@code null} when TLS is off. */
+    public Supplier<SSLContext> getSslContext() {
+        return sslContext;
+    }
+
+    public List<String> getTlsProtocols() {
+        return tlsProtocols;
+    }
+
+    public List<String> getTlsCiphers() {
+        return tlsCiphers;
+    }
+
+    public TlsClientAuth getTlsClientAuth() {
+        return tlsClientAuth;
+    }
+
+    /** Whether MAIL before STARTTLS is refused with 530 5.7.0. */
+    public boolean isRequireTls() {
+        return requireTls;
+    }
+
+    public SmtpAuthenticator getAuthenticator() {
+        return authenticator;
+    }
+
+    /** Whether MAIL without AUTH is refused with 530 5.7.0. */
+    public boolean isRequireAuth() {
+        return requireAuth;
+    }
+
+    /** Whether AUTH is offered on connections without TLS. */
+    public boolean isAllowPlaintextAuth() {
+        return allowPlaintextAuth;
+    }
+
+    /** How much longer each failed AUTH attempt in a session waits before its answer. */
+    public Duration getAuthFailureDelay() {
+        return authFailureDelay;
+    }
+
+    /** How long a client may stay silent in the middle of DATA or BDAT. */
+    public Duration getDataTimeout() {
+        return dataTimeout;
+    }
+
+    public LineEndingPolicy getLineEndingPolicy() {
+        return lineEndingPolicy;
+    }
+
+    /** The longest line allowed in message data, without CRLF; 0 for no limit. */
+    public int getMaxDataLineLength() {
+        return maxDataLineLength;
+    }
+
     /** The upper-case verbs this server answers, built-in and added. */
     public List<String> getCommands() {
         return List.copyOf(commands.keySet());
@@ -523,6 +664,32 @@ public final class SmtpServer {
         private boolean receivedHeader = true;
 
         private List<Cidr> trustedProxies;
+
+        private Supplier<SSLContext> sslContext;
+
+        private List<String> tlsProtocols;
+
+        private List<String> tlsCiphers;
+
+        private TlsClientAuth tlsClientAuth = TlsClientAuth.NONE;
+
+        private boolean requireTls;
+
+        private InetSocketAddress implicitTlsAddress;
+
+        private SmtpAuthenticator authenticator;
+
+        private boolean requireAuth;
+
+        private boolean allowPlaintextAuth;
+
+        private Duration authFailureDelay = Duration.ofSeconds(1);
+
+        private Duration dataTimeout = Duration.ofMinutes(10);
+
+        private LineEndingPolicy lineEndingPolicy = LineEndingPolicy.ALLOW;
+
+        private int maxDataLineLength;
 
         private final Map<String, SmtpCommand> commands = new LinkedHashMap<>();
 
@@ -625,7 +792,7 @@ public final class SmtpServer {
             return this;
         }
 
-        /** How long a client may stay silent, in commands and in DATA, before it gets 421. Default 5 minutes. */
+        /** How long a client may stay silent between commands before it gets 421. Default 5 minutes. */
         public Builder idleTimeout(Duration idleTimeout) {
             this.idleTimeout = Objects.requireNonNull(idleTimeout, "idleTimeout");
             return this;
@@ -690,6 +857,92 @@ public final class SmtpServer {
                 throw new IllegalArgumentException("The PROXY protocol needs at least one trusted proxy network");
             }
             this.trustedProxies = trustedProxies;
+            return this;
+        }
+
+        /**
+         * Turns on STARTTLS (RFC 3207). The supplier is asked at each handshake, so a reloaded certificate is
+         * used from the next connection on.
+         */
+        public Builder sslContext(Supplier<SSLContext> sslContext) {
+            this.sslContext = sslContext;
+            return this;
+        }
+
+        /** Restricts the TLS protocols, e.g. {@code TLSv1.3}; default the context's. */
+        public Builder tlsProtocols(List<String> protocols) {
+            this.tlsProtocols = protocols;
+            return this;
+        }
+
+        /** Restricts the cipher suites; default the context's. */
+        public Builder tlsCiphers(List<String> ciphers) {
+            this.tlsCiphers = ciphers;
+            return this;
+        }
+
+        /** Whether to ask TLS clients for a certificate. Default {@link TlsClientAuth#NONE}. */
+        public Builder tlsClientAuth(TlsClientAuth clientAuth) {
+            this.tlsClientAuth = Objects.requireNonNull(clientAuth, "clientAuth");
+            return this;
+        }
+
+        /** Refuses MAIL before STARTTLS with {@code 530 5.7.0}. Default off. */
+        public Builder requireTls(boolean require) {
+            this.requireTls = require;
+            return this;
+        }
+
+        /** A second listener speaking TLS from the first byte (RFC 8314, e.g. port 465). */
+        public Builder implicitTlsAddress(String hostPort) {
+            if (hostPort == null) {
+                this.implicitTlsAddress = null;
+                return this;
+            }
+            HostPort parsed = HostPort.parse(hostPort);
+            this.implicitTlsAddress = InetSocketAddress.createUnresolved(parsed.host(), parsed.port());
+            return this;
+        }
+
+        /** Turns on AUTH PLAIN and LOGIN (RFC 4954), decided by this authenticator. */
+        public Builder authenticator(SmtpAuthenticator authenticator) {
+            this.authenticator = authenticator;
+            return this;
+        }
+
+        /** Refuses MAIL without AUTH with {@code 530 5.7.0}. Default off. */
+        public Builder requireAuth(boolean require) {
+            this.requireAuth = require;
+            return this;
+        }
+
+        /** Offers AUTH without TLS, which sends passwords in the clear. Default off. */
+        public Builder allowPlaintextAuth(boolean allow) {
+            this.allowPlaintextAuth = allow;
+            return this;
+        }
+
+        /** Each failed AUTH in a session waits this much longer before its answer. Default 1 second. */
+        public Builder authFailureDelay(Duration delay) {
+            this.authFailureDelay = Objects.requireNonNull(delay, "delay");
+            return this;
+        }
+
+        /** How long a client may stay silent in the middle of DATA or BDAT. Default 10 minutes. */
+        public Builder dataTimeout(Duration dataTimeout) {
+            this.dataTimeout = Objects.requireNonNull(dataTimeout, "dataTimeout");
+            return this;
+        }
+
+        /** What to do with a bare CR or LF in message data. Default {@link LineEndingPolicy#ALLOW}. */
+        public Builder lineEndingPolicy(LineEndingPolicy policy) {
+            this.lineEndingPolicy = Objects.requireNonNull(policy, "policy");
+            return this;
+        }
+
+        /** The longest line allowed in message data, without CRLF (RFC 5321 says 998); 0 for no limit (default). */
+        public Builder maxDataLineLength(int length) {
+            this.maxDataLineLength = length;
             return this;
         }
 

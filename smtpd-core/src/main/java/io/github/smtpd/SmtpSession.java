@@ -50,6 +50,21 @@ public interface SmtpSession {
     /** Whether the connection is encrypted. */
     boolean isSecure();
 
+    /** The TLS protocol in use, e.g. {@code TLSv1.3}, or {@code null} on a plain connection. */
+    default String tlsProtocol() {
+        return null;
+    }
+
+    /** The TLS cipher suite in use, or {@code null} on a plain connection. */
+    default String tlsCipher() {
+        return null;
+    }
+
+    /** The identity the client authenticated as with AUTH, or {@code null}. */
+    default String authenticatedUser() {
+        return null;
+    }
+
     /** The server this session belongs to, for its settings. */
     SmtpServer server();
 

@@ -47,7 +47,7 @@ class LimitsTest {
 
     @Test
     void aClientIdleInTheMiddleOfDataGets421() throws Exception {
-        start(TestServers.loopback().idleTimeout(Duration.ofMillis(300)));
+        start(TestServers.loopback().idleTimeout(Duration.ofMinutes(5)).dataTimeout(Duration.ofMillis(300)));
         try (RawClient client = RawClient.connect(TestServers.address(server))) {
             client.command("HELO c");
             client.command("MAIL FROM:<a@b.example>");

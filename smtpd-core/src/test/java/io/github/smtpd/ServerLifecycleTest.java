@@ -68,6 +68,10 @@ class ServerLifecycleTest {
         assertThat(built.isDecodeData()).isFalse();
         assertThat(built.getHostName()).isNotBlank();
         assertThat(built.getIdleTimeout()).isEqualTo(Duration.ofMinutes(5));
+        assertThat(built.getDataTimeout()).isEqualTo(Duration.ofMinutes(10));
+        assertThat(built.getMaxRecipients()).isEqualTo(1000);
+        assertThat(built.getMaxBadCommands()).isEqualTo(20);
+        assertThat(built.getLineEndingPolicy()).isEqualTo(LineEndingPolicy.ALLOW);
     }
 
     @Test

@@ -43,6 +43,8 @@ public final class BuiltinCommands {
         table.put("HELP", (session, argument) -> ((Session) session).help(argument));
         table.put("VRFY", (session, argument) -> ((Session) session).vrfy(argument));
         table.put("EXPN", (session, argument) -> ((Session) session).expn(argument));
+        table.put("STARTTLS", (session, argument) -> ((Session) session).starttls(argument));
+        table.put("AUTH", (session, argument) -> ((Session) session).auth(argument));
         return java.util.Collections.unmodifiableMap(table);
     }
 }

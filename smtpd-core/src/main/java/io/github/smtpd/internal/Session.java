@@ -52,7 +52,7 @@ public final class Session implements SmtpSession, Runnable {
 
     private final SmtpServer server;
 
-    private final Socket socket;
+    private volatile Socket socket;
 
     private final String id;
 
@@ -70,9 +70,19 @@ public final class Session implements SmtpSession, Runnable {
 
     private final Instant since = Instant.now();
 
-    private final SmtpInput input;
+    private SmtpInput input;
 
-    private final OutputStream output;
+    private OutputStream output;
+
+    private final boolean implicitTls;
+
+    private volatile javax.net.ssl.SSLSession tls;
+
+    private volatile String authenticatedUser;
+
+    private int authFailures;
+
+    private long bytesBeforeTls;
 
     private final ReentrantLock writeLock = new ReentrantLock();
 
@@ -117,7 +127,8 @@ public final class Session implements SmtpSession, Runnable {
     private volatile boolean closed;
 
     public Session(SmtpServer server, Socket socket, String id, SmtpHandler handler, Map<String, SmtpCommand> commands,
-            SmtpServerListener listener, SessionRegistry registry) throws IOException {
+            SmtpServerListener listener, SessionRegistry registry, boolean implicitTls) throws IOException {
+        this.implicitTls = implicitTls;
         this.server = server;
         this.socket = socket;
         this.id = id;
@@ -128,6 +139,23 @@ public final class Session implements SmtpSession, Runnable {
         this.peer = (InetSocketAddress) socket.getRemoteSocketAddress();
         this.output = new BufferedOutputStream(socket.getOutputStream(), 8192);
         this.input = new SmtpInput(socket.getInputStream(), 16384, this::flushOutput);
+    }
+
+    /** Replaces the connection by a TLS one over it and does the handshake; the plain streams are dropped. */
+    private void upgradeToTls() throws IOException {
+        javax.net.ssl.SSLSocket ssl = Tls.wrap(server, socket);
+        ssl.startHandshake();
+        bytesBeforeTls += input.bytesRead();
+        writeLock.lock();
+        try {
+            socket = ssl;
+            output = new BufferedOutputStream(ssl.getOutputStream(), 8192);
+        }
+        finally {
+            writeLock.unlock();
+        }
+        input = new SmtpInput(ssl.getInputStream(), 16384, this::flushOutput);
+        tls = ssl.getSession();
     }
 
     @Override
@@ -145,6 +173,9 @@ public final class Session implements SmtpSession, Runnable {
                 return;
             }
             clientAdmitted = true;
+            if (implicitTls) {
+                upgradeToTls();
+            }
             if (registry.isDraining()) {
                 reply(Replies.shuttingDown(server.getHostName()));
                 return;
@@ -238,10 +269,13 @@ public final class Session implements SmtpSession, Runnable {
 
     /** The longest line any command may have, so one read bound covers them all (smtpd's limits per verb). */
     private int maxCommandLine() {
-        return COMMAND_LINE_LIMIT + 26 + 10;
+        return server.getAuthenticator() != null ? Auth.LINE_LIMIT : COMMAND_LINE_LIMIT + 26 + 10 + 100;
     }
 
     private int commandLimit(String verb) {
+        if ("AUTH".equals(verb) && server.getAuthenticator() != null) {
+            return Auth.LINE_LIMIT;
+        }
         int limit = COMMAND_LINE_LIMIT;
         if (extended && "MAIL".equals(verb)) {
             if (server.getDataSizeLimit() > 0) {
@@ -359,6 +393,12 @@ public final class Session implements SmtpSession, Runnable {
         }
         lines.add("CHUNKING");
         lines.add("DSN");
+        if (server.getSslContext() != null && !isSecure()) {
+            lines.add("STARTTLS");
+        }
+        if (server.getAuthenticator() != null && (isSecure() || server.isAllowPlaintextAuth())) {
+            lines.add("AUTH PLAIN LOGIN");
+        }
         if (server.isEnableSmtpUtf8()) {
             lines.add("SMTPUTF8");
         }
@@ -389,6 +429,14 @@ public final class Session implements SmtpSession, Runnable {
     void mail(String argument) {
         if (heloName == null) {
             reply(Reply.of(503, "5.5.1", "Error: send HELO first"));
+            return;
+        }
+        if (server.isRequireTls() && !isSecure()) {
+            reply(Reply.of(530, "5.7.0", "Must issue a STARTTLS command first"));
+            return;
+        }
+        if (server.isRequireAuth() && authenticatedUser == null) {
+            reply(Reply.of(530, "5.7.0", "Authentication required"));
             return;
         }
         Reply syntax = Reply.of(501, "5.5.4",
@@ -434,6 +482,14 @@ public final class Session implements SmtpSession, Runnable {
                 return;
             }
             smtpUtf8 = true;
+        }
+        if (server.getAuthenticator() != null && values.containsKey("AUTH")) {
+            // RFC 4954 5: the original submitter; accepted and handed on, never trusted for relaying.
+            String submitter = values.remove("AUTH");
+            if (!submitter.equals("<>") && !Dsn.isXtext(submitter)) {
+                reply(syntax);
+                return;
+            }
         }
         String size = values.remove("SIZE");
         if (size != null) {
@@ -547,16 +603,29 @@ public final class Session implements SmtpSession, Runnable {
         state = SessionState.DATA;
         ContentBuffer content = newContentBuffer();
         try {
+            int flags;
             try {
-                input.readData(content);
+                setTimeout(server.getDataTimeout());
+                flags = input.readData(content, server.getMaxDataLineLength());
                 content.finish();
             }
             finally {
                 state = SessionState.COMMAND;
                 dataMemory = content.memory();
+                setTimeout(server.getIdleTimeout());
             }
             if (content.isOverflowed()) {
                 replyAfterData(Reply.of(552, "5.3.4", "Error: Too much mail data"));
+                return;
+            }
+            if ((flags & SmtpInput.LONG_LINE) != 0) {
+                replyAfterData(Reply.of(554, "5.6.0", "Error: message line longer than "
+                        + server.getMaxDataLineLength() + " characters"));
+                return;
+            }
+            if ((flags & SmtpInput.BARE_LINE_ENDING) != 0
+                    && server.getLineEndingPolicy() == io.github.smtpd.LineEndingPolicy.REJECT) {
+                replyAfterData(Reply.of(550, "5.6.0", "Error: bare CR or LF in message data; end lines with CRLF"));
                 return;
             }
             deliver(content);
@@ -597,6 +666,7 @@ public final class Session implements SmtpSession, Runnable {
         ContentBuffer content = chunks;
         state = SessionState.DATA;
         try {
+            setTimeout(server.getDataTimeout());
             input.readChunk(size, content);
         }
         catch (IOException ex) {
@@ -606,6 +676,7 @@ public final class Session implements SmtpSession, Runnable {
         }
         finally {
             state = SessionState.COMMAND;
+            setTimeout(server.getIdleTimeout());
         }
         if (!last) {
             if (content.isOverflowed()) {
@@ -631,6 +702,74 @@ public final class Session implements SmtpSession, Runnable {
             content.release();
             abortTransaction();
         }
+    }
+
+    private void setTimeout(Duration timeout) throws java.net.SocketException {
+        socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, Math.max(1, timeout.toMillis())));
+    }
+
+    /** RFC 3207 STARTTLS. */
+    void starttls(String argument) throws IOException {
+        if (server.getSslContext() == null) {
+            reply(Reply.of(500, "5.5.2", "Error: command \"STARTTLS\" not recognized"));
+            return;
+        }
+        if (isSecure()) {
+            reply(Reply.of(503, "5.5.1", "Error: TLS already active"));
+            return;
+        }
+        if (argument != null) {
+            reply(Reply.of(501, "5.5.4", "Syntax: STARTTLS"));
+            return;
+        }
+        reply(Reply.of(220, "2.0.0", "Ready to start TLS"));
+        flushOutput();
+        int dropped = input.discardBuffered();
+        if (dropped > 0) {
+            logger.warn("Session {}: dropped {} bytes sent after STARTTLS before the TLS handshake", id, dropped);
+        }
+        try {
+            upgradeToTls();
+        }
+        catch (IOException ex) {
+            logger.info("Session {}: TLS handshake with {} failed: {}", id, peer, ex.toString());
+            closeRequested = true;
+            closed = true;
+            return;
+        }
+        // RFC 3207 4.2: forget everything learned before TLS; the client must greet again.
+        abortTransaction();
+        heloName = null;
+        extended = false;
+    }
+
+    /** RFC 4954 AUTH with PLAIN or LOGIN. */
+    void auth(String argument) throws IOException {
+        new Auth(this, server).run(argument);
+    }
+
+    /** Reads one line for an AUTH exchange; {@code null} when the client is gone. */
+    String readAuthLine() throws IOException {
+        int length = input.readLine(Auth.LINE_LIMIT);
+        if (length == SmtpInput.EOF) {
+            throw new java.io.EOFException("Connection closed during AUTH");
+        }
+        if (length == SmtpInput.TOO_LONG) {
+            return null;
+        }
+        return new String(input.lineBytes(), 0, length, StandardCharsets.ISO_8859_1);
+    }
+
+    int recordAuthFailure() {
+        return ++authFailures;
+    }
+
+    void authenticated(String identity) {
+        authenticatedUser = identity;
+    }
+
+    boolean inTransaction() {
+        return mailFrom != null;
     }
 
     private ContentBuffer newContentBuffer() {
@@ -803,11 +942,11 @@ public final class Session implements SmtpSession, Runnable {
 
     /**
      * Writes a reply; with enhanced status codes on (after EHLO), one without a code gets the generic code of
-     * its class, so every reply carries one (RFC 2034), except 354 which is not a completion reply.
+     * its class, so every reply carries one (RFC 2034), except the 3xx intermediate replies (354, 334).
      */
     private void write(Reply reply, boolean enhanced) {
         lastReply = reply;
-        if (enhanced && reply.enhancedCode() == null && reply.code() != 354) {
+        if (enhanced && reply.enhancedCode() == null && reply.code() / 100 != 3) {
             reply = reply.withEnhancedCode(reply.code() / 100 + ".0.0");
         }
         byte[] bytes = reply.toWire(enhanced).getBytes(StandardCharsets.UTF_8);
@@ -967,27 +1106,29 @@ public final class Session implements SmtpSession, Runnable {
 
     @Override
     public long bytesIn() {
-        return input.bytesRead();
+        return bytesBeforeTls + input.bytesRead();
     }
 
     @Override
     public boolean isSecure() {
-        return tlsProtocol() != null;
+        return tls != null;
     }
 
-    /** The TLS protocol in use, e.g. {@code TLSv1.3}, or {@code null} on a plain connection. */
-    String tlsProtocol() {
-        return null;
+    @Override
+    public String tlsProtocol() {
+        javax.net.ssl.SSLSession session = tls;
+        return session != null ? session.getProtocol() : null;
     }
 
-    /** The TLS cipher suite in use, or {@code null}. */
-    String tlsCipher() {
-        return null;
+    @Override
+    public String tlsCipher() {
+        javax.net.ssl.SSLSession session = tls;
+        return session != null ? session.getCipherSuite() : null;
     }
 
-    /** The identity the client authenticated as, or {@code null}. */
-    String authenticatedUser() {
-        return null;
+    @Override
+    public String authenticatedUser() {
+        return authenticatedUser;
     }
 
     @Override

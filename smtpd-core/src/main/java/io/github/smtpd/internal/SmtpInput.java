@@ -129,16 +129,26 @@ final class SmtpInput {
         }
     }
 
+    /** {@link #readData} saw a CR or LF that was not part of a CRLF. */
+    static final int BARE_LINE_ENDING = 1;
+
+    /** {@link #readData} saw a line longer than the limit it was given. */
+    static final int LONG_LINE = 2;
+
     /**
      * Reads message data up to and including the {@code CRLF.CRLF} that ends it, removing dot-stuffing and
      * handing every other byte to {@code sink} unchanged. Only {@code CRLF.CRLF} ends the data: a bare LF or
      * CR, however followed by a dot, is content.
      *
+     * @param maxLineLength the longest line (without CRLF) before {@link #LONG_LINE} is reported; 0 for none
+     * @return {@link #BARE_LINE_ENDING} and {@link #LONG_LINE} flags for what was seen, or 0
      * @throws EOFException when the client closes the connection before the end of data
      */
-    void readData(DataSink sink) throws IOException {
+    int readData(DataSink sink, int maxLineLength) throws IOException {
         // The data starts right after the CRLF of the DATA command, i.e. at the beginning of a line.
         int state = BOL;
+        int flags = 0;
+        long lineStart = bytesRead - limit + position;
         while (true) {
             if (position == limit && !fill()) {
                 throw new EOFException("Connection closed in the middle of DATA");
@@ -147,26 +157,42 @@ final class SmtpInput {
             int i = position;
             int end = limit;
             int runStart = i;
+            long base = bytesRead - limit;
             while (i < end) {
                 switch (state) {
                     case MID -> {
-                        while (i < end && buf[i] != '\r') {
+                        byte b = 0;
+                        while (i < end && (b = buf[i]) != '\r' && b != '\n') {
                             i++;
                         }
                         if (i < end) {
-                            state = CR;
+                            if (b == '\n') {
+                                flags |= BARE_LINE_ENDING;
+                            }
+                            else {
+                                state = CR;
+                            }
                             i++;
                         }
                     }
                     case CR -> {
                         byte b = buf[i];
                         if (b == '\n') {
+                            long lineFeed = base + i;
+                            if (maxLineLength > 0 && lineFeed - 1 - lineStart > maxLineLength) {
+                                flags |= LONG_LINE;
+                            }
+                            lineStart = lineFeed + 1;
                             state = BOL;
+                            i++;
                         }
-                        else if (b != '\r') {
-                            state = MID;
+                        else {
+                            flags |= BARE_LINE_ENDING;
+                            if (b != '\r') {
+                                state = MID;
+                            }
+                            i++;
                         }
-                        i++;
                     }
                     case BOL -> {
                         if (buf[i] == '.') {
@@ -195,7 +221,7 @@ final class SmtpInput {
                     case DOT_CR -> {
                         if (buf[i] == '\n') {
                             position = i + 1;
-                            return;
+                            return flags;
                         }
                         sink.write(CR_BYTES, 0, 1);
                         state = CR;
@@ -203,9 +229,24 @@ final class SmtpInput {
                     default -> throw new IllegalStateException("DATA reader state " + state);
                 }
             }
+            if (maxLineLength > 0 && state != BOL && base + end - lineStart > maxLineLength + 1) {
+                flags |= LONG_LINE;
+            }
             sink.write(buf, runStart, i - runStart);
             position = end;
         }
+    }
+
+    /**
+     * Drops every byte read but not yet used: after STARTTLS, what the client sent before the handshake must
+     * never be taken as a command (CVE-2011-0411).
+     *
+     * @return how many bytes were dropped
+     */
+    int discardBuffered() {
+        int dropped = limit - position;
+        position = limit;
+        return dropped;
     }
 
     private static final byte[] CR_BYTES = { '\r' };

@@ -14,11 +14,11 @@ import java.util.List;
 /** A raw-socket SMTP client for tests: sends exactly the bytes given and reads replies line by line. */
 public final class RawClient implements Closeable {
 
-    private final Socket socket;
+    private Socket socket;
 
-    private final InputStream in;
+    private InputStream in;
 
-    private final OutputStream out;
+    private OutputStream out;
 
     private RawClient(Socket socket) throws IOException {
         this.socket = socket;
@@ -42,6 +42,18 @@ public final class RawClient implements Closeable {
             throw new IllegalStateException("Expected a 220 greeting, got " + greeting);
         }
         return client;
+    }
+
+    /** Turns the connection into TLS (after a 220 to STARTTLS, or at once for implicit TLS). */
+    public RawClient startTls(javax.net.ssl.SSLSocketFactory factory) throws IOException {
+        javax.net.ssl.SSLSocket ssl = (javax.net.ssl.SSLSocket) factory.createSocket(socket, "localhost",
+                socket.getPort(), true);
+        ssl.setUseClientMode(true);
+        ssl.startHandshake();
+        socket = ssl;
+        in = ssl.getInputStream();
+        out = ssl.getOutputStream();
+        return this;
     }
 
     public Socket socket() {

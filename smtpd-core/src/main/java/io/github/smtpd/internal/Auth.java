@@ -1,0 +1,170 @@
+package io.github.smtpd.internal;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.Locale;
+
+import io.github.smtpd.Reply;
+import io.github.smtpd.SmtpServer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One AUTH exchange (RFC 4954) with the PLAIN (RFC 4616) or LOGIN mechanism. Failures are answered ever more
+ * slowly, and count as errors towards the session's bad-command limit, so guessing passwords is slow and short.
+ */
+final class Auth {
+
+    /** RFC 4954 4: AUTH lines may be up to 12288 octets. */
+    static final int LINE_LIMIT = 12288;
+
+    private static final Logger logger = LoggerFactory.getLogger(Auth.class);
+
+    private static final String USERNAME = Base64.getEncoder().encodeToString("Username:".getBytes(StandardCharsets.US_ASCII));
+
+    private static final String PASSWORD = Base64.getEncoder().encodeToString("Password:".getBytes(StandardCharsets.US_ASCII));
+
+    private final Session session;
+
+    private final SmtpServer server;
+
+    Auth(Session session, SmtpServer server) {
+        this.session = session;
+        this.server = server;
+    }
+
+    /** Thrown inside the exchange to end it with a reply. */
+    private static final class Stop extends Exception {
+        private final Reply reply;
+
+        Stop(Reply reply) {
+            super(null, null, false, false);
+            this.reply = reply;
+        }
+    }
+
+    void run(String argument) throws IOException {
+        if (server.getAuthenticator() == null) {
+            session.reply(Reply.of(502, "5.5.1", "Error: authentication not enabled"));
+            return;
+        }
+        if (session.heloName() == null || !session.isExtended()) {
+            session.reply(Reply.of(503, "5.5.1", "Error: send EHLO first"));
+            return;
+        }
+        if (!session.isSecure() && !server.isAllowPlaintextAuth()) {
+            session.reply(Reply.of(538, "5.7.11", "Encryption required for requested authentication mechanism"));
+            return;
+        }
+        if (session.authenticatedUser() != null) {
+            session.reply(Reply.of(503, "5.5.1", "Error: already authenticated"));
+            return;
+        }
+        if (session.inTransaction()) {
+            session.reply(Reply.of(503, "5.5.1", "Error: MAIL transaction in progress"));
+            return;
+        }
+        if (argument == null) {
+            session.reply(Reply.of(501, "5.5.4", "Syntax: AUTH mechanism [initial-response]"));
+            return;
+        }
+        String[] parts = argument.split(" +");
+        String mechanism = parts[0].toUpperCase(Locale.ROOT);
+        String initial = parts.length > 1 ? parts[1] : null;
+        if (parts.length > 2) {
+            session.reply(Reply.of(501, "5.5.4", "Syntax: AUTH mechanism [initial-response]"));
+            return;
+        }
+        try {
+            String[] credentials = switch (mechanism) {
+                case "PLAIN" -> plain(initial);
+                case "LOGIN" -> login(initial);
+                default -> throw new Stop(Reply.of(504, "5.5.4", "Error: unsupported authentication mechanism"));
+            };
+            check(credentials[0], credentials[1]);
+        }
+        catch (Stop stop) {
+            session.reply(stop.reply);
+        }
+    }
+
+    private String[] plain(String initial) throws IOException, Stop {
+        // RFC 4954 4: "=" is an empty initial response.
+        String response = initial != null ? initial : ask("");
+        byte[] decoded = decode(response);
+        String text = new String(decoded, StandardCharsets.UTF_8);
+        String[] fields = text.split("\0", -1);
+        if (fields.length != 3 || fields[1].isEmpty()) {
+            throw new Stop(Reply.of(501, "5.5.2", "Error: malformed PLAIN response"));
+        }
+        if (!fields[0].isEmpty() && !fields[0].equals(fields[1])) {
+            // Acting as another user (authorization identity) is not supported.
+            throw new Stop(Reply.of(535, "5.7.8", "Error: authentication failed"));
+        }
+        return new String[] { fields[1], fields[2] };
+    }
+
+    private String[] login(String initial) throws IOException, Stop {
+        String user = new String(decode(initial != null ? initial : ask(USERNAME)), StandardCharsets.UTF_8);
+        String password = new String(decode(ask(PASSWORD)), StandardCharsets.UTF_8);
+        return new String[] { user, password };
+    }
+
+    private String ask(String challenge) throws IOException, Stop {
+        session.reply(Reply.of(334, challenge));
+        String line = session.readAuthLine();
+        if (line == null) {
+            throw new Stop(Reply.of(500, "5.5.6", "Error: authentication exchange line too long"));
+        }
+        if (line.equals("*")) {
+            throw new Stop(Reply.of(501, "5.0.0", "Authentication cancelled"));
+        }
+        return line;
+    }
+
+    private static byte[] decode(String base64) throws Stop {
+        if (base64.equals("=")) {
+            return new byte[0];
+        }
+        try {
+            return Base64.getDecoder().decode(base64);
+        }
+        catch (IllegalArgumentException ex) {
+            throw new Stop(Reply.of(501, "5.5.2", "Error: invalid base64 data"));
+        }
+    }
+
+    private void check(String user, String password) throws Stop {
+        String identity;
+        try {
+            identity = server.getAuthenticator().authenticate(session, user, password);
+        }
+        catch (Exception ex) {
+            logger.warn("Session {}: the authenticator failed", session.id(), ex);
+            throw new Stop(Reply.of(454, "4.7.0", "Temporary authentication failure"));
+        }
+        if (identity == null) {
+            int failures = session.recordAuthFailure();
+            logger.info("Session {}: AUTH failed for user '{}' from {} ({} failures)", session.id(),
+                    Reply.sanitize(user), session.peer(), failures);
+            pause(failures);
+            throw new Stop(Reply.of(535, "5.7.8", "Error: authentication failed"));
+        }
+        session.authenticated(identity);
+        session.reply(Reply.of(235, "2.7.0", "Authentication successful"));
+    }
+
+    private void pause(int failures) {
+        long millis = server.getAuthFailureDelay().toMillis() * Math.min(failures, 10);
+        if (millis <= 0) {
+            return;
+        }
+        try {
+            Thread.sleep(millis);
+        }
+        catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
