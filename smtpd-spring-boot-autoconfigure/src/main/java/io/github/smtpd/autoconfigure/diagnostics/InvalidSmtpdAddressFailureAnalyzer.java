@@ -8,8 +8,9 @@ class InvalidSmtpdAddressFailureAnalyzer extends AbstractFailureAnalyzer<Invalid
 
     @Override
     protected FailureAnalysis analyze(Throwable rootFailure, InvalidSmtpdAddressException cause) {
-        String description = "The SMTP server could not start: " + cause.getProperty() + " is set to '"
-                + cause.getValue() + "'. " + cause.getCause().getMessage() + ".";
+        // The parser's message already quotes the value and says what is wrong with it.
+        String description = "The SMTP server could not start because of " + cause.getProperty() + ": "
+                + cause.getCause().getMessage() + ".";
         String action = "smtpd.remoteaddr".equals(cause.getProperty())
                 ? "Set smtpd.remoteaddr to the upstream SMTP server as host:port, for example mail.example.com:25 "
                         + "(IPv6 in brackets, e.g. [2001:db8::1]:25), or leave it empty in the default mode."

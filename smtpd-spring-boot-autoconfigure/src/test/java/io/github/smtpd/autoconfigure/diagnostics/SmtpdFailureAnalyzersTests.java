@@ -40,14 +40,15 @@ class SmtpdFailureAnalyzersTests {
     @Test
     void unparsableLocalAddress() {
         FailureAnalysis analysis = analyze(new InvalidSmtpdAddressFailureAnalyzer(), "smtpd.localaddr=localhost");
-        assertThat(analysis.getDescription()).contains("smtpd.localaddr is set to 'localhost'", "the port is missing");
+        assertThat(analysis.getDescription()).contains("because of smtpd.localaddr: 'localhost' is not a valid host:port address",
+                "the port is missing");
         assertThat(analysis.getAction()).contains("Set smtpd.localaddr", "localhost:8025", "[::1]:2525");
     }
 
     @Test
     void unparsableRemoteAddress() {
         FailureAnalysis analysis = analyze(new InvalidSmtpdAddressFailureAnalyzer(), "smtpd.remoteaddr=::1:25");
-        assertThat(analysis.getDescription()).contains("smtpd.remoteaddr is set to '::1:25'", "brackets");
+        assertThat(analysis.getDescription()).contains("because of smtpd.remoteaddr: '::1:25'", "brackets");
         assertThat(analysis.getAction()).contains("Set smtpd.remoteaddr to the upstream SMTP server as host:port");
     }
 
