@@ -1,5 +1,6 @@
 package io.github.smtpd.autoconfigure;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Executor;
@@ -22,8 +23,10 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProp
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Bean;
+import org.springframework.core.env.Environment;
 
 /**
  * Builds an {@link SmtpServer} from the {@code smtpd.*} properties and runs it with the application.
@@ -40,6 +43,9 @@ import org.springframework.context.annotation.Bean;
 public final class SmtpdAutoConfiguration {
 
     private static final Logger logger = LoggerFactory.getLogger(SmtpdAutoConfiguration.class);
+
+    /** Spring Boot's default for {@code spring.lifecycle.timeout-per-shutdown-phase}. */
+    private static final Duration DEFAULT_SHUTDOWN_PHASE_TIMEOUT = Duration.ofSeconds(30);
 
     @Bean
     @ConditionalOnMissingBean
@@ -80,7 +86,24 @@ public final class SmtpdAutoConfiguration {
     @ConditionalOnMissingBean
     SmtpServerBootstrap smtpServerBootstrap(SmtpServer smtpServer, SmtpdProperties properties,
             ApplicationContext applicationContext) {
+        warnIfGraceOutlastsShutdownPhase(properties.getShutdownGracePeriod(), applicationContext.getEnvironment());
         return new SmtpServerBootstrap(smtpServer, properties.getShutdownGracePeriod(), applicationContext);
+    }
+
+    /**
+     * Spring stops waiting for a lifecycle phase after {@code spring.lifecycle.timeout-per-shutdown-phase}; on
+     * SIGTERM the JVM then exits and cuts the drain short. Clients keep unacknowledged mail, so nothing is lost,
+     * but the grace period the user asked for is not honoured: say so at start-up rather than at shutdown.
+     */
+    private static void warnIfGraceOutlastsShutdownPhase(Duration grace, Environment environment) {
+        Duration phaseTimeout = Binder.get(environment)
+            .bind("spring.lifecycle.timeout-per-shutdown-phase", Duration.class)
+            .orElse(DEFAULT_SHUTDOWN_PHASE_TIMEOUT);
+        if (grace.compareTo(phaseTimeout) >= 0) {
+            logger.warn("smtpd.shutdown-grace-period ({}) is not shorter than spring.lifecycle.timeout-per-shutdown-phase "
+                    + "({}): Spring may stop waiting before sessions finish. Raise the phase timeout or lower the grace "
+                    + "period.", grace, phaseTimeout);
+        }
     }
 
     @Bean

@@ -4,6 +4,7 @@ import java.lang.reflect.Method;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import io.github.smtpd.MessageProcessor;
 import io.github.smtpd.SmtpServer;
@@ -38,7 +39,14 @@ class SmtpdTaskExecutorAutoConfigurationTests {
     void sessionsRunOnDedicatedPlatformThreadsByDefault() {
         runner.run((context) -> {
             assertThat(context).getBean("smtpdTaskExecutor").isInstanceOf(SimpleAsyncTaskExecutor.class);
+            // The core's fallback executor names its threads alike, so prove the session went through our bean.
+            AtomicInteger decorated = new AtomicInteger();
+            context.getBean("smtpdTaskExecutor", SimpleAsyncTaskExecutor.class).setTaskDecorator((task) -> {
+                decorated.incrementAndGet();
+                return task;
+            });
             Thread thread = sessionThread(context.getBean(SmtpServer.class), context.getBean(ThreadRecorder.class));
+            assertThat(decorated).hasValue(1);
             assertThat(thread.getName()).startsWith(SmtpdTaskExecutorAutoConfiguration.THREAD_NAME_PREFIX);
             assertThat(thread.isDaemon()).isTrue();
             assertThat(isVirtual(thread)).isFalse();
