@@ -1,0 +1,63 @@
+package io.github.smtpd.demo;
+
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.stream.Stream;
+
+import io.github.smtpd.Message;
+import io.github.smtpd.MessageContent;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+@ExtendWith(OutputCaptureExtension.class)
+class EmlSpoolProcessorTests {
+
+    private static final byte[] CONTENT = "Subject: x\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII);
+
+    @Test
+    void storesTheExactBytesUnderASafeName(@TempDir Path spool) throws Exception {
+        Path folder = spool.resolve("not-yet-created");
+        assertThat(new EmlSpoolProcessor(folder).process(message("../../evil"))).isNull();
+        try (Stream<Path> files = Files.list(folder)) {
+            List<Path> stored = files.toList();
+            assertThat(stored).singleElement().satisfies((eml) -> {
+                assertThat(eml.getParent()).isEqualTo(folder);
+                assertThat(eml.getFileName().toString()).startsWith("20240501T120000.000Z-").endsWith(".eml")
+                    .doesNotContain("/");
+                assertThat(Files.readAllBytes(eml)).isEqualTo(CONTENT);
+            });
+        }
+    }
+
+    @Test
+    void withoutAFolderItOnlyLogs(CapturedOutput output) throws Exception {
+        assertThat(new EmlSpoolProcessor(null).process(message("m-1"))).isNull();
+        assertThat(output.getOut()).contains("Message m-1 from <a@example.org> to b@example.org (20 bytes, client 127.0.0.1)")
+            .doesNotContain("stored as");
+    }
+
+    @Test
+    void clientTextCannotForgeLogLines(CapturedOutput output) throws Exception {
+        Message message = new Message("m-2", null, new InetSocketAddress("127.0.0.1", 40000), "client",
+                "a@example.org\nFAKE LOG LINE", List.of("b@example.org"), List.of(), List.of(),
+                MessageContent.of(CONTENT), false, null, Instant.now());
+        new EmlSpoolProcessor(null).process(message);
+        assertThat(output.getOut()).doesNotContain("\nFAKE LOG LINE");
+    }
+
+    private static Message message(String id) {
+        return new Message(id, null, new InetSocketAddress("127.0.0.1", 40000), "client", "a@example.org",
+                List.of("b@example.org"), List.of(), List.of(), MessageContent.of(CONTENT), false, null,
+                Instant.parse("2024-05-01T12:00:00Z"));
+    }
+}

@@ -1,0 +1,113 @@
+package io.github.smtpd.autoconfigure;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Executor;
+
+import io.github.smtpd.MessageProcessor;
+import io.github.smtpd.SmtpHandler;
+import io.github.smtpd.SmtpServer;
+import io.github.smtpd.SmtpServerListener;
+import io.github.smtpd.autoconfigure.SmtpdProperties.Mode;
+import io.github.smtpd.autoconfigure.context.SmtpServerBootstrap;
+import io.github.smtpd.autoconfigure.context.SmtpdPortInfoApplicationListener;
+import io.github.smtpd.autoconfigure.diagnostics.SmtpdModeUnavailableException;
+import io.github.smtpd.autoconfigure.task.SmtpdTaskExecutorAutoConfiguration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.annotation.Qualifier;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.context.ApplicationContext;
+import org.springframework.context.annotation.Bean;
+import org.springframework.core.env.Environment;
+
+/**
+ * Builds an {@link SmtpServer} from the {@code smtpd.*} properties and runs it with the application.
+ *
+ * <p>Who handles messages: an {@link SmtpHandler} bean when there is one (that is how a mode plugs in, and how
+ * an application takes over MAIL and RCPT decisions); otherwise, in {@code smtpd.mode=default}, the
+ * {@link MessageProcessor} beans in {@code @Order} order. {@link SmtpServerListener} beans receive the server's
+ * events and {@link SmtpServerCustomizer} beans may change the builder last.
+ */
+@AutoConfiguration(after = SmtpdTaskExecutorAutoConfiguration.class)
+@ConditionalOnClass(SmtpServer.class)
+@ConditionalOnBooleanProperty(name = "smtpd.enabled", matchIfMissing = true)
+@EnableConfigurationProperties(SmtpdProperties.class)
+public final class SmtpdAutoConfiguration {
+
+    private static final Logger logger = LoggerFactory.getLogger(SmtpdAutoConfiguration.class);
+
+    /** Spring Boot's default for {@code spring.lifecycle.timeout-per-shutdown-phase}. */
+    private static final Duration DEFAULT_SHUTDOWN_PHASE_TIMEOUT = Duration.ofSeconds(30);
+
+    @Bean
+    @ConditionalOnMissingBean
+    SmtpServer smtpServer(SmtpdProperties properties,
+            @Qualifier(SmtpdTaskExecutorAutoConfiguration.SMTPD_TASK_EXECUTOR_BEAN_NAME) ObjectProvider<Executor> executor,
+            ObjectProvider<SmtpHandler> handler, ObjectProvider<MessageProcessor> processors,
+            ObjectProvider<SmtpServerListener> listeners, ObjectProvider<SmtpServerCustomizer> customizers) {
+        SmtpdPropertiesMapper mapper = new SmtpdPropertiesMapper(properties);
+        SmtpServer.Builder builder = SmtpServer.builder();
+        mapper.applyTo(builder);
+        // Without the executor auto-configuration (excluded, or a plain context) the core's own
+        // thread-per-session pool is used, which keeps the same no-queue promise.
+        executor.ifAvailable(builder::executor);
+        builder.handler(handler(properties.getMode(), handler, processors));
+        listeners.orderedStream().forEach(builder::listener);
+        customizers.orderedStream().forEach((customizer) -> customizer.customize(builder));
+        return builder.build();
+    }
+
+    private static SmtpHandler handler(Mode mode, ObjectProvider<SmtpHandler> handler,
+            ObjectProvider<MessageProcessor> processors) {
+        SmtpHandler custom = handler.getIfAvailable();
+        if (custom != null) {
+            return custom;
+        }
+        if (mode != Mode.DEFAULT) {
+            throw new SmtpdModeUnavailableException(mode.name().toLowerCase(Locale.ROOT));
+        }
+        List<MessageProcessor> chain = processors.orderedStream().toList();
+        if (chain.isEmpty()) {
+            return SmtpHandler.of(new DiscardingMessageProcessor());
+        }
+        logger.debug("SMTP messages go to {}", chain);
+        return SmtpHandler.of(chain.size() == 1 ? chain.get(0) : new MessageProcessorChain(chain));
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    SmtpServerBootstrap smtpServerBootstrap(SmtpServer smtpServer, SmtpdProperties properties,
+            ApplicationContext applicationContext) {
+        warnIfGraceOutlastsShutdownPhase(properties.getShutdownGracePeriod(), applicationContext.getEnvironment());
+        return new SmtpServerBootstrap(smtpServer, properties.getShutdownGracePeriod(), applicationContext);
+    }
+
+    /**
+     * Spring stops waiting for a lifecycle phase after {@code spring.lifecycle.timeout-per-shutdown-phase}; on
+     * SIGTERM the JVM then exits and cuts the drain short. Clients keep unacknowledged mail, so nothing is lost,
+     * but the grace period the user asked for is not honoured: say so at start-up rather than at shutdown.
+     */
+    private static void warnIfGraceOutlastsShutdownPhase(Duration grace, Environment environment) {
+        Duration phaseTimeout = Binder.get(environment)
+            .bind("spring.lifecycle.timeout-per-shutdown-phase", Duration.class)
+            .orElse(DEFAULT_SHUTDOWN_PHASE_TIMEOUT);
+        if (grace.compareTo(phaseTimeout) >= 0) {
+            logger.warn("smtpd.shutdown-grace-period ({}) is not shorter than spring.lifecycle.timeout-per-shutdown-phase "
+                    + "({}): Spring may stop waiting before sessions finish. Raise the phase timeout or lower the grace "
+                    + "period.", grace, phaseTimeout);
+        }
+    }
+
+    @Bean
+    static SmtpdPortInfoApplicationListener smtpdPortInfoApplicationListener() {
+        return new SmtpdPortInfoApplicationListener();
+    }
+}

@@ -1,0 +1,17 @@
+package io.github.smtpd.autoconfigure.diagnostics;
+
+import org.springframework.boot.diagnostics.AbstractFailureAnalyzer;
+import org.springframework.boot.diagnostics.FailureAnalysis;
+
+/** Explains a mode that nothing implements in this build. */
+class SmtpdModeUnavailableFailureAnalyzer extends AbstractFailureAnalyzer<SmtpdModeUnavailableException> {
+
+    @Override
+    protected FailureAnalysis analyze(Throwable rootFailure, SmtpdModeUnavailableException cause) {
+        return new FailureAnalysis(
+                "The SMTP server could not start: smtpd.mode is '" + cause.getMode()
+                        + "', but that mode is not available yet in this version (no SmtpHandler bean implements it).",
+                "Set smtpd.mode=default and define MessageProcessor beans, or define your own SmtpHandler bean.",
+                cause);
+    }
+}

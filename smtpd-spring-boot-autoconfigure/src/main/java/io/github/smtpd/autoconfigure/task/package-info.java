@@ -1,0 +1,4 @@
+/**
+ * The executor SMTP sessions run on.
+ */
+package io.github.smtpd.autoconfigure.task;

@@ -1,0 +1,162 @@
+package io.github.smtpd.autoconfigure.task;
+
+import java.lang.reflect.Method;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import io.github.smtpd.MessageProcessor;
+import io.github.smtpd.SmtpServer;
+import io.github.smtpd.autoconfigure.SmtpdAutoConfiguration;
+import io.github.smtpd.autoconfigure.testsupport.Mail;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledForJreRange;
+import org.junit.jupiter.api.condition.JRE;
+
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.autoconfigure.task.TaskExecutionAutoConfiguration;
+import org.springframework.boot.test.context.FilteredClassLoader;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.task.SimpleAsyncTaskExecutor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@link SmtpdTaskExecutorAutoConfiguration}: which thread a real session runs on is observed from inside a
+ * {@link MessageProcessor}.
+ */
+class SmtpdTaskExecutorAutoConfigurationTests {
+
+    private final ApplicationContextRunner runner = new ApplicationContextRunner()
+        .withConfiguration(AutoConfigurations.of(SmtpdAutoConfiguration.class, SmtpdTaskExecutorAutoConfiguration.class))
+        .withUserConfiguration(ThreadRecorder.class)
+        .withPropertyValues("smtpd.localaddr=127.0.0.1:0", "smtpd.host-name=test.example.org");
+
+    @Test
+    void sessionsRunOnDedicatedPlatformThreadsByDefault() {
+        runner.run((context) -> {
+            assertThat(context).getBean("smtpdTaskExecutor").isInstanceOf(SimpleAsyncTaskExecutor.class);
+            // The core's fallback executor names its threads alike, so prove the session went through our bean.
+            AtomicInteger decorated = new AtomicInteger();
+            context.getBean("smtpdTaskExecutor", SimpleAsyncTaskExecutor.class).setTaskDecorator((task) -> {
+                decorated.incrementAndGet();
+                return task;
+            });
+            Thread thread = sessionThread(context.getBean(SmtpServer.class), context.getBean(ThreadRecorder.class));
+            assertThat(decorated).hasValue(1);
+            assertThat(thread.getName()).startsWith(SmtpdTaskExecutorAutoConfiguration.THREAD_NAME_PREFIX);
+            assertThat(thread.isDaemon()).isTrue();
+            assertThat(isVirtual(thread)).isFalse();
+        });
+    }
+
+    @Test
+    @EnabledForJreRange(min = JRE.JAVA_21)
+    void sessionsRunOnVirtualThreadsWhenEnabled() {
+        runner.withPropertyValues("spring.threads.virtual.enabled=true").run((context) -> {
+            SmtpServer server = context.getBean(SmtpServer.class);
+            Thread thread = sessionThread(server, context.getBean(ThreadRecorder.class));
+            assertThat(isVirtual(thread)).isTrue();
+            assertThat(thread.getName()).startsWith(SmtpdTaskExecutorAutoConfiguration.THREAD_NAME_PREFIX);
+            // Virtual threads are daemons; the accept thread is what keeps the application alive.
+            assertThat(acceptThread(server).isDaemon()).isFalse();
+        });
+    }
+
+    @Test
+    @EnabledForJreRange(max = JRE.JAVA_20)
+    void virtualThreadsNeedJava21() {
+        runner.withPropertyValues("spring.threads.virtual.enabled=true").run((context) -> {
+            Thread thread = sessionThread(context.getBean(SmtpServer.class), context.getBean(ThreadRecorder.class));
+            assertThat(thread.getName()).startsWith(SmtpdTaskExecutorAutoConfiguration.THREAD_NAME_PREFIX);
+        });
+    }
+
+    @Test
+    void aUserExecutorOfTheSameNameReplacesOurs() {
+        runner.withUserConfiguration(UserExecutor.class).run((context) -> {
+            assertThat(context).getBean("smtpdTaskExecutor").isSameAs(context.getBean(UserExecutor.class).executor);
+            Thread thread = sessionThread(context.getBean(SmtpServer.class), context.getBean(ThreadRecorder.class));
+            assertThat(thread.getName()).startsWith("user-smtp-");
+        });
+    }
+
+    @Test
+    void theApplicationKeepsItsOwnTaskExecutor() {
+        runner.withConfiguration(AutoConfigurations.of(TaskExecutionAutoConfiguration.class)).run((context) -> {
+            assertThat(context).hasBean("applicationTaskExecutor").hasBean("smtpdTaskExecutor");
+            assertThat(context.getBean("applicationTaskExecutor")).isNotSameAs(context.getBean("smtpdTaskExecutor"));
+            // Ours is not a default candidate, so injecting "an Executor" still finds the application's.
+            assertThat(context.getBeanProvider(Executor.class).getIfUnique())
+                .isSameAs(context.getBean("applicationTaskExecutor"));
+            Thread thread = sessionThread(context.getBean(SmtpServer.class), context.getBean(ThreadRecorder.class));
+            assertThat(thread.getName()).startsWith(SmtpdTaskExecutorAutoConfiguration.THREAD_NAME_PREFIX);
+        });
+    }
+
+    @Test
+    void withoutTheExecutorTheCoreUsesItsOwnThreads() {
+        new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(SmtpdAutoConfiguration.class))
+            .withUserConfiguration(ThreadRecorder.class)
+            .withPropertyValues("smtpd.localaddr=127.0.0.1:0", "smtpd.host-name=test.example.org")
+            .run((context) -> assertThat(
+                    sessionThread(context.getBean(SmtpServer.class), context.getBean(ThreadRecorder.class)).getName())
+                .startsWith("smtpd-session-"));
+    }
+
+    @Test
+    void backsOffWhenDisabledOrWithoutTheCore() {
+        runner.withPropertyValues("smtpd.enabled=false")
+            .run((context) -> assertThat(context).doesNotHaveBean("smtpdTaskExecutor"));
+        runner.withClassLoader(new FilteredClassLoader(SmtpServer.class))
+            .run((context) -> assertThat(context).doesNotHaveBean("smtpdTaskExecutor"));
+    }
+
+    private static Thread sessionThread(SmtpServer server, ThreadRecorder recorder) throws Exception {
+        Mail.send(server.getPort(), "a@example.org", "b@example.org", "thread", "Which thread?");
+        return recorder.thread.get(30, TimeUnit.SECONDS);
+    }
+
+    private static Thread acceptThread(SmtpServer server) {
+        return Thread.getAllStackTraces().keySet().stream()
+            .filter((thread) -> thread.getName().equals("smtpd-accept-" + server.getPort()))
+            .findFirst().orElseThrow();
+    }
+
+    /** {@code Thread.isVirtual()} is Java 21 API; the tests compile as Java 17. */
+    private static boolean isVirtual(Thread thread) throws Exception {
+        if (Runtime.version().feature() < 21) {
+            return false;
+        }
+        Method isVirtual = Thread.class.getMethod("isVirtual");
+        return (boolean) isVirtual.invoke(thread);
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class ThreadRecorder {
+
+        final CompletableFuture<Thread> thread = new CompletableFuture<>();
+
+        @Bean
+        MessageProcessor threadRecorder() {
+            return (message) -> {
+                thread.complete(Thread.currentThread());
+                return null;
+            };
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class UserExecutor {
+
+        final SimpleAsyncTaskExecutor executor = new SimpleAsyncTaskExecutor("user-smtp-");
+
+        @Bean
+        Executor smtpdTaskExecutor() {
+            return executor;
+        }
+    }
+}
