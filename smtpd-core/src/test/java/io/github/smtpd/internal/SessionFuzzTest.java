@@ -8,6 +8,7 @@ import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
+import com.code_intelligence.jazzer.api.BugDetectors;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.github.smtpd.SmtpServer;
 import org.junit.jupiter.api.AfterAll;
@@ -46,6 +47,8 @@ class SessionFuzzTest {
 
     @FuzzTest
     void nothingThrowsOutOfASession(byte[] input) throws IOException {
+        // The only connections are to this test's own server on loopback.
+        BugDetectors.allowNetworkConnections((host, port) -> host.equals("127.0.0.1") || host.equals("localhost"));
         InetSocketAddress address = new InetSocketAddress("127.0.0.1", server().getPort());
         StringBuilder replies = new StringBuilder();
         try (Socket socket = new Socket()) {
