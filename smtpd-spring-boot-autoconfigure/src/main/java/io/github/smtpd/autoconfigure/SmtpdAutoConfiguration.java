@@ -6,12 +6,14 @@ import java.util.Locale;
 import java.util.concurrent.Executor;
 
 import io.github.smtpd.MessageProcessor;
+import io.github.smtpd.SmtpAuthenticator;
 import io.github.smtpd.SmtpHandler;
 import io.github.smtpd.SmtpServer;
 import io.github.smtpd.SmtpServerListener;
 import io.github.smtpd.autoconfigure.SmtpdProperties.Mode;
 import io.github.smtpd.autoconfigure.context.SmtpServerBootstrap;
 import io.github.smtpd.autoconfigure.context.SmtpdPortInfoApplicationListener;
+import io.github.smtpd.autoconfigure.diagnostics.InvalidSmtpdPropertyException;
 import io.github.smtpd.autoconfigure.diagnostics.SmtpdModeUnavailableException;
 import io.github.smtpd.autoconfigure.task.SmtpdTaskExecutorAutoConfiguration;
 import org.slf4j.Logger;
@@ -26,7 +28,9 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Bean;
+import org.springframework.boot.ssl.SslBundles;
 import org.springframework.core.env.Environment;
+import org.springframework.util.StringUtils;
 
 /**
  * Builds an {@link SmtpServer} from the {@code smtpd.*} properties and runs it with the application.
@@ -52,17 +56,41 @@ public final class SmtpdAutoConfiguration {
     SmtpServer smtpServer(SmtpdProperties properties,
             @Qualifier(SmtpdTaskExecutorAutoConfiguration.SMTPD_TASK_EXECUTOR_BEAN_NAME) ObjectProvider<Executor> executor,
             ObjectProvider<SmtpHandler> handler, ObjectProvider<MessageProcessor> processors,
-            ObjectProvider<SmtpServerListener> listeners, ObjectProvider<SmtpServerCustomizer> customizers) {
+            ObjectProvider<SmtpServerListener> listeners, ObjectProvider<SmtpServerCustomizer> customizers,
+            ObjectProvider<SslBundles> sslBundles, ObjectProvider<SmtpAuthenticator> authenticator) {
         SmtpdPropertiesMapper mapper = new SmtpdPropertiesMapper(properties);
         SmtpServer.Builder builder = SmtpServer.builder();
         mapper.applyTo(builder);
+        String bundle = properties.getSsl().getBundle();
+        if (StringUtils.hasText(bundle)) {
+            SslBundleContext context = SslBundleContext.of(sslBundles.getIfAvailable(), bundle.trim());
+            builder.sslContext(context).tlsProtocols(context.protocols()).tlsCiphers(context.ciphers());
+        }
+        SmtpAuthenticator auth = authenticator.getIfAvailable();
+        if (auth != null) {
+            builder.authenticator(auth);
+        }
+        else if (properties.getAuth().isRequired()) {
+            throw new InvalidSmtpdPropertyException("smtpd.auth.required",
+                    "AUTH is required but nothing can check passwords",
+                    "Define an SmtpAuthenticator bean, or add Spring Security with an AuthenticationManager or "
+                            + "UserDetailsService bean, or set smtpd.auth.required=false.", null);
+        }
         // Without the executor auto-configuration (excluded, or a plain context) the core's own
         // thread-per-session pool is used, which keeps the same no-queue promise.
         executor.ifAvailable(builder::executor);
         builder.handler(handler(properties.getMode(), handler, processors));
         listeners.orderedStream().forEach(builder::listener);
         customizers.orderedStream().forEach((customizer) -> customizer.customize(builder));
-        return builder.build();
+        try {
+            return builder.build();
+        }
+        catch (IllegalArgumentException ex) {
+            // The builder names the setting; the properties are the place to change it.
+            throw new InvalidSmtpdPropertyException("smtpd.*", ex.getMessage(),
+                    "Change the smtpd.* property the message names (kebab-case in application.yml, e.g. maxSessions "
+                            + "is smtpd.max-sessions).", ex);
+        }
     }
 
     private static SmtpHandler handler(Mode mode, ObjectProvider<SmtpHandler> handler,

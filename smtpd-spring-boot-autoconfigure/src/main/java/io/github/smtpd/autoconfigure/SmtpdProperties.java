@@ -108,6 +108,54 @@ public class SmtpdProperties {
      */
     private Duration shutdownGracePeriod = Duration.ofSeconds(20);
 
+    /**
+     * How long a client may stay silent in the middle of DATA or BDAT before it gets 421 (RFC 5321 4.5.3.2).
+     */
+    private Duration dataTimeout = Duration.ofMinutes(10);
+
+    /**
+     * Protocol to speak: 'smtp', or 'lmtp' (RFC 2033) for an LMTP endpoint with LHLO and one reply per recipient.
+     */
+    private Protocol protocol = Protocol.SMTP;
+
+    /**
+     * Whether to offer ENHANCEDSTATUSCODES and put RFC 3463 codes (e.g. 2.1.0) in every reply after EHLO.
+     */
+    private boolean enhancedStatusCodes = true;
+
+    /**
+     * Whether to prepend a Received: trace header (RFC 5321 4.4) to every accepted message.
+     */
+    private boolean receivedHeader = true;
+
+    /**
+     * What to do with a bare CR or LF in message data: 'allow' keeps content byte-exact, 'reject' refuses the
+     * message with 550 (for gateways in front of servers that might take a bare LF as a line ending). Only
+     * CRLF.CRLF ends a message either way.
+     */
+    private io.github.smtpd.LineEndingPolicy lineEndingPolicy = io.github.smtpd.LineEndingPolicy.ALLOW;
+
+    /**
+     * Longest line allowed in message data, without CRLF (RFC 5321 allows 998); longer lines get 554. 0 for no
+     * limit.
+     */
+    private int maxDataLineLength;
+
+    /**
+     * TLS: STARTTLS and implicit TLS from a Spring Boot SSL bundle.
+     */
+    private final Ssl ssl = new Ssl();
+
+    /**
+     * SMTP AUTH (PLAIN and LOGIN), decided by an SmtpAuthenticator bean or Spring Security.
+     */
+    private final Auth auth = new Auth();
+
+    /**
+     * HAProxy PROXY protocol (v1 and v2) for running behind a TCP load balancer.
+     */
+    private final ProxyProtocol proxyProtocol = new ProxyProtocol();
+
     public boolean isEnabled() {
         return enabled;
     }
@@ -242,6 +290,196 @@ public class SmtpdProperties {
 
     public void setShutdownGracePeriod(Duration shutdownGracePeriod) {
         this.shutdownGracePeriod = shutdownGracePeriod;
+    }
+
+    public Duration getDataTimeout() {
+        return this.dataTimeout;
+    }
+
+    public void setDataTimeout(Duration dataTimeout) {
+        this.dataTimeout = dataTimeout;
+    }
+
+    public Protocol getProtocol() {
+        return this.protocol;
+    }
+
+    public void setProtocol(Protocol protocol) {
+        this.protocol = protocol;
+    }
+
+    public boolean isEnhancedStatusCodes() {
+        return this.enhancedStatusCodes;
+    }
+
+    public void setEnhancedStatusCodes(boolean enhancedStatusCodes) {
+        this.enhancedStatusCodes = enhancedStatusCodes;
+    }
+
+    public boolean isReceivedHeader() {
+        return this.receivedHeader;
+    }
+
+    public void setReceivedHeader(boolean receivedHeader) {
+        this.receivedHeader = receivedHeader;
+    }
+
+    public io.github.smtpd.LineEndingPolicy getLineEndingPolicy() {
+        return this.lineEndingPolicy;
+    }
+
+    public void setLineEndingPolicy(io.github.smtpd.LineEndingPolicy lineEndingPolicy) {
+        this.lineEndingPolicy = lineEndingPolicy;
+    }
+
+    public int getMaxDataLineLength() {
+        return this.maxDataLineLength;
+    }
+
+    public void setMaxDataLineLength(int maxDataLineLength) {
+        this.maxDataLineLength = maxDataLineLength;
+    }
+
+    public Ssl getSsl() {
+        return this.ssl;
+    }
+
+    public Auth getAuth() {
+        return this.auth;
+    }
+
+    public ProxyProtocol getProxyProtocol() {
+        return this.proxyProtocol;
+    }
+
+    /** The protocol the server speaks. */
+    public enum Protocol {
+
+        /** SMTP (RFC 5321). */
+        SMTP,
+
+        /** LMTP (RFC 2033). */
+        LMTP
+    }
+
+    /** TLS settings. */
+    public static class Ssl {
+
+        /**
+         * Name of the SSL bundle (spring.ssl.bundle.*) with the server's certificate. Setting it offers STARTTLS;
+         * protocols and ciphers come from the bundle, and certificates reload when the bundle does.
+         */
+        private String bundle;
+
+        /**
+         * Whether MAIL before STARTTLS is refused with 530 5.7.0.
+         */
+        private boolean required;
+
+        /**
+         * Address of a second listener that speaks TLS from the first byte (RFC 8314, usually port 465), as
+         * host:port. Empty for none.
+         */
+        private String implicitLocaladdr;
+
+        /**
+         * Whether to ask clients for a certificate: 'none', 'want' or 'need'.
+         */
+        private io.github.smtpd.TlsClientAuth clientAuth = io.github.smtpd.TlsClientAuth.NONE;
+
+        public String getBundle() {
+            return this.bundle;
+        }
+
+        public void setBundle(String bundle) {
+            this.bundle = bundle;
+        }
+
+        public boolean isRequired() {
+            return this.required;
+        }
+
+        public void setRequired(boolean required) {
+            this.required = required;
+        }
+
+        public String getImplicitLocaladdr() {
+            return this.implicitLocaladdr;
+        }
+
+        public void setImplicitLocaladdr(String implicitLocaladdr) {
+            this.implicitLocaladdr = implicitLocaladdr;
+        }
+
+        public io.github.smtpd.TlsClientAuth getClientAuth() {
+            return this.clientAuth;
+        }
+
+        public void setClientAuth(io.github.smtpd.TlsClientAuth clientAuth) {
+            this.clientAuth = clientAuth;
+        }
+    }
+
+    /** SMTP AUTH settings. */
+    public static class Auth {
+
+        /**
+         * Whether MAIL without AUTH is refused with 530 5.7.0.
+         */
+        private boolean required;
+
+        /**
+         * Whether AUTH is offered without TLS, which sends passwords in the clear.
+         */
+        private boolean allowPlaintext;
+
+        /**
+         * How much longer each failed AUTH in a session waits before its answer, to slow password guessing.
+         */
+        private Duration failureDelay = Duration.ofSeconds(1);
+
+        public boolean isRequired() {
+            return this.required;
+        }
+
+        public void setRequired(boolean required) {
+            this.required = required;
+        }
+
+        public boolean isAllowPlaintext() {
+            return this.allowPlaintext;
+        }
+
+        public void setAllowPlaintext(boolean allowPlaintext) {
+            this.allowPlaintext = allowPlaintext;
+        }
+
+        public Duration getFailureDelay() {
+            return this.failureDelay;
+        }
+
+        public void setFailureDelay(Duration failureDelay) {
+            this.failureDelay = failureDelay;
+        }
+    }
+
+    /** PROXY protocol settings. */
+    public static class ProxyProtocol {
+
+        /**
+         * Networks (CIDR, e.g. 10.0.0.0/8) of the load balancers allowed to send a PROXY header. Setting any
+         * turns the PROXY protocol on: connections from them must start with a header, and connections from
+         * elsewhere are closed.
+         */
+        private java.util.List<String> trustedProxies = new java.util.ArrayList<>();
+
+        public java.util.List<String> getTrustedProxies() {
+            return this.trustedProxies;
+        }
+
+        public void setTrustedProxies(java.util.List<String> trustedProxies) {
+            this.trustedProxies = trustedProxies;
+        }
     }
 
     /** The built-in servers of Python smtpd, plus the plain hook. */

@@ -2,9 +2,11 @@ package io.github.smtpd.autoconfigure;
 
 import java.util.Locale;
 
+import io.github.smtpd.Cidr;
 import io.github.smtpd.HostPort;
 import io.github.smtpd.SmtpServer;
 import io.github.smtpd.autoconfigure.diagnostics.InvalidSmtpdAddressException;
+import io.github.smtpd.autoconfigure.diagnostics.InvalidSmtpdPropertyException;
 import io.github.smtpd.autoconfigure.diagnostics.MissingRemoteAddressException;
 import io.github.smtpd.autoconfigure.diagnostics.SmtpUtf8WithDecodeDataException;
 import org.springframework.boot.context.properties.PropertyMapper;
@@ -41,6 +43,36 @@ final class SmtpdPropertiesMapper {
         else if (properties.getMode().needsRemoteAddress()) {
             throw new MissingRemoteAddressException(properties.getMode().name().toLowerCase(Locale.ROOT));
         }
+        if (StringUtils.hasText(properties.getSsl().getImplicitLocaladdr())) {
+            parse("smtpd.ssl.implicit-localaddr", properties.getSsl().getImplicitLocaladdr());
+        }
+        this.trustedProxies = properties.getProxyProtocol().getTrustedProxies().isEmpty() ? null
+                : properties.getProxyProtocol().getTrustedProxies().stream().map(SmtpdPropertiesMapper::cidr).toList();
+        if (properties.getSsl().isRequired() && !StringUtils.hasText(properties.getSsl().getBundle())) {
+            throw new InvalidSmtpdPropertyException("smtpd.ssl.required", "TLS is required but no certificate is set",
+                    "Set smtpd.ssl.bundle to the name of an SSL bundle (spring.ssl.bundle.*) with the server's "
+                            + "certificate, or set smtpd.ssl.required=false.", null);
+        }
+        if (StringUtils.hasText(properties.getSsl().getImplicitLocaladdr())
+                && !StringUtils.hasText(properties.getSsl().getBundle())) {
+            throw new InvalidSmtpdPropertyException("smtpd.ssl.implicit-localaddr",
+                    "an implicit TLS listener needs a certificate",
+                    "Set smtpd.ssl.bundle to the name of an SSL bundle with the server's certificate, or remove "
+                            + "smtpd.ssl.implicit-localaddr.", null);
+        }
+    }
+
+    private final java.util.List<Cidr> trustedProxies;
+
+    private static Cidr cidr(String text) {
+        try {
+            return Cidr.parse(text);
+        }
+        catch (IllegalArgumentException ex) {
+            throw new InvalidSmtpdPropertyException("smtpd.proxy-protocol.trusted-proxies", ex.getMessage(),
+                    "List the load balancers' networks in CIDR notation, e.g. 10.0.0.0/8 or 192.0.2.10, or leave "
+                            + "smtpd.proxy-protocol.trusted-proxies empty to turn the PROXY protocol off.", ex);
+        }
     }
 
     private static HostPort parse(String property, String value) {
@@ -68,6 +100,20 @@ final class SmtpdPropertiesMapper {
         map.from(properties::getSpoolThreshold).as(SmtpdPropertiesMapper::spoolThresholdBytes).to(builder::spoolThreshold);
         map.from(properties::getSpoolDirectory).to(builder::spoolDirectory);
         map.from(properties::getBacklog).to(builder::backlog);
+        map.from(properties::getDataTimeout).to(builder::dataTimeout);
+        map.from(properties::getProtocol).as((protocol) -> io.github.smtpd.Protocol.valueOf(protocol.name()))
+            .to(builder::protocol);
+        map.from(properties::isEnhancedStatusCodes).to(builder::enhancedStatusCodes);
+        map.from(properties::isReceivedHeader).to(builder::receivedHeader);
+        map.from(properties::getLineEndingPolicy).to(builder::lineEndingPolicy);
+        map.from(properties::getMaxDataLineLength).to(builder::maxDataLineLength);
+        map.from(trustedProxies).to(builder::proxyProtocol);
+        map.from(properties.getSsl()::isRequired).to(builder::requireTls);
+        map.from(properties.getSsl()::getImplicitLocaladdr).whenHasText().to(builder::implicitTlsAddress);
+        map.from(properties.getSsl()::getClientAuth).to(builder::tlsClientAuth);
+        map.from(properties.getAuth()::isRequired).to(builder::requireAuth);
+        map.from(properties.getAuth()::isAllowPlaintext).to(builder::allowPlaintextAuth);
+        map.from(properties.getAuth()::getFailureDelay).to(builder::authFailureDelay);
     }
 
     private static int spoolThresholdBytes(DataSize size) {
