@@ -5,6 +5,7 @@ import java.time.Duration;
 
 import io.github.smtpd.SmtpServer;
 import io.github.smtpd.relay.UpstreamOptions;
+import io.github.smtpd.test.AiosmtpdServer;
 import io.github.smtpd.test.RawClient;
 import io.github.smtpd.test.RecordingProcessor.Received;
 import io.github.smtpd.test.TestServers;
@@ -20,7 +21,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class MailmanModeTest {
 
-    private PythonServer mailman;
+    private AiosmtpdServer mailman;
 
     private Upstream upstream;
 
@@ -28,8 +29,8 @@ class MailmanModeTest {
 
     @BeforeEach
     void start() throws Exception {
-        PythonServer.assumeAiosmtpd();
-        mailman = PythonServer.start("mailman_lmtp.py");
+        AiosmtpdServer.assumeAiosmtpd();
+        mailman = AiosmtpdServer.start("mailman_lmtp.py");
         upstream = Upstream.start();
     }
 
@@ -83,8 +84,8 @@ class MailmanModeTest {
             send(client, "Subject: to the friend\r\n\r\nHello friend", "250 Queued as ");
         }
 
-        PythonServer.Delivery first = mailman.nextDelivery();
-        PythonServer.Delivery second = mailman.nextDelivery();
+        AiosmtpdServer.Delivery first = mailman.nextDelivery();
+        AiosmtpdServer.Delivery second = mailman.nextDelivery();
         assertThat(first.rcptTo()).isEqualTo("announce@lists.example.org");
         assertThat(second.rcptTo()).isEqualTo("announce-request@lists.example.org");
         assertThat(first.mailFrom()).isEqualTo("author@example.net");

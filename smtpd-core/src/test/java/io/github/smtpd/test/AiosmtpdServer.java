@@ -1,4 +1,4 @@
-package io.github.smtpd.mode;
+package io.github.smtpd.test;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -22,7 +22,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * system Python {@code /usr/bin/python3}; another interpreter can be named with {@code -Dsmtpd.test.python}).
  * Tests that need one are skipped when aiosmtpd is not installed.
  */
-final class PythonServer implements AutoCloseable {
+public final class AiosmtpdServer implements AutoCloseable {
 
     static final String PYTHON = System.getProperty("smtpd.test.python", "/usr/bin/python3");
 
@@ -30,15 +30,15 @@ final class PythonServer implements AutoCloseable {
 
     private final LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
 
-    final int port;
+    public final int port;
 
-    private PythonServer(Process process, int port) {
+    private AiosmtpdServer(Process process, int port) {
         this.process = process;
         this.port = port;
     }
 
     /** Skips the calling test unless aiosmtpd can be imported. */
-    static void assumeAiosmtpd() {
+    public static void assumeAiosmtpd() {
         boolean installed;
         try {
             Process check = new ProcessBuilder(PYTHON, "-c", "import aiosmtpd").redirectErrorStream(true).start();
@@ -56,10 +56,10 @@ final class PythonServer implements AutoCloseable {
     }
 
     /** Runs the script with a free port as its first argument, then the given ones, and waits for READY. */
-    static PythonServer start(String script, String... arguments) throws IOException, InterruptedException {
+    public static AiosmtpdServer start(String script, String... arguments) throws IOException, InterruptedException {
         Path file = Files.createTempFile("smtpd-test-", ".py");
         file.toFile().deleteOnExit();
-        try (InputStream in = PythonServer.class.getResourceAsStream("/python/" + script)) {
+        try (InputStream in = AiosmtpdServer.class.getResourceAsStream("/python/" + script)) {
             Files.write(file, in.readAllBytes());
         }
         int port;
@@ -69,7 +69,7 @@ final class PythonServer implements AutoCloseable {
         List<String> command = new ArrayList<>(List.of(PYTHON, "-u", file.toString(), Integer.toString(port)));
         command.addAll(List.of(arguments));
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        PythonServer server = new PythonServer(process, port);
+        AiosmtpdServer server = new AiosmtpdServer(process, port);
         Thread reader = new Thread(() -> {
             try (BufferedReader in = new BufferedReader(
                     new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
@@ -92,19 +92,19 @@ final class PythonServer implements AutoCloseable {
         return server;
     }
 
-    String hostPort() {
+    public String hostPort() {
         return "127.0.0.1:" + port;
     }
 
-    /** One delivery the script reported. */
-    record Delivery(String mailFrom, String rcptTo, List<String> mailOptions, byte[] content) {
-        String text() {
+    /** One delivery the script reported; {@code rcptTo} is comma-separated when there were several. */
+    public record Delivery(String mailFrom, String rcptTo, List<String> mailOptions, byte[] content) {
+        public String text() {
             return new String(content, StandardCharsets.UTF_8);
         }
     }
 
     /** The next delivery, waiting for it up to 10 seconds. */
-    Delivery nextDelivery() throws InterruptedException {
+    public Delivery nextDelivery() throws InterruptedException {
         while (true) {
             String line = lines.poll(10, TimeUnit.SECONDS);
             if (line == null) {
@@ -120,7 +120,7 @@ final class PythonServer implements AutoCloseable {
     }
 
     /** The deliveries reported so far, without waiting. */
-    List<String> deliveredRecipients() {
+    public List<String> deliveredRecipients() {
         return lines.stream().filter(l -> l.startsWith("DELIVERED\t")).map(l -> l.split("\t", -1)[2]).toList();
     }
 
