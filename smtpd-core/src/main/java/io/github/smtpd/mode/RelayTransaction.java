@@ -2,6 +2,7 @@ package io.github.smtpd.mode;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -25,6 +26,15 @@ final class RelayTransaction {
 
     static final Reply LOCAL_ERROR = Reply.of(451, "4.3.0", "Requested action aborted: local error in processing");
 
+    static final Reply CHANGED_MIND = Reply.of(451, "4.4.2",
+            "Upstream connection lost, and a new one no longer accepts this transaction: try again later");
+
+    /**
+     * The upstream waits idle while the client sends the data, which our server receives in full before relaying
+     * it. Past this idle time a NOOP checks that the upstream has not given up on us meanwhile.
+     */
+    static final Duration PROBE_AFTER = Duration.ofSeconds(1);
+
     private final SmtpSession session;
 
     private final String mailFrom;
@@ -33,11 +43,16 @@ final class RelayTransaction {
 
     private final boolean peerHeader;
 
-    private final List<String> accepted = new ArrayList<>();
+    private final List<Recipient> accepted = new ArrayList<>();
 
     private UpstreamClient upstream;
 
+    private UpstreamOptions upstreamOptions;
+
     private Object destination;
+
+    private record Recipient(String address, List<String> parameters) {
+    }
 
     RelayTransaction(SmtpSession session, String mailFrom, List<String> mailOptions, boolean peerHeader) {
         this.session = session;
@@ -70,6 +85,7 @@ final class RelayTransaction {
             Reply reply = upstream.mail(mailFrom, mapped.parameters());
             if (reply.isPositive()) {
                 this.destination = destination;
+                this.upstreamOptions = options;
             }
             else {
                 closeUpstream();
@@ -94,7 +110,7 @@ final class RelayTransaction {
         try {
             Reply reply = upstream.rcpt(address, mapped.parameters());
             if (reply.isPositive()) {
-                accepted.add(address);
+                accepted.add(new Recipient(address, options));
             }
             return reply;
         }
@@ -107,6 +123,10 @@ final class RelayTransaction {
     Reply data(Message message) {
         if (upstream == null) {
             return LOCAL_ERROR;
+        }
+        Reply lost = reconnectIfGone();
+        if (lost != null) {
+            return lost;
         }
         List<Reply> replies;
         try {
@@ -125,9 +145,46 @@ final class RelayTransaction {
             logger.warn("Message {}: could not read its content to relay it", message.id(), ex);
             return LOCAL_ERROR;
         }
-        Reply reply = RecipientReplies.combine(accepted, replies);
+        Reply reply = RecipientReplies.combine(accepted.stream().map(Recipient::address).toList(), replies);
         logger.info("Message {} from <{}> relayed to {}: {}", message.id(), mailFrom, upstream.address(), reply);
         return reply;
+    }
+
+    /**
+     * When the upstream has been idle long enough to have timed out, checks it with NOOP and, if it is gone,
+     * opens a new connection and replays MAIL and the accepted RCPTs on it.
+     *
+     * @return {@code null} when the upstream is ready for the data, otherwise the reply for the client
+     */
+    private Reply reconnectIfGone() {
+        if (upstream.idleTime().compareTo(PROBE_AFTER) < 0) {
+            return null;
+        }
+        try {
+            if (upstream.noop().code() == 250) {
+                return null;
+            }
+        }
+        catch (UpstreamException ex) {
+            // Gone: reconnect below.
+        }
+        logger.info("Upstream {} went away while the client sent the data; replaying the envelope on a new "
+                + "connection", upstream.address());
+        List<Recipient> recipients = List.copyOf(accepted);
+        Object target = destination;
+        Reply reply = open(upstreamOptions, target);
+        if (!reply.isPositive()) {
+            return reply.isTransientFailure() ? reply : CHANGED_MIND;
+        }
+        for (Recipient recipient : recipients) {
+            reply = rcpt(recipient.address(), recipient.parameters());
+            if (!reply.isPositive()) {
+                // The client was told 250 for this recipient: only a retry can tell it the new verdict.
+                closeUpstream();
+                return reply.isTransientFailure() ? reply : CHANGED_MIND;
+            }
+        }
+        return null;
     }
 
     boolean isOpen() {

@@ -85,6 +85,8 @@ public final class UpstreamClient implements Closeable {
 
     private boolean closed;
 
+    private long lastReplyNanos = System.nanoTime();
+
     private UpstreamClient(UpstreamOptions options, HostPort address, Socket raw) throws IOException {
         this.options = options;
         this.address = address;
@@ -152,7 +154,7 @@ public final class UpstreamClient implements Closeable {
     }
 
     private void start(String heloName, boolean tls) throws IOException {
-        Reply greeting = reader.read();
+        Reply greeting = read();
         if (greeting.code() != 220) {
             throw new RefusedException("greeted with " + greeting);
         }
@@ -370,7 +372,7 @@ public final class UpstreamClient implements Closeable {
             socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, options.dataTimeout().toMillis()));
             List<Reply> replies = new ArrayList<>(expected);
             for (int i = 0; i < expected; i++) {
-                replies.add(reader.read());
+                replies.add(read());
             }
             socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, options.timeout().toMillis()));
             return replies;
@@ -401,6 +403,16 @@ public final class UpstreamClient implements Closeable {
             }
             encoder.write(chunk, 0, read);
         }
+    }
+
+    /** Sends {@code NOOP}: a cheap check that the upstream is still there. */
+    public Reply noop() throws UpstreamException {
+        return transact("NOOP");
+    }
+
+    /** How long since the upstream last answered; it may have timed out the connection meanwhile. */
+    public java.time.Duration idleTime() {
+        return java.time.Duration.ofNanos(System.nanoTime() - lastReplyNanos);
     }
 
     /** Sends {@code RSET}, ending the transaction but keeping the connection. */
@@ -457,7 +469,18 @@ public final class UpstreamClient implements Closeable {
 
     private Reply command(String line) throws IOException {
         send(line);
-        return reader.read();
+        return read();
+    }
+
+    private Reply read() throws IOException {
+        Reply reply = reader.read();
+        lastReplyNanos = System.nanoTime();
+        if (reply.code() == 421) {
+            // The upstream is closing the channel (RFC 5321 3.8). Passed on, a 421 would tell our client
+            // that we are closing ours: it is a lost upstream connection instead.
+            throw new Closing(reply);
+        }
+        return reply;
     }
 
     private void send(String line) throws IOException {
@@ -522,7 +545,7 @@ public final class UpstreamClient implements Closeable {
         if (ex instanceof EOFException) {
             return "connection closed by the upstream";
         }
-        if (ex instanceof RefusedException) {
+        if (ex instanceof RefusedException || ex instanceof Closing) {
             return ex.getMessage();
         }
         return ex.getClass().getSimpleName() + (ex.getMessage() != null ? ": " + ex.getMessage() : "");
@@ -540,6 +563,16 @@ public final class UpstreamClient implements Closeable {
 
         RefusedException(String message) {
             super(message);
+        }
+    }
+
+    /** The upstream answered 421 and is closing the connection. */
+    private static final class Closing extends IOException {
+
+        private static final long serialVersionUID = 1L;
+
+        Closing(Reply reply) {
+            super("closing the connection: " + reply);
         }
     }
 

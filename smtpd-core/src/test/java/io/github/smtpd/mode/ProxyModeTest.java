@@ -145,6 +145,22 @@ class ProxyModeTest {
     }
 
     @Test
+    void turnsTheUpstreamsClosingReplyIntoATemporaryFailure() throws Exception {
+        upstream = Upstream.start();
+        try (RawClient client = startProxy()) {
+            assertThat(client.command("MAIL FROM:<sender@example.org>")).startsWith("250");
+            assertThat(client.command("RCPT TO:<somebody@example.net>")).startsWith("250");
+            // 421 is the upstream closing its channel, not ours: the client gets 451 and keeps its session.
+            assertThat(client.command("RCPT TO:<shutdown@example.net>"))
+                    .isEqualTo("451 Upstream connection lost, try again later");
+            assertThat(client.command("RCPT TO:<another@example.net>"))
+                    .isEqualTo("451 Upstream connection lost, try again later");
+            assertThat(client.command("RSET")).startsWith("250");
+            assertThat(client.command("MAIL FROM:<sender@example.org>")).startsWith("250");
+        }
+    }
+
+    @Test
     void refusesTheSenderWhenTheUpstreamDoes() throws Exception {
         upstream = Upstream.start();
         try (RawClient client = startProxy()) {
@@ -236,6 +252,27 @@ class ProxyModeTest {
             assertThat(client.command("MAIL FROM:<sender@example.org>")).startsWith("250");
         }
         assertThat(upstream.received.all()).isEmpty();
+    }
+
+    @Test
+    void replaysTheEnvelopeWhenTheUpstreamTimedOutWhileTheClientSentTheData() throws Exception {
+        // An upstream that gives up on an idle connection after half a second, as real ones do after minutes.
+        upstream = Upstream.start(TestServers.loopback().idleTimeout(Duration.ofMillis(500)));
+        try (RawClient client = startProxy()) {
+            assertThat(client.command("MAIL FROM:<sender@example.org>")).startsWith("250");
+            assertThat(client.command("RCPT TO:<somebody@example.net>")).startsWith("250");
+            assertThat(client.command("RCPT TO:<another@example.net>")).startsWith("250");
+            assertThat(client.command("DATA")).startsWith("354");
+            client.send("Subject: slow client\r\n\r\n");
+            Thread.sleep(1500); // a slow client: the upstream connection times out meanwhile
+            client.send("body\r\n.\r\n");
+            assertThat(client.readReply()).startsWith("250 Queued as ");
+        }
+        Received received = upstream.received.next();
+        assertThat(received.message().rcptTos()).containsExactly("somebody@example.net", "another@example.net");
+        assertThat(received.text()).endsWith("Subject: slow client\r\n\r\nbody\r\n");
+        assertThat(upstream.received.all()).hasSize(1);
+        assertThat(upstream.sessions.get()).isEqualTo(2);
     }
 
     @Test

@@ -16,8 +16,8 @@ import io.github.smtpd.test.TestServers;
 /**
  * A second instance of this server, on its own port, as the independent upstream of a relay test. Its verdicts
  * depend on the address, so one upstream serves every case: senders starting with {@code blocked} get 550 at
- * MAIL, recipients starting with {@code busy} 450 and {@code nobody} 550 at RCPT, and messages for
- * {@code tempfail} get 451 and for {@code reject} 554 after the data. Everything else is recorded.
+ * MAIL, recipients starting with {@code busy} 450, {@code nobody} 550 and {@code shutdown} 421 at RCPT, and
+ * messages for {@code tempfail} get 451 and for {@code reject} 554 after the data. Everything else is recorded.
  */
 final class Upstream implements AutoCloseable {
 
@@ -38,6 +38,9 @@ final class Upstream implements AutoCloseable {
             public Reply onRcpt(SmtpSession session, String address, List<String> options) {
                 if (address.startsWith("busy")) {
                     return Reply.of(450, "4.2.1", "Mailbox busy, come back later");
+                }
+                if (address.startsWith("shutdown")) {
+                    return Reply.of(421, "4.3.2", "upstream.test Service shutting down");
                 }
                 if (address.startsWith("nobody")) {
                     return Reply.of(550, "5.1.1", "No such user here");
