@@ -276,6 +276,47 @@ class ProxyModeTest {
     }
 
     @Test
+    void answers451WhenTheUpstreamStopsReadingTheData() throws Exception {
+        // The upstream says 354 and then reads nothing: the proxy's writes block once the socket buffers are full.
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        upstream = Upstream.start(TestServers.loopback().command("DATA", (session, argument) -> {
+            // The session flushes replies only before it reads, and this command never returns to read: a 354
+            // longer than the session's 8 KiB output buffer is written at once.
+            java.util.List<String> lines = new java.util.ArrayList<>(java.util.Collections.nCopies(60, "x".repeat(150)));
+            lines.add("End data with <CR><LF>.<CR><LF>");
+            session.reply(io.github.smtpd.Reply.multiline(354, lines));
+            try {
+                release.await(60, java.util.concurrent.TimeUnit.SECONDS);
+            }
+            catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+            }
+            session.close();
+        }));
+        ProxyOptions options = ProxyOptions.builder().upstream(UpstreamOptions.builder()
+                .addresses(upstream.hostPort()).timeout(Duration.ofSeconds(1)).build()).build();
+        // More than the socket buffers hold: Linux lets a loopback receive buffer grow to 32 MiB.
+        proxy = TestServers.loopback().dataSizeLimit(0).handler(new ProxyMode(options)).build();
+        proxy.start();
+        try (RawClient client = RawClient.connect(TestServers.address(proxy))) {
+            client.command("EHLO client.example");
+            assertThat(client.command("MAIL FROM:<sender@example.org>")).startsWith("250");
+            assertThat(client.command("RCPT TO:<somebody@example.net>")).startsWith("250");
+            assertThat(client.command("DATA")).startsWith("354");
+            byte[] line = ("x".repeat(1022) + "\r\n").getBytes(StandardCharsets.US_ASCII);
+            for (int i = 0; i < 48 * 1024; i++) {
+                client.output().write(line);
+            }
+            client.send(".\r\n");
+            assertThat(client.readReply()).isEqualTo("451 Upstream server timed out, try again later");
+        }
+        finally {
+            release.countDown();
+        }
+        assertThat(upstream.received.all()).isEmpty();
+    }
+
+    @Test
     void deniesRelayToClientsOutsideTheTrustedNetworks() throws Exception {
         upstream = Upstream.start();
         ProxyOptions options = ProxyOptions.builder()
