@@ -23,7 +23,7 @@ final class Headers {
      * encoded words decoded; {@code null} when there is none. Raw 8-bit values are read as UTF-8 (RFC 6532).
      */
     static String field(byte[] content, String name) {
-        String text = new String(content, StandardCharsets.UTF_8);
+        String text = new String(content, 0, headerLength(content), StandardCharsets.UTF_8);
         String prefix = name.toLowerCase(Locale.ROOT) + ":";
         String[] lines = text.split("\r\n|\n|\r", -1);
         for (int i = 0; i < lines.length; i++) {
@@ -42,6 +42,17 @@ final class Headers {
             }
         }
         return null;
+    }
+
+    /** The length of the header section (up to the first empty line), at most 256 KiB: the body is not needed. */
+    private static int headerLength(byte[] content) {
+        int limit = Math.min(content.length, 256 * 1024);
+        for (int i = 1; i < limit; i++) {
+            if (content[i] == '\n' && (content[i - 1] == '\n' || (i >= 2 && content[i - 1] == '\r' && content[i - 2] == '\n'))) {
+                return i;
+            }
+        }
+        return limit;
     }
 
     /** Decodes RFC 2047 encoded words; words that do not decode are left as they are. */
