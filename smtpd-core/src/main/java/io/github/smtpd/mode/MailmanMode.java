@@ -18,8 +18,9 @@ import org.slf4j.LoggerFactory;
  * <p>The destination of a transaction is fixed by its first accepted recipient. A recipient for the other
  * destination gets {@code 452 4.5.3}, which tells the client to send it again in a transaction of its own
  * (RFC 5321 4.5.3.1.10), so one message is never half delivered to one side and half refused by the other.
- * LMTP's replies per recipient become one reply: 250 only when every recipient was accepted (see
- * {@link RecipientReplies}).
+ * LMTP's replies per recipient become one reply: 250 only when every recipient was accepted; otherwise 4xx when
+ * any failure was temporary (the client retries), 5xx when all were permanent, with each recipient's own reply
+ * on the following lines.
  *
  * <p>List addresses are accepted from any client, as an MX for the list domains must; relaying other
  * recipients is allowed only from the relay's trusted networks.
