@@ -1,11 +1,12 @@
 """An SMTP server on aiosmtpd offering STARTTLS and, optionally, AUTH - the kind of upstream a relay meets.
 
 It insists on STARTTLS before MAIL, so a delivery proves the relay encrypted. With "auth" it also insists
-on AUTH (PLAIN or LOGIN, user "relay", password "secret"), over TLS only. Each delivery is printed on
+on AUTH (PLAIN or LOGIN, user "relay", password "secret"), over TLS only; with "auth-login", on AUTH LOGIN
+alone. Each delivery is printed on
 standard output as tab-separated fields: DELIVERED, the sender, the recipients (comma-separated), the MAIL
 parameters (comma-separated), the content in base64.
 
-Usage: python3 tls_smtp.py PORT CERT_PEM KEY_PEM [auth]   (prints "READY"; stops when stdin closes)
+Usage: python3 tls_smtp.py PORT CERT_PEM KEY_PEM [auth|auth-login]   (prints "READY"; stops when stdin closes)
 """
 import base64
 import ssl
@@ -32,12 +33,14 @@ class Handler:
 
 def main():
     port, cert, key = int(sys.argv[1]), sys.argv[2], sys.argv[3]
-    with_auth = len(sys.argv) > 4 and sys.argv[4] == 'auth'
+    mode = sys.argv[4] if len(sys.argv) > 4 else ''
+    with_auth = mode.startswith('auth')
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert, key)
     controller = Controller(Handler(), hostname='127.0.0.1', port=port, tls_context=context,
                             require_starttls=True, auth_required=with_auth, auth_require_tls=True,
-                            authenticator=authenticator)
+                            authenticator=authenticator,
+                            auth_exclude_mechanism=['PLAIN'] if mode == 'auth-login' else None)
     controller.start()
     print('READY', flush=True)
     try:

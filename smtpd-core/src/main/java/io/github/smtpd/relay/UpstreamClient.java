@@ -16,14 +16,12 @@ import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
@@ -256,34 +254,13 @@ public final class UpstreamClient implements Closeable {
         if (!secure && !raw.getInetAddress().isLoopbackAddress()) {
             throw new RefusedException("offers no TLS, and credentials are never sent in clear text over a network");
         }
-        Set<String> offered = Set.of(mechanisms.toUpperCase(Locale.ROOT).split("[ =]+"));
-        Reply reply;
-        if (offered.contains("PLAIN")) {
-            String token = base64("\0" + options.username() + "\0" + options.password());
-            reply = command("AUTH PLAIN " + token);
-            if (reply.code() == 334) {
-                reply = command(token);
-            }
-        }
-        else if (offered.contains("LOGIN")) {
-            reply = command("AUTH LOGIN");
-            if (reply.code() == 334) {
-                reply = command(base64(options.username()));
-            }
-            if (reply.code() == 334) {
-                reply = command(base64(options.password()));
-            }
-        }
-        else {
+        Reply reply = SaslLogin.authenticate(this::command, mechanisms, options.username(), options.password());
+        if (reply == null) {
             throw new RefusedException("offers neither AUTH PLAIN nor AUTH LOGIN (only " + mechanisms + ")");
         }
         if (reply.code() != 235) {
             throw new RefusedException("did not accept the credentials of " + options.username() + ": " + reply);
         }
-    }
-
-    private static String base64(String text) {
-        return Base64.getEncoder().encodeToString(text.getBytes(StandardCharsets.UTF_8));
     }
 
     private void use(Socket current) throws IOException {

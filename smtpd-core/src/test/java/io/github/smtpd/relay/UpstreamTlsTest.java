@@ -131,4 +131,15 @@ class UpstreamTlsTest {
                 .isInstanceOf(UpstreamException.class)
                 .hasMessageContaining("did not accept the credentials of relay");
     }
+
+    @Test
+    void authenticatesWithLoginWhenPlainIsNotOffered() throws Exception {
+        String address = startTlsUpstream("auth-login");
+        UpstreamOptions options = UpstreamOptions.builder().addresses(address).timeout(Duration.ofSeconds(20))
+                .credentials("relay", "secret").build();
+        try (UpstreamClient client = UpstreamClient.connect(options, "relay.test")) {
+            assertThat(client.extensions().get("AUTH")).isEqualTo("LOGIN");
+            assertThat(deliver(client)).extracting(Reply::code).containsExactly(250);
+        }
+    }
 }
