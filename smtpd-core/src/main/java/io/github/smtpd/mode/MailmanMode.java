@@ -1,0 +1,110 @@
+package io.github.smtpd.mode;
+
+import java.util.List;
+import java.util.Objects;
+
+import io.github.smtpd.Message;
+import io.github.smtpd.Reply;
+import io.github.smtpd.SmtpHandler;
+import io.github.smtpd.SmtpSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * smtpd's {@code MailmanProxy} for Mailman 3: mail for list addresses goes to Mailman over LMTP, mail for any
+ * other address is relayed as {@link ProxyMode} relays it, and neither is answered 250 before its destination
+ * accepted it.
+ *
+ * <p>The destination of a transaction is fixed by its first accepted recipient. A recipient for the other
+ * destination gets {@code 452 4.5.3}, which tells the client to send it again in a transaction of its own
+ * (RFC 5321 4.5.3.1.10), so one message is never half delivered to one side and half refused by the other.
+ * LMTP's replies per recipient become one reply: 250 only when every recipient was accepted; otherwise 4xx when
+ * any failure was temporary (the client retries), 5xx when all were permanent, with each recipient's own reply
+ * on the following lines.
+ *
+ * <p>List addresses are accepted from any client, as an MX for the list domains must; relaying other
+ * recipients is allowed only from the relay's trusted networks.
+ */
+public final class MailmanMode implements SmtpHandler {
+
+    private static final Logger logger = LoggerFactory.getLogger(MailmanMode.class);
+
+    static final Reply OTHER_DESTINATION = Reply.of(452, "4.5.3",
+            "Mailing-list and other recipients go in separate transactions: send this one again separately");
+
+    private static final String TRANSACTION = MailmanMode.class.getName() + ".transaction";
+
+    private enum Destination {
+        MAILMAN,
+        RELAY
+    }
+
+    private final MailmanOptions options;
+
+    public MailmanMode(MailmanOptions options) {
+        this.options = Objects.requireNonNull(options, "options");
+        if (options.relay() != null && options.relay().networks().isOpen()) {
+            logger.warn("Mailman mode trusts every client address ({}) to relay: this is an open relay",
+                    options.relay().trustedNetworks());
+        }
+    }
+
+    public MailmanOptions options() {
+        return options;
+    }
+
+    @Override
+    public Reply onMail(SmtpSession session, String address, List<String> parameters) {
+        // The upstream is opened at the first recipient, which tells whether it is Mailman or the relay.
+        boolean peerHeader = options.relay() != null && options.relay().peerHeader();
+        session.attributes().put(TRANSACTION, new RelayTransaction(session, address, parameters, peerHeader));
+        return null;
+    }
+
+    @Override
+    public Reply onRcpt(SmtpSession session, String address, List<String> parameters) {
+        RelayTransaction transaction = (RelayTransaction) session.attributes().get(TRANSACTION);
+        if (transaction == null) {
+            return RelayTransaction.LOCAL_ERROR;
+        }
+        Destination destination = options.isListAddress(address) ? Destination.MAILMAN : Destination.RELAY;
+        if (destination == Destination.RELAY && !mayRelay(session)) {
+            logger.info("Relay denied: {} may not relay to <{}>", session.peer(), address);
+            return ProxyMode.RELAY_DENIED;
+        }
+        if (transaction.isOpen() && transaction.destination() != destination) {
+            if (transaction.acceptedCount() > 0) {
+                return OTHER_DESTINATION;
+            }
+            // Nothing accepted on the other side yet: the transaction can still change sides.
+        }
+        if (!transaction.isOpen() || transaction.destination() != destination) {
+            Reply opened = transaction.open(
+                    destination == Destination.MAILMAN ? options.lmtp() : options.relay().upstream(), destination);
+            if (!opened.isPositive()) {
+                return opened;
+            }
+        }
+        return transaction.rcpt(address, parameters);
+    }
+
+    @Override
+    public Reply onData(Message message) {
+        SmtpSession session = message.session();
+        RelayTransaction transaction = session != null ? (RelayTransaction) session.attributes().get(TRANSACTION)
+                : null;
+        return transaction != null ? transaction.data(message) : RelayTransaction.LOCAL_ERROR;
+    }
+
+    @Override
+    public void onReset(SmtpSession session) {
+        RelayTransaction transaction = (RelayTransaction) session.attributes().remove(TRANSACTION);
+        if (transaction != null) {
+            transaction.close();
+        }
+    }
+
+    private boolean mayRelay(SmtpSession session) {
+        return options.relay() != null && options.relay().networks().contains(session.peer().getAddress());
+    }
+}

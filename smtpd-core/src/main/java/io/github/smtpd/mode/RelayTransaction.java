@@ -1,0 +1,217 @@
+package io.github.smtpd.mode;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import io.github.smtpd.Message;
+import io.github.smtpd.Reply;
+import io.github.smtpd.SmtpSession;
+import io.github.smtpd.relay.UpstreamClient;
+import io.github.smtpd.relay.UpstreamException;
+import io.github.smtpd.relay.UpstreamOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One client transaction mirrored live on one upstream connection, Postfix's before-queue proxy: the upstream
+ * sees MAIL when it is opened, each RCPT as the client sends it, and the data once the client has sent it all;
+ * the client gets the upstream's replies. Kept in the session's attributes between the hooks.
+ */
+final class RelayTransaction {
+
+    private static final Logger logger = LoggerFactory.getLogger(RelayTransaction.class);
+
+    static final Reply LOCAL_ERROR = Reply.of(451, "4.3.0", "Requested action aborted: local error in processing");
+
+    static final Reply CHANGED_MIND = Reply.of(451, "4.4.2",
+            "Upstream connection lost, and a new one no longer accepts this transaction: try again later");
+
+    /**
+     * The upstream waits idle while the client sends the data, which our server receives in full before relaying
+     * it. Past this idle time a NOOP checks that the upstream has not given up on us meanwhile.
+     */
+    static final Duration PROBE_AFTER = Duration.ofSeconds(1);
+
+    private final SmtpSession session;
+
+    private final String mailFrom;
+
+    private final List<String> mailOptions;
+
+    private final boolean peerHeader;
+
+    private final List<Recipient> accepted = new ArrayList<>();
+
+    private UpstreamClient upstream;
+
+    private UpstreamOptions upstreamOptions;
+
+    private Object destination;
+
+    private record Recipient(String address, List<String> parameters) {
+    }
+
+    RelayTransaction(SmtpSession session, String mailFrom, List<String> mailOptions, boolean peerHeader) {
+        this.session = session;
+        this.mailFrom = mailFrom;
+        this.mailOptions = List.copyOf(mailOptions);
+        this.peerHeader = peerHeader;
+    }
+
+    /**
+     * Connects to the upstream and sends MAIL.
+     *
+     * @param destination what this upstream stands for, for {@link #destination()}
+     * @return the upstream's reply to MAIL, a refusal of ours, or 451 when it could not be reached; unless it
+     *         is positive the connection is closed again
+     */
+    Reply open(UpstreamOptions options, Object destination) {
+        closeUpstream();
+        try {
+            upstream = UpstreamClient.connect(options, session.fqdn());
+        }
+        catch (UpstreamException ex) {
+            return ex.reply();
+        }
+        UpstreamParameters.Mapped mapped = UpstreamParameters.forMail(mailFrom, mailOptions, upstream);
+        if (mapped.refusal() != null) {
+            closeUpstream();
+            return mapped.refusal();
+        }
+        try {
+            Reply reply = upstream.mail(mailFrom, mapped.parameters());
+            if (reply.isPositive()) {
+                this.destination = destination;
+                this.upstreamOptions = options;
+            }
+            else {
+                closeUpstream();
+            }
+            return reply;
+        }
+        catch (UpstreamException ex) {
+            closeUpstream();
+            return ex.reply();
+        }
+    }
+
+    /** Forwards a RCPT; the client gets the upstream's verdict. */
+    Reply rcpt(String address, List<String> options) {
+        if (upstream == null) {
+            return LOCAL_ERROR;
+        }
+        UpstreamParameters.Mapped mapped = UpstreamParameters.forRcpt(address, options, upstream);
+        if (mapped.refusal() != null) {
+            return mapped.refusal();
+        }
+        try {
+            Reply reply = upstream.rcpt(address, mapped.parameters());
+            if (reply.isPositive()) {
+                accepted.add(new Recipient(address, options));
+            }
+            return reply;
+        }
+        catch (UpstreamException ex) {
+            return ex.reply();
+        }
+    }
+
+    /** Sends the message upstream with the trace headers in front; the client gets the upstream's final reply. */
+    Reply data(Message message) {
+        if (upstream == null) {
+            return LOCAL_ERROR;
+        }
+        Reply lost = reconnectIfGone();
+        if (lost != null) {
+            return lost;
+        }
+        List<Reply> replies;
+        try {
+            Reply refusal = ContentCheck.refusal(message, upstream);
+            if (refusal != null) {
+                return refusal;
+            }
+            try (InputStream content = message.openContent()) {
+                replies = upstream.data(content, TraceHeaders.prefix(message, peerHeader));
+            }
+        }
+        catch (UpstreamException ex) {
+            return ex.reply();
+        }
+        catch (IOException ex) {
+            logger.warn("Message {}: could not read its content to relay it", message.id(), ex);
+            return LOCAL_ERROR;
+        }
+        Reply reply = RecipientReplies.combine(accepted.stream().map(Recipient::address).toList(), replies);
+        logger.info("Message {} from <{}> relayed to {}: {}", message.id(), mailFrom, upstream.address(), reply);
+        return reply;
+    }
+
+    /**
+     * When the upstream has been idle long enough to have timed out, checks it with NOOP and, if it is gone,
+     * opens a new connection and replays MAIL and the accepted RCPTs on it.
+     *
+     * @return {@code null} when the upstream is ready for the data, otherwise the reply for the client
+     */
+    private Reply reconnectIfGone() {
+        if (upstream.idleTime().compareTo(PROBE_AFTER) < 0) {
+            return null;
+        }
+        try {
+            if (upstream.noop().code() == 250) {
+                return null;
+            }
+        }
+        catch (UpstreamException ex) {
+            // Gone: reconnect below.
+        }
+        logger.info("Upstream {} went away while the client sent the data; replaying the envelope on a new "
+                + "connection", upstream.address());
+        List<Recipient> recipients = List.copyOf(accepted);
+        Object target = destination;
+        Reply reply = open(upstreamOptions, target);
+        if (!reply.isPositive()) {
+            return reply.isTransientFailure() ? reply : CHANGED_MIND;
+        }
+        for (Recipient recipient : recipients) {
+            reply = rcpt(recipient.address(), recipient.parameters());
+            if (!reply.isPositive()) {
+                // The client was told 250 for this recipient: only a retry can tell it the new verdict.
+                closeUpstream();
+                return reply.isTransientFailure() ? reply : CHANGED_MIND;
+            }
+        }
+        return null;
+    }
+
+    boolean isOpen() {
+        return upstream != null;
+    }
+
+    /** What the open upstream stands for, as given to {@link #open}; {@code null} when none is open. */
+    Object destination() {
+        return upstream != null ? destination : null;
+    }
+
+    /** The recipients the upstream accepted so far. */
+    int acceptedCount() {
+        return accepted.size();
+    }
+
+    /** Ends the transaction: says QUIT to the upstream and closes the connection. */
+    void close() {
+        closeUpstream();
+    }
+
+    private void closeUpstream() {
+        if (upstream != null) {
+            upstream.close();
+            upstream = null;
+            destination = null;
+            accepted.clear();
+        }
+    }
+}

@@ -1,0 +1,93 @@
+package io.github.smtpd.mode;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+import io.github.smtpd.Reply;
+import io.github.smtpd.relay.UpstreamClient;
+
+/**
+ * Which of the client's ESMTP parameters go upstream. A parameter is forwarded when the upstream offers its
+ * extension, dropped when it only informs (SIZE, BODY, SMTPUTF8 of an ASCII envelope), and the command is
+ * refused with a clear reply when the upstream lacks something the message needs.
+ */
+final class UpstreamParameters {
+
+    static final Reply NO_SMTPUTF8_ADDRESS = Reply.of(553, "5.6.7",
+            "Upstream server does not support SMTPUTF8: non-ASCII address can not be relayed");
+
+    private UpstreamParameters() {
+    }
+
+    /** The forwarded parameters, or the refusal. */
+    record Mapped(List<String> parameters, Reply refusal) {
+    }
+
+    static Mapped forMail(String reversePath, List<String> options, UpstreamClient upstream) {
+        List<String> forwarded = new ArrayList<>();
+        for (String option : options) {
+            String keyword = keyword(option);
+            switch (keyword) {
+                case "SIZE" -> forwardIf(upstream.hasExtension("SIZE"), option, forwarded);
+                // Without 8BITMIME the BODY parameter is not allowed; 8-bit content is checked at DATA.
+                case "BODY" -> forwardIf(upstream.hasExtension("8BITMIME"), option, forwarded);
+                case "SMTPUTF8" -> {
+                    if (upstream.hasExtension("SMTPUTF8")) {
+                        forwarded.add(option);
+                    }
+                    else if (!isAscii(reversePath)) {
+                        return new Mapped(List.of(), NO_SMTPUTF8_ADDRESS);
+                    }
+                }
+                default -> {
+                    if (!upstream.hasExtension(keyword)) {
+                        return new Mapped(List.of(), unsupported(keyword));
+                    }
+                    forwarded.add(option);
+                }
+            }
+        }
+        return new Mapped(forwarded, null);
+    }
+
+    static Mapped forRcpt(String forwardPath, List<String> options, UpstreamClient upstream) {
+        if (!isAscii(forwardPath) && !upstream.hasExtension("SMTPUTF8")) {
+            return new Mapped(List.of(), NO_SMTPUTF8_ADDRESS);
+        }
+        List<String> forwarded = new ArrayList<>();
+        for (String option : options) {
+            String keyword = keyword(option);
+            String extension = keyword.equals("NOTIFY") || keyword.equals("ORCPT") ? "DSN" : keyword;
+            if (!upstream.hasExtension(extension)) {
+                return new Mapped(List.of(), unsupported(keyword));
+            }
+            forwarded.add(option);
+        }
+        return new Mapped(forwarded, null);
+    }
+
+    private static void forwardIf(boolean offered, String option, List<String> forwarded) {
+        if (offered) {
+            forwarded.add(option);
+        }
+    }
+
+    private static Reply unsupported(String keyword) {
+        return Reply.of(555, "5.5.4", "Upstream server does not support the " + keyword + " parameter");
+    }
+
+    private static String keyword(String option) {
+        int eq = option.indexOf('=');
+        return (eq < 0 ? option : option.substring(0, eq)).toUpperCase(Locale.ROOT);
+    }
+
+    static boolean isAscii(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            if (text.charAt(i) > 0x7f) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

@@ -1,0 +1,105 @@
+package io.github.smtpd.relay;
+
+import java.io.IOException;
+import java.io.OutputStream;
+
+/**
+ * Writes message content as SMTP DATA (RFC 5321 4.5.2): a dot at the start of a line is doubled and the
+ * data ends with {@code CRLF.CRLF}.
+ *
+ * <p>Bare LF and lone CR become CRLF on the way. Our own server ends DATA only at {@code CRLF.CRLF}, so it may
+ * hold {@code LF.CRLF} or {@code CR.CR} as content; an upstream that takes a bare LF or CR as a line end would
+ * read such a dot as the end of the data and the rest as commands (SMTP smuggling). Once every line ends in
+ * CRLF, dot-stuffing covers every line start both sides can see, and only our final {@code CRLF.CRLF} can end
+ * the message. Content that already uses CRLF, as RFC 5322 requires, passes byte for byte.
+ */
+final class DataEncoder {
+
+    private static final byte CR = '\r';
+
+    private static final byte LF = '\n';
+
+    private static final byte DOT = '.';
+
+    private final OutputStream out;
+
+    private final byte[] buffer = new byte[16384];
+
+    private int used;
+
+    private boolean lineStart = true;
+
+    private boolean heldCr;
+
+    private long repairedLineEnds;
+
+    DataEncoder(OutputStream out) {
+        this.out = out;
+    }
+
+    void write(byte[] bytes, int offset, int length) throws IOException {
+        int end = offset + length;
+        for (int i = offset; i < end; i++) {
+            byte b = bytes[i];
+            if (heldCr) {
+                heldCr = false;
+                newline();
+                if (b == LF) {
+                    continue;
+                }
+                repairedLineEnds++;
+            }
+            if (b == CR) {
+                heldCr = true;
+            }
+            else if (b == LF) {
+                repairedLineEnds++;
+                newline();
+            }
+            else {
+                if (lineStart && b == DOT) {
+                    put(DOT);
+                }
+                put(b);
+                lineStart = false;
+            }
+        }
+    }
+
+    /** Ends the data with CRLF.CRLF, adding the CRLF the last line lacks, if it does. */
+    void finish() throws IOException {
+        if (heldCr) {
+            heldCr = false;
+            repairedLineEnds++;
+            newline();
+        }
+        if (!lineStart) {
+            newline();
+        }
+        put(DOT);
+        put(CR);
+        put(LF);
+        out.write(buffer, 0, used);
+        used = 0;
+        out.flush();
+    }
+
+    /** How many bare LFs and lone CRs were turned into CRLF, for the log. */
+    long repairedLineEnds() {
+        return repairedLineEnds;
+    }
+
+    private void newline() throws IOException {
+        put(CR);
+        put(LF);
+        lineStart = true;
+    }
+
+    private void put(byte b) throws IOException {
+        if (used == buffer.length) {
+            out.write(buffer, 0, used);
+            used = 0;
+        }
+        buffer[used++] = b;
+    }
+}

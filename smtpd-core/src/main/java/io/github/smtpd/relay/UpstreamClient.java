@@ -1,0 +1,565 @@
+package io.github.smtpd.relay;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.Closeable;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.net.ProtocolException;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+
+import io.github.smtpd.HostPort;
+import io.github.smtpd.Reply;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One connection to an upstream SMTP or LMTP server, driven one command at a time: the relay modes open it
+ * when a transaction starts and forward MAIL, each RCPT and the data through it, so that the client hears the
+ * upstream's own verdict on each.
+ *
+ * <p>{@link #connect} tries the configured addresses in order, greets with EHLO (HELO when EHLO is refused) or
+ * LHLO, upgrades with STARTTLS as configured and authenticates with AUTH PLAIN or LOGIN. Every failure of the
+ * connection (refused, timed out, dropped, garbled) becomes an {@link UpstreamException} with a 4xx reply for
+ * the client; replies of the upstream itself, 4xx and 5xx included, are returned as they came.
+ *
+ * <p>Not thread-safe: one session drives it.
+ */
+public final class UpstreamClient implements Closeable {
+
+    private static final Logger logger = LoggerFactory.getLogger(UpstreamClient.class);
+
+    static final Reply UNAVAILABLE = Reply.of(451, "4.4.1", "Upstream server unavailable, try again later");
+
+    static final Reply LOST = Reply.of(451, "4.4.2", "Upstream connection lost, try again later");
+
+    static final Reply TIMED_OUT = Reply.of(451, "4.4.2", "Upstream server timed out, try again later");
+
+    static final Reply PROTOCOL_ERROR = Reply.of(451, "4.5.0", "Upstream server protocol error, try again later");
+
+    static final Reply LOCAL_ERROR = Reply.of(451, "4.3.0", "Requested action aborted: local error in processing");
+
+    private final UpstreamOptions options;
+
+    private final HostPort address;
+
+    private final Socket raw;
+
+    private Socket socket;
+
+    private ReplyReader reader;
+
+    private Watchdog.TimedOutputStream timedOut;
+
+    private OutputStream out;
+
+    private Map<String, String> extensions = Map.of();
+
+    private boolean secure;
+
+    private int acceptedRecipients;
+
+    private UpstreamException failure;
+
+    private boolean closed;
+
+    private long lastReplyNanos = System.nanoTime();
+
+    private UpstreamClient(UpstreamOptions options, HostPort address, Socket raw) throws IOException {
+        this.options = options;
+        this.address = address;
+        this.raw = raw;
+        use(raw);
+    }
+
+    /**
+     * Connects to the first upstream address that works, greets it, and upgrades and authenticates as
+     * configured.
+     *
+     * @param defaultHeloName the name to greet with when the options name none: this server's host name
+     * @throws UpstreamException with {@code 451 4.4.1} when no address could be used; its message lists why,
+     *         for the log
+     */
+    public static UpstreamClient connect(UpstreamOptions options, String defaultHeloName) throws UpstreamException {
+        Objects.requireNonNull(options, "options");
+        String heloName = options.heloName() != null ? options.heloName() : defaultHeloName;
+        List<String> reasons = new ArrayList<>();
+        for (HostPort address : options.addresses()) {
+            try {
+                return open(options, address, heloName, options.startTls() != StartTls.DISABLED);
+            }
+            catch (OpportunisticTlsFailure ex) {
+                logger.warn("STARTTLS with {} failed ({}); sending in clear text, as opportunistic TLS allows",
+                        address, describe(ex.getCause()));
+                try {
+                    return open(options, address, heloName, false);
+                }
+                catch (IOException retry) {
+                    reasons.add(address + ": " + describe(retry));
+                }
+            }
+            catch (IOException ex) {
+                reasons.add(address + ": " + describe(ex));
+            }
+        }
+        String why = "No upstream could be used: " + String.join("; ", reasons);
+        logger.warn(why);
+        throw new UpstreamException(UNAVAILABLE, why);
+    }
+
+    private static UpstreamClient open(UpstreamOptions options, HostPort address, String heloName, boolean tls)
+            throws IOException {
+        InetSocketAddress target = new InetSocketAddress(address.host(), address.port());
+        if (target.isUnresolved()) {
+            throw new UnknownHostException("unknown host " + address.host());
+        }
+        Socket raw = new Socket();
+        UpstreamClient client = null;
+        try {
+            raw.connect(target, (int) Math.min(Integer.MAX_VALUE, options.connectTimeout().toMillis()));
+            raw.setSoTimeout((int) Math.min(Integer.MAX_VALUE, options.timeout().toMillis()));
+            raw.setTcpNoDelay(true);
+            client = new UpstreamClient(options, address, raw);
+            client.start(heloName, tls);
+            logger.debug("Connected to upstream {} ({}{})", address, options.protocol(),
+                    client.secure ? ", TLS" : "");
+            return client;
+        }
+        catch (IOException | RuntimeException ex) {
+            closeQuietly(raw);
+            throw ex;
+        }
+    }
+
+    private void start(String heloName, boolean tls) throws IOException {
+        Reply greeting = read();
+        if (greeting.code() != 220) {
+            throw new RefusedException("greeted with " + greeting);
+        }
+        hello(heloName);
+        if (tls) {
+            startTls(heloName);
+        }
+        if (options.hasCredentials()) {
+            authenticate();
+        }
+    }
+
+    private void hello(String heloName) throws IOException {
+        Reply reply;
+        if (options.protocol() == UpstreamOptions.Protocol.LMTP) {
+            reply = command("LHLO " + heloName);
+        }
+        else {
+            reply = command("EHLO " + heloName);
+            if (reply.isPermanentFailure()) {
+                reply = command("HELO " + heloName);
+                if (reply.code() == 250) {
+                    extensions = Map.of();
+                    return;
+                }
+            }
+        }
+        if (reply.code() != 250) {
+            throw new RefusedException("answered the greeting with " + reply);
+        }
+        Map<String, String> offered = new LinkedHashMap<>();
+        for (String line : reply.lines().subList(1, reply.lines().size())) {
+            String trimmed = line.strip();
+            int split = 0;
+            while (split < trimmed.length() && trimmed.charAt(split) != ' ' && trimmed.charAt(split) != '=') {
+                split++;
+            }
+            if (split > 0) {
+                String keyword = trimmed.substring(0, split).toUpperCase(Locale.ROOT);
+                offered.put(keyword, split < trimmed.length() ? trimmed.substring(split + 1).strip() : "");
+            }
+        }
+        extensions = Collections.unmodifiableMap(offered);
+    }
+
+    private void startTls(String heloName) throws IOException {
+        boolean required = options.startTls() == StartTls.REQUIRED;
+        if (!extensions.containsKey("STARTTLS")) {
+            if (required) {
+                throw new RefusedException("does not offer STARTTLS, which is required");
+            }
+            return;
+        }
+        Reply reply = command("STARTTLS");
+        if (reply.code() != 220) {
+            if (required) {
+                throw new RefusedException("refused STARTTLS, which is required: " + reply);
+            }
+            return;
+        }
+        SSLSocket tls;
+        try {
+            SSLContext context = required
+                    ? (options.sslContext() != null ? options.sslContext() : SSLContext.getDefault())
+                    : OpportunisticTrust.context();
+            tls = (SSLSocket) context.getSocketFactory().createSocket(raw, address.host(), address.port(), true);
+        }
+        catch (GeneralSecurityException ex) {
+            throw new SSLException("No TLS context: " + ex.getMessage(), ex);
+        }
+        tls.setUseClientMode(true);
+        if (required) {
+            // Check that the certificate names the host we meant to reach, as HTTPS clients do.
+            SSLParameters parameters = tls.getSSLParameters();
+            parameters.setEndpointIdentificationAlgorithm("HTTPS");
+            tls.setSSLParameters(parameters);
+        }
+        try {
+            tls.startHandshake();
+        }
+        catch (SSLException ex) {
+            if (!required) {
+                throw new OpportunisticTlsFailure(ex);
+            }
+            throw ex;
+        }
+        // RFC 3207 4.2: forget everything learnt before the handshake, bytes read ahead included.
+        use(tls);
+        secure = true;
+        extensions = Map.of();
+        hello(heloName);
+    }
+
+    private void authenticate() throws IOException {
+        String mechanisms = extensions.get("AUTH");
+        if (mechanisms == null) {
+            throw new RefusedException("does not offer AUTH, and credentials are configured");
+        }
+        if (!secure && !raw.getInetAddress().isLoopbackAddress()) {
+            throw new RefusedException("offers no TLS, and credentials are never sent in clear text over a network");
+        }
+        Reply reply = SaslLogin.authenticate(this::command, mechanisms, options.username(), options.password());
+        if (reply == null) {
+            throw new RefusedException("offers neither AUTH PLAIN nor AUTH LOGIN (only " + mechanisms + ")");
+        }
+        if (reply.code() != 235) {
+            throw new RefusedException("did not accept the credentials of " + options.username() + ": " + reply);
+        }
+    }
+
+    private void use(Socket current) throws IOException {
+        socket = current;
+        reader = new ReplyReader(new BufferedInputStream(current.getInputStream(), 8192));
+        timedOut = Watchdog.guard(current.getOutputStream(), raw, options.timeout());
+        out = new BufferedOutputStream(timedOut, 65536);
+    }
+
+    // ---- The transaction ----
+
+    /** The address this client is connected to. */
+    public HostPort address() {
+        return address;
+    }
+
+    /** Whether the connection is protected by TLS. */
+    public boolean isSecure() {
+        return secure;
+    }
+
+    /** The protocol spoken. */
+    public UpstreamOptions.Protocol protocol() {
+        return options.protocol();
+    }
+
+    /** Whether the upstream offered an extension, e.g. {@code 8BITMIME}; case does not matter. */
+    public boolean hasExtension(String keyword) {
+        return extensions.containsKey(keyword.toUpperCase(Locale.ROOT));
+    }
+
+    /** The EHLO keywords the upstream offered, upper-case, each with its parameters (e.g. SIZE's limit). */
+    public Map<String, String> extensions() {
+        return extensions;
+    }
+
+    /**
+     * Sends {@code MAIL FROM}. A reverse path of {@code <>} or empty is the null sender.
+     *
+     * @param parameters ESMTP parameters such as {@code SIZE=1000}, sent as given
+     */
+    public Reply mail(String reversePath, List<String> parameters) throws UpstreamException {
+        acceptedRecipients = 0;
+        String path = reversePath == null || reversePath.equals("<>") ? "" : reversePath;
+        return transact("MAIL FROM:<" + path + ">" + join(parameters));
+    }
+
+    /** Sends {@code RCPT TO}; a positive reply counts the recipient for LMTP's replies after the data. */
+    public Reply rcpt(String forwardPath, List<String> parameters) throws UpstreamException {
+        Reply reply = transact("RCPT TO:<" + forwardPath + ">" + join(parameters));
+        if (reply.isPositive()) {
+            acceptedRecipients++;
+        }
+        return reply;
+    }
+
+    /**
+     * Sends the message: {@code DATA}, then {@code prefix} (trace headers) and {@code content}, dot-stuffed and
+     * with bare CR and LF turned into CRLF (see {@link DataEncoder}), then the final dot.
+     *
+     * @return the upstream's refusal of {@code DATA} alone when it refused it; otherwise its reply to the data:
+     *         one for SMTP, one per accepted recipient, in order, for LMTP
+     * @throws UpstreamException when the connection fails, or the content can not be read (then the
+     *         connection is dropped, so the upstream discards the partial message)
+     */
+    public List<Reply> data(InputStream content, byte[] prefix) throws UpstreamException {
+        usable();
+        int expected = options.protocol() == UpstreamOptions.Protocol.LMTP ? Math.max(1, acceptedRecipients) : 1;
+        acceptedRecipients = 0;
+        try {
+            Reply go = command("DATA");
+            if (go.code() != 354) {
+                if (go.isPositive()) {
+                    throw new ProtocolException("answered DATA with " + go);
+                }
+                return List.of(go);
+            }
+            DataEncoder encoder = new DataEncoder(out);
+            encoder.write(prefix, 0, prefix.length);
+            copy(content, encoder);
+            encoder.finish();
+            if (encoder.repairedLineEnds() > 0) {
+                logger.info("Turned {} bare LF or lone CR into CRLF while relaying to {}",
+                        encoder.repairedLineEnds(), address);
+            }
+            socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, options.dataTimeout().toMillis()));
+            List<Reply> replies = new ArrayList<>(expected);
+            for (int i = 0; i < expected; i++) {
+                replies.add(read());
+            }
+            socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, options.timeout().toMillis()));
+            return replies;
+        }
+        catch (UpstreamException ex) {
+            throw ex;
+        }
+        catch (IOException ex) {
+            throw broken(ex);
+        }
+    }
+
+    private void copy(InputStream content, DataEncoder encoder) throws IOException {
+        byte[] chunk = new byte[65536];
+        while (true) {
+            int read;
+            try {
+                read = content.read(chunk);
+            }
+            catch (IOException ex) {
+                // Our own spool failed, not the upstream: drop the connection so it discards what it got.
+                closeSocket();
+                failure = new UpstreamException(LOCAL_ERROR, "Could not read the message content", ex);
+                throw failure;
+            }
+            if (read < 0) {
+                return;
+            }
+            encoder.write(chunk, 0, read);
+        }
+    }
+
+    /** Sends {@code NOOP}: a cheap check that the upstream is still there. */
+    public Reply noop() throws UpstreamException {
+        return transact("NOOP");
+    }
+
+    /** How long since the upstream last answered; it may have timed out the connection meanwhile. */
+    public java.time.Duration idleTime() {
+        return java.time.Duration.ofNanos(System.nanoTime() - lastReplyNanos);
+    }
+
+    /** Sends {@code RSET}, ending the transaction but keeping the connection. */
+    public Reply rset() throws UpstreamException {
+        acceptedRecipients = 0;
+        return transact("RSET");
+    }
+
+    /** Whether the connection has failed or been closed. */
+    public boolean isBroken() {
+        return failure != null || closed;
+    }
+
+    /** Says QUIT (without waiting long for the answer) and closes the connection. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (failure == null) {
+            try {
+                socket.setSoTimeout((int) Math.min(10_000, options.timeout().toMillis()));
+                send("QUIT");
+                reader.read();
+            }
+            catch (IOException ex) {
+                // The upstream is gone or slow; the socket is closed below either way.
+            }
+        }
+        closeSocket();
+    }
+
+    // ---- Wire ----
+
+    private Reply transact(String line) throws UpstreamException {
+        usable();
+        try {
+            return command(line);
+        }
+        catch (IOException ex) {
+            throw broken(ex);
+        }
+    }
+
+    private void usable() throws UpstreamException {
+        if (failure != null) {
+            throw failure;
+        }
+        if (closed) {
+            throw new UpstreamException(LOST, "The connection to " + address + " is closed");
+        }
+    }
+
+    private Reply command(String line) throws IOException {
+        send(line);
+        return read();
+    }
+
+    private Reply read() throws IOException {
+        Reply reply = reader.read();
+        lastReplyNanos = System.nanoTime();
+        if (reply.code() == 421) {
+            // The upstream is closing the channel (RFC 5321 3.8). Passed on, a 421 would tell our client
+            // that we are closing ours: it is a lost upstream connection instead.
+            throw new Closing(reply);
+        }
+        return reply;
+    }
+
+    private void send(String line) throws IOException {
+        if (line.indexOf('\r') >= 0 || line.indexOf('\n') >= 0) {
+            throw new IllegalArgumentException("An SMTP command must not contain CR or LF");
+        }
+        out.write(line.getBytes(StandardCharsets.UTF_8));
+        out.write('\r');
+        out.write('\n');
+        out.flush();
+    }
+
+    private static String join(List<String> parameters) {
+        if (parameters == null || parameters.isEmpty()) {
+            return "";
+        }
+        return " " + String.join(" ", parameters);
+    }
+
+    private UpstreamException broken(IOException ex) {
+        Reply reply;
+        if (timedOut.expired() || ex instanceof SocketTimeoutException) {
+            reply = TIMED_OUT;
+        }
+        else if (ex instanceof ProtocolException) {
+            reply = PROTOCOL_ERROR;
+        }
+        else {
+            reply = LOST;
+        }
+        failure = new UpstreamException(reply, "Upstream " + address + " failed: "
+                + (timedOut.expired() ? "a write timed out" : describe(ex)), ex);
+        logger.warn(failure.getMessage());
+        closeSocket();
+        return failure;
+    }
+
+    private void closeSocket() {
+        closed = true;
+        closeQuietly(raw);
+    }
+
+    private static void closeQuietly(Socket socket) {
+        try {
+            socket.close();
+        }
+        catch (IOException ex) {
+            // Already closed.
+        }
+    }
+
+    static String describe(Throwable ex) {
+        if (ex instanceof ConnectException) {
+            return "connection refused";
+        }
+        if (ex instanceof SocketTimeoutException) {
+            return "timed out";
+        }
+        if (ex instanceof UnknownHostException) {
+            return "unknown host";
+        }
+        if (ex instanceof EOFException) {
+            return "connection closed by the upstream";
+        }
+        if (ex instanceof RefusedException || ex instanceof Closing) {
+            return ex.getMessage();
+        }
+        return ex.getClass().getSimpleName() + (ex.getMessage() != null ? ": " + ex.getMessage() : "");
+    }
+
+    @Override
+    public String toString() {
+        return "UpstreamClient[" + options.protocol() + " " + address + (secure ? ", TLS" : "") + "]";
+    }
+
+    /** The upstream answered, but not in a way that lets us use it. */
+    private static final class RefusedException extends IOException {
+
+        private static final long serialVersionUID = 1L;
+
+        RefusedException(String message) {
+            super(message);
+        }
+    }
+
+    /** The upstream answered 421 and is closing the connection. */
+    private static final class Closing extends IOException {
+
+        private static final long serialVersionUID = 1L;
+
+        Closing(Reply reply) {
+            super("closing the connection: " + reply);
+        }
+    }
+
+    /** An opportunistic handshake failed: the caller may try again in clear text. */
+    private static final class OpportunisticTlsFailure extends IOException {
+
+        private static final long serialVersionUID = 1L;
+
+        OpportunisticTlsFailure(SSLException cause) {
+            super(cause);
+        }
+    }
+}

@@ -1,0 +1,440 @@
+package io.github.smtpd.mode;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Properties;
+
+import io.github.smtpd.SmtpServer;
+import io.github.smtpd.relay.UpstreamOptions;
+import io.github.smtpd.test.RawClient;
+import io.github.smtpd.test.RecordingProcessor.Received;
+import io.github.smtpd.test.TestServers;
+import jakarta.mail.Message.RecipientType;
+import jakarta.mail.MessagingException;
+import jakarta.mail.Session;
+import jakarta.mail.Transport;
+import jakarta.mail.internet.InternetAddress;
+import jakarta.mail.internet.MimeMessage;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Proxy mode over real sockets, relaying to a second instance of this server. */
+class ProxyModeTest {
+
+    private Upstream upstream;
+
+    private SmtpServer proxy;
+
+    @AfterEach
+    void stop() {
+        if (proxy != null) {
+            proxy.stop(Duration.ZERO);
+        }
+        if (upstream != null) {
+            upstream.close();
+        }
+    }
+
+    private RawClient startProxy(ProxyOptions options) throws IOException {
+        proxy = TestServers.loopback().enableSmtpUtf8(true).handler(new ProxyMode(options)).build();
+        proxy.start();
+        RawClient client = RawClient.connect(TestServers.address(proxy));
+        assertThat(client.command("EHLO client.example")).startsWith("250");
+        return client;
+    }
+
+    private RawClient startProxy() throws IOException {
+        return startProxy(ProxyOptions.of(upstream.hostPort()));
+    }
+
+    /** The message as it arrived upstream, without the trace headers the proxy put in front. */
+    private static byte[] withoutTrace(Received received) {
+        String text = new String(received.content(), StandardCharsets.ISO_8859_1);
+        int start = 0;
+        while (text.startsWith("Received:", start) || text.startsWith("\t", start) || text.startsWith("X-Peer:", start)) {
+            start = text.indexOf("\r\n", start) + 2;
+        }
+        return java.util.Arrays.copyOfRange(received.content(), start, received.content().length);
+    }
+
+    @Test
+    void relaysWhatAJakartaMailClientSends() throws Exception {
+        upstream = Upstream.start();
+        proxy = TestServers.loopback().handler(new ProxyMode(ProxyOptions.of(upstream.hostPort()))).build();
+        proxy.start();
+
+        Properties properties = new Properties();
+        properties.put("mail.smtp.host", "127.0.0.1");
+        properties.put("mail.smtp.port", Integer.toString(proxy.getPort()));
+        Session session = Session.getInstance(properties);
+        MimeMessage message = new MimeMessage(session);
+        message.setFrom(new InternetAddress("sender@example.org"));
+        message.setRecipient(RecipientType.TO, new InternetAddress("rcpt@example.net"));
+        message.setSubject("Through the proxy");
+        message.setText("Hello upstream\r\n.\r\nA line with only a dot came before.");
+        Transport.send(message);
+
+        Received received = upstream.received.next();
+        assertThat(received.message().mailFrom()).isEqualTo("sender@example.org");
+        assertThat(received.message().rcptTos()).containsExactly("rcpt@example.net");
+        assertThat(received.text()).startsWith("Received: from ")
+                .contains("\r\n\tby smtpd.test (smtpd for Java) with ESMTP id ")
+                .contains("\r\n\tfor <rcpt@example.net>;")
+                .contains("Subject: Through the proxy\r\n")
+                .contains("Hello upstream\r\n.\r\nA line with only a dot came before.");
+        assertThat(received.text().split("Received:", -1)).hasSize(2);
+    }
+
+    @Test
+    void relaysEightBitAndUtf8ContentByteForByte() throws Exception {
+        upstream = Upstream.start();
+        ByteArrayOutputStream content = new ByteArrayOutputStream();
+        content.write("From: J\u00fcrgen <j\u00fcrgen@b\u00fccher.example>\r\nSubject: \u65e5\u672c\u8a9e\r\n\r\n"
+                .getBytes(StandardCharsets.UTF_8));
+        for (int b = 0x80; b <= 0xff; b++) {
+            content.write(b); // every 8-bit byte, most of them not UTF-8 at all
+        }
+        content.write("\r\n.leading dot\r\n\u00e9t\u00e9\r\n".getBytes(StandardCharsets.UTF_8));
+        byte[] expected = content.toByteArray();
+
+        try (RawClient client = startProxy()) {
+            assertThat(client.command("MAIL FROM:<j\u00fcrgen@b\u00fccher.example> SMTPUTF8 BODY=8BITMIME"))
+                    .startsWith("250");
+            assertThat(client.command("RCPT TO:<\u00fcser@example.net>")).startsWith("250");
+            assertThat(client.command("DATA")).startsWith("354");
+            client.send(stuff(expected));
+            assertThat(client.readReply()).startsWith("250 Queued as ");
+        }
+
+        Received received = upstream.received.next();
+        assertThat(received.message().mailFrom()).isEqualTo("j\u00fcrgen@b\u00fccher.example");
+        assertThat(received.message().rcptTos()).containsExactly("\u00fcser@example.net");
+        assertThat(received.message().mailOptions()).contains("SMTPUTF8", "BODY=8BITMIME");
+        assertThat(withoutTrace(received)).isEqualTo(expected);
+        assertThat(received.text()).contains(" with UTF8SMTP id ");
+    }
+
+    /** Dot-stuffs CRLF content and ends it, as an SMTP client does. */
+    private static byte[] stuff(byte[] content) {
+        String text = new String(content, StandardCharsets.ISO_8859_1);
+        String stuffed = (text.startsWith(".") ? "." : "") + text.replace("\r\n.", "\r\n..");
+        return (stuffed + ".\r\n").getBytes(StandardCharsets.ISO_8859_1);
+    }
+
+    @Test
+    void passesTheUpstreamsVerdictOnEachRecipient() throws Exception {
+        upstream = Upstream.start();
+        try (RawClient client = startProxy()) {
+            assertThat(client.command("MAIL FROM:<sender@example.org>")).startsWith("250");
+            assertThat(client.command("RCPT TO:<busy@example.net>")).isEqualTo("450 Mailbox busy, come back later");
+            assertThat(client.command("RCPT TO:<nobody@example.net>")).isEqualTo("550 No such user here");
+            assertThat(client.command("RCPT TO:<somebody@example.net>")).startsWith("250");
+            assertThat(client.command("DATA")).startsWith("354");
+            client.send("Subject: one of three\r\n\r\nbody\r\n.\r\n");
+            assertThat(client.readReply()).startsWith("250 Queued as ");
+        }
+        Received received = upstream.received.next();
+        assertThat(received.message().rcptTos()).containsExactly("somebody@example.net");
+    }
+
+    @Test
+    void turnsTheUpstreamsClosingReplyIntoATemporaryFailure() throws Exception {
+        upstream = Upstream.start();
+        try (RawClient client = startProxy()) {
+            assertThat(client.command("MAIL FROM:<sender@example.org>")).startsWith("250");
+            assertThat(client.command("RCPT TO:<somebody@example.net>")).startsWith("250");
+            // 421 is the upstream closing its channel, not ours: the client gets 451 and keeps its session.
+            assertThat(client.command("RCPT TO:<shutdown@example.net>"))
+                    .isEqualTo("451 Upstream connection lost, try again later");
+            assertThat(client.command("RCPT TO:<another@example.net>"))
+                    .isEqualTo("451 Upstream connection lost, try again later");
+            assertThat(client.command("RSET")).startsWith("250");
+            assertThat(client.command("MAIL FROM:<sender@example.org>")).startsWith("250");
+        }
+    }
+
+    @Test
+    void refusesTheSenderWhenTheUpstreamDoes() throws Exception {
+        upstream = Upstream.start();
+        try (RawClient client = startProxy()) {
+            assertThat(client.command("MAIL FROM:<blocked@example.org>")).isEqualTo("550 Sender blocked here");
+            assertThat(client.command("RCPT TO:<somebody@example.net>")).isEqualTo("503 Error: need MAIL command");
+            assertThat(client.command("MAIL FROM:<sender@example.org>")).startsWith("250");
+        }
+    }
+
+    @Test
+    void passesTheUpstreamsTemporaryFailureAfterData() throws Exception {
+        upstream = Upstream.start();
+        try (RawClient client = startProxy()) {
+            assertThat(client.command("MAIL FROM:<sender@example.org>")).startsWith("250");
+            assertThat(client.command("RCPT TO:<tempfail@example.net>")).startsWith("250");
+            assertThat(client.command("DATA")).startsWith("354");
+            client.send("Subject: later\r\n\r\nbody\r\n.\r\n");
+            assertThat(client.readReply()).isEqualTo("451 Upstream queue full");
+            assertThat(client.command("NOOP")).startsWith("250");
+        }
+        assertThat(upstream.received.all()).isEmpty();
+    }
+
+    @Test
+    void passesTheUpstreamsPermanentFailureAfterData() throws Exception {
+        upstream = Upstream.start();
+        try (RawClient client = startProxy()) {
+            assertThat(client.command("MAIL FROM:<sender@example.org>")).startsWith("250");
+            assertThat(client.command("RCPT TO:<reject@example.net>")).startsWith("250");
+            assertThat(client.command("DATA")).startsWith("354");
+            client.send("Subject: refused\r\n\r\nbody\r\n.\r\n");
+            assertThat(client.readReply()).isEqualTo("554 Message refused by upstream policy");
+        }
+    }
+
+    @Test
+    void answers451WhenTheUpstreamIsDown() throws Exception {
+        try (RawClient client = startProxy(ProxyOptions.of(closedPort()))) {
+            assertThat(client.command("MAIL FROM:<sender@example.org>"))
+                    .isEqualTo("451 Upstream server unavailable, try again later");
+            assertThat(client.command("RCPT TO:<somebody@example.net>")).isEqualTo("503 Error: need MAIL command");
+        }
+    }
+
+    @Test
+    void triesTheRemoteAddressesInOrder() throws Exception {
+        upstream = Upstream.start();
+        ProxyOptions options = ProxyOptions.builder()
+                .upstream(UpstreamOptions.builder().addresses(closedPort(), upstream.hostPort()).build()).build();
+        try (RawClient client = startProxy(options)) {
+            assertThat(client.command("MAIL FROM:<sender@example.org>")).startsWith("250");
+            assertThat(client.command("RCPT TO:<somebody@example.net>")).startsWith("250");
+            assertThat(client.command("DATA")).startsWith("354");
+            client.send("Subject: second address\r\n\r\nbody\r\n.\r\n");
+            assertThat(client.readReply()).startsWith("250 Queued as ");
+        }
+        assertThat(upstream.received.next().text()).contains("Subject: second address");
+    }
+
+    @Test
+    void answers451WhenTheUpstreamNeverAnswers() throws Exception {
+        // A listening socket that nobody serves: the connection is made, the greeting never comes.
+        try (ServerSocket silent = new ServerSocket(0, 10, InetAddress.getLoopbackAddress())) {
+            ProxyOptions options = ProxyOptions.builder()
+                    .upstream(UpstreamOptions.builder().addresses("127.0.0.1:" + silent.getLocalPort())
+                            .timeout(Duration.ofMillis(500)).build())
+                    .build();
+            try (RawClient client = startProxy(options)) {
+                assertThat(client.command("MAIL FROM:<sender@example.org>"))
+                        .isEqualTo("451 Upstream server unavailable, try again later");
+            }
+        }
+    }
+
+    @Test
+    void answers451WhenTheUpstreamDropsTheConnectionInTheMiddleOfData() throws Exception {
+        // The upstream says 354 and hangs up while the proxy is sending the message.
+        upstream = Upstream.start(TestServers.loopback().command("DATA", (session, argument) -> {
+            session.reply(354, "End data with <CR><LF>.<CR><LF>");
+            session.close();
+        }));
+        try (RawClient client = startProxy()) {
+            assertThat(client.command("MAIL FROM:<sender@example.org>")).startsWith("250");
+            assertThat(client.command("RCPT TO:<somebody@example.net>")).startsWith("250");
+            assertThat(client.command("DATA")).startsWith("354");
+            client.send("Subject: dropped\r\n\r\n" + "a long line of text\r\n".repeat(100_000) + ".\r\n");
+            assertThat(client.readReply()).startsWith("451 ");
+            // The client's session goes on: the next transaction opens a new upstream connection.
+            assertThat(client.command("MAIL FROM:<sender@example.org>")).startsWith("250");
+        }
+        assertThat(upstream.received.all()).isEmpty();
+    }
+
+    @Test
+    void replaysTheEnvelopeWhenTheUpstreamTimedOutWhileTheClientSentTheData() throws Exception {
+        // An upstream that gives up on an idle connection after half a second, as real ones do after minutes.
+        upstream = Upstream.start(TestServers.loopback().idleTimeout(Duration.ofMillis(500)));
+        try (RawClient client = startProxy()) {
+            assertThat(client.command("MAIL FROM:<sender@example.org>")).startsWith("250");
+            assertThat(client.command("RCPT TO:<somebody@example.net>")).startsWith("250");
+            assertThat(client.command("RCPT TO:<another@example.net>")).startsWith("250");
+            assertThat(client.command("DATA")).startsWith("354");
+            client.send("Subject: slow client\r\n\r\n");
+            Thread.sleep(1500); // a slow client: the upstream connection times out meanwhile
+            client.send("body\r\n.\r\n");
+            assertThat(client.readReply()).startsWith("250 Queued as ");
+        }
+        Received received = upstream.received.next();
+        assertThat(received.message().rcptTos()).containsExactly("somebody@example.net", "another@example.net");
+        assertThat(received.text()).endsWith("Subject: slow client\r\n\r\nbody\r\n");
+        assertThat(upstream.received.all()).hasSize(1);
+        assertThat(upstream.sessions.get()).isEqualTo(2);
+    }
+
+    @Test
+    void answers451WhenTheUpstreamStopsReadingTheData() throws Exception {
+        // The upstream says 354 and then reads nothing: the proxy's writes block once the socket buffers are full.
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        upstream = Upstream.start(TestServers.loopback().command("DATA", (session, argument) -> {
+            // The session flushes replies only before it reads, and this command never returns to read: a 354
+            // longer than the session's 8 KiB output buffer is written at once.
+            java.util.List<String> lines = new java.util.ArrayList<>(java.util.Collections.nCopies(60, "x".repeat(150)));
+            lines.add("End data with <CR><LF>.<CR><LF>");
+            session.reply(io.github.smtpd.Reply.multiline(354, lines));
+            try {
+                release.await(60, java.util.concurrent.TimeUnit.SECONDS);
+            }
+            catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+            }
+            session.close();
+        }));
+        ProxyOptions options = ProxyOptions.builder().upstream(UpstreamOptions.builder()
+                .addresses(upstream.hostPort()).timeout(Duration.ofSeconds(1)).build()).build();
+        // More than the socket buffers hold: Linux lets a loopback receive buffer grow to 32 MiB.
+        proxy = TestServers.loopback().dataSizeLimit(0).handler(new ProxyMode(options)).build();
+        proxy.start();
+        try (RawClient client = RawClient.connect(TestServers.address(proxy))) {
+            client.command("EHLO client.example");
+            assertThat(client.command("MAIL FROM:<sender@example.org>")).startsWith("250");
+            assertThat(client.command("RCPT TO:<somebody@example.net>")).startsWith("250");
+            assertThat(client.command("DATA")).startsWith("354");
+            byte[] line = ("x".repeat(1022) + "\r\n").getBytes(StandardCharsets.US_ASCII);
+            for (int i = 0; i < 48 * 1024; i++) {
+                client.output().write(line);
+            }
+            client.send(".\r\n");
+            assertThat(client.readReply()).isEqualTo("451 Upstream server timed out, try again later");
+        }
+        finally {
+            release.countDown();
+        }
+        assertThat(upstream.received.all()).isEmpty();
+    }
+
+    @Test
+    void deniesRelayToClientsOutsideTheTrustedNetworks() throws Exception {
+        upstream = Upstream.start();
+        ProxyOptions options = ProxyOptions.builder()
+                .upstream(UpstreamOptions.builder().addresses(upstream.hostPort()).build())
+                .trustedNetworks("10.0.0.0/8", "192.168.0.0/16", "fd00::/8").build();
+        try (RawClient client = startProxy(options)) {
+            assertThat(client.command("MAIL FROM:<sender@example.org>")).startsWith("250");
+            assertThat(client.command("RCPT TO:<somebody@example.net>")).isEqualTo("554 Relay access denied");
+            assertThat(client.command("DATA")).isEqualTo("503 Error: need RCPT command");
+        }
+        assertThat(upstream.sessions.get()).isZero();
+    }
+
+    @Test
+    void refusesANonAsciiSenderWhenTheUpstreamLacksSmtpUtf8() throws Exception {
+        upstream = Upstream.start(TestServers.loopback());
+        try (RawClient client = startProxy()) {
+            assertThat(client.command("MAIL FROM:<j\u00fcrgen@example.org> SMTPUTF8"))
+                    .isEqualTo("553 Upstream server does not support SMTPUTF8: non-ASCII address can not be relayed");
+            assertThat(client.command("MAIL FROM:<sender@example.org> SMTPUTF8")).startsWith("250");
+            assertThat(client.command("RCPT TO:<\u00fcser@example.net>"))
+                    .isEqualTo("553 Upstream server does not support SMTPUTF8: non-ASCII address can not be relayed");
+            assertThat(client.command("RCPT TO:<user@example.net>")).startsWith("250");
+            assertThat(client.command("DATA")).startsWith("354");
+            client.send("Subject: \u00fcber\r\n\r\nbody\r\n.\r\n");
+            assertThat(client.readReply())
+                    .isEqualTo("554 Upstream server does not support SMTPUTF8: message with UTF-8 headers not relayed");
+        }
+    }
+
+    @Test
+    void refusesEightBitContentWhenTheUpstreamLacks8BitMime() throws Exception {
+        // decode_data turns 8BITMIME off, as in smtpd.
+        upstream = Upstream.start(TestServers.loopback().decodeData(true));
+        try (RawClient client = startProxy()) {
+            assertThat(client.command("MAIL FROM:<sender@example.org> BODY=8BITMIME")).startsWith("250");
+            assertThat(client.command("RCPT TO:<user@example.net>")).startsWith("250");
+            assertThat(client.command("DATA")).startsWith("354");
+            client.send("Subject: 8 bit\r\n\r\nd\u00e9j\u00e0 vu\r\n.\r\n");
+            assertThat(client.readReply())
+                    .isEqualTo("554 Upstream server does not support 8BITMIME: 8-bit message not relayed");
+
+            // Declared 8BITMIME but 7-bit in fact: relayed, without the BODY parameter the upstream does not know.
+            assertThat(client.command("MAIL FROM:<sender@example.org> BODY=8BITMIME")).startsWith("250");
+            assertThat(client.command("RCPT TO:<user@example.net>")).startsWith("250");
+            assertThat(client.command("DATA")).startsWith("354");
+            client.send("Subject: 7 bit\r\n\r\nplain\r\n.\r\n");
+            assertThat(client.readReply()).startsWith("250 Queued as ");
+        }
+        assertThat(upstream.received.next().message().mailOptions()).isEmpty();
+    }
+
+    @Test
+    void neverLetsABareLineEndEndTheMessageUpstream() throws Exception {
+        upstream = Upstream.start();
+        try (RawClient client = startProxy()) {
+            assertThat(client.command("MAIL FROM:<sender@example.org>")).startsWith("250");
+            assertThat(client.command("RCPT TO:<user@example.net>")).startsWith("250");
+            assertThat(client.command("DATA")).startsWith("354");
+            // To a server that ends lines at a bare LF or CR, these would end the data and start a second mail.
+            client.send("Subject: smuggling\r\n\r\nfirst\n.\r\nMAIL FROM:<evil@example.org>\r\n"
+                    + "second\r.\rRCPT TO:<victim@example.net>\r\n.\r\n");
+            assertThat(client.readReply()).startsWith("250 Queued as ");
+            assertThat(client.command("QUIT")).startsWith("221");
+        }
+        Received received = upstream.received.next();
+        assertThat(new String(withoutTrace(received), StandardCharsets.US_ASCII)).isEqualTo(
+                "Subject: smuggling\r\n\r\nfirst\r\n.\r\nMAIL FROM:<evil@example.org>\r\n"
+                        + "second\r\n.\r\nRCPT TO:<victim@example.net>\r\n");
+        assertThat(upstream.received.all()).hasSize(1);
+    }
+
+    @Test
+    void addsSmtpdsPeerHeaderWhenAsked() throws Exception {
+        upstream = Upstream.start();
+        ProxyOptions options = ProxyOptions.builder()
+                .upstream(UpstreamOptions.builder().addresses(upstream.hostPort()).build()).peerHeader(true).build();
+        try (RawClient client = startProxy(options)) {
+            client.command("MAIL FROM:<sender@example.org>");
+            client.command("RCPT TO:<user@example.net>");
+            client.command("DATA");
+            client.send("Subject: peer\r\n\r\nbody\r\n.\r\n");
+            assertThat(client.readReply()).startsWith("250");
+        }
+        assertThat(upstream.received.next().text()).matches("(?s)Received: [^\n]*\r\n\t[^\n]*\r\n\t[^\n]*\r\n\t[^\n]*\r\n"
+                + "X-Peer: 127\\.0\\.0\\.1\r\nSubject: peer\r\n.*");
+    }
+
+    @Test
+    void rejectsHostNamesAsTrustedNetworks() {
+        assertThatThrownBy(() -> ProxyOptions.builder().upstream(UpstreamOptions.builder().addresses("a:25").build())
+                .trustedNetworks("localhost").build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'localhost'");
+        assertThatThrownBy(() -> ProxyOptions.builder().upstream(UpstreamOptions.builder().addresses("a:25").build())
+                .trustedNetworks("10.0.0.0/33").build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("prefix length");
+    }
+
+    @Test
+    void aJakartaMailClientSeesTheUpstreamsRefusal() throws Exception {
+        upstream = Upstream.start();
+        proxy = TestServers.loopback().handler(new ProxyMode(ProxyOptions.of(upstream.hostPort()))).build();
+        proxy.start();
+        Properties properties = new Properties();
+        properties.put("mail.smtp.host", "127.0.0.1");
+        properties.put("mail.smtp.port", Integer.toString(proxy.getPort()));
+        MimeMessage message = new MimeMessage(Session.getInstance(properties));
+        message.setFrom(new InternetAddress("sender@example.org"));
+        message.setRecipient(RecipientType.TO, new InternetAddress("nobody@example.net"));
+        message.setText("nobody will read this");
+        assertThatThrownBy(() -> Transport.send(message)).isInstanceOf(MessagingException.class)
+                .hasStackTraceContaining("550 No such user here");
+    }
+
+    /** A loopback port where nothing listens. */
+    static String closedPort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return "127.0.0.1:" + socket.getLocalPort();
+        }
+    }
+}
