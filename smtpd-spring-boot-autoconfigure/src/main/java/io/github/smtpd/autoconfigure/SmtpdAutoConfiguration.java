@@ -99,7 +99,8 @@ public final class SmtpdAutoConfiguration {
         if (custom != null) {
             return custom;
         }
-        if (mode != Mode.DEFAULT) {
+        // Debugging mode's printer is a MessageProcessor bean ordered first, so it joins the chain below.
+        if (mode != Mode.DEFAULT && mode != Mode.DEBUGGING) {
             throw new SmtpdModeUnavailableException(mode.name().toLowerCase(Locale.ROOT));
         }
         List<MessageProcessor> chain = processors.orderedStream().toList();

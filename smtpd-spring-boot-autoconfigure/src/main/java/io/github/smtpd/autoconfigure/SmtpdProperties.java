@@ -156,6 +156,21 @@ public class SmtpdProperties {
      */
     private final ProxyProtocol proxyProtocol = new ProxyProtocol();
 
+    /**
+     * Debugging mode (smtpd's DebuggingServer).
+     */
+    private final Debugging debugging = new Debugging();
+
+    /**
+     * How the proxy and mailman modes relay to remoteaddr, and who may relay.
+     */
+    private final Relay relay = new Relay();
+
+    /**
+     * Mailman mode (smtpd's MailmanProxy, for Mailman 3 over LMTP).
+     */
+    private final Mailman mailman = new Mailman();
+
     public boolean isEnabled() {
         return enabled;
     }
@@ -350,6 +365,229 @@ public class SmtpdProperties {
 
     public ProxyProtocol getProxyProtocol() {
         return this.proxyProtocol;
+    }
+
+    public Debugging getDebugging() {
+        return this.debugging;
+    }
+
+    public Relay getRelay() {
+        return this.relay;
+    }
+
+    public Mailman getMailman() {
+        return this.mailman;
+    }
+
+    /** Debugging mode settings. */
+    public static class Debugging {
+
+        /**
+         * How many of the last messages to keep in memory for the actuator endpoint.
+         */
+        private int capacity = 100;
+
+        /**
+         * Most bytes kept of each captured message; longer ones are cut and marked truncated.
+         */
+        private org.springframework.util.unit.DataSize maxContentSize = org.springframework.util.unit.DataSize.ofMegabytes(1);
+
+        public int getCapacity() {
+            return this.capacity;
+        }
+
+        public void setCapacity(int capacity) {
+            this.capacity = capacity;
+        }
+
+        public org.springframework.util.unit.DataSize getMaxContentSize() {
+            return this.maxContentSize;
+        }
+
+        public void setMaxContentSize(org.springframework.util.unit.DataSize maxContentSize) {
+            this.maxContentSize = maxContentSize;
+        }
+    }
+
+    /** Relay settings for the proxy and mailman modes. */
+    public static class Relay {
+
+        /**
+         * Client networks (CIDR) allowed to relay through this server. Everyone else gets 554 5.7.1 at RCPT,
+         * unless authenticated. The default, loopback only, is never an open relay.
+         */
+        private java.util.List<String> trustedNetworks = new java.util.ArrayList<>(java.util.List.of("127.0.0.0/8", "::1/128"));
+
+        /**
+         * STARTTLS to the upstream: 'opportunistic' (when offered, certificate unchecked), 'required' (always,
+         * certificate and host name checked) or 'disabled'.
+         */
+        private io.github.smtpd.relay.StartTls starttls = io.github.smtpd.relay.StartTls.OPPORTUNISTIC;
+
+        /**
+         * SSL bundle whose trust store checks the upstream's certificate when starttls is 'required'. Empty for
+         * the JDK's trust store.
+         */
+        private String sslBundle;
+
+        /**
+         * User name for AUTH at the upstream. Empty for none.
+         */
+        private String username;
+
+        /**
+         * Password for AUTH at the upstream.
+         */
+        private String password;
+
+        /**
+         * How long to wait for the upstream to accept a connection before trying the next address.
+         */
+        private Duration connectTimeout = Duration.ofSeconds(30);
+
+        /**
+         * How long to wait for each upstream reply.
+         */
+        private Duration timeout = Duration.ofMinutes(5);
+
+        /**
+         * How long to wait for the upstream's reply after the end of data.
+         */
+        private Duration dataTimeout = Duration.ofMinutes(10);
+
+        /**
+         * Name to greet the upstream with. Defaults to host-name.
+         */
+        private String heloName;
+
+        /**
+         * Whether to add smtpd's X-Peer header with the client's address to relayed messages.
+         */
+        private boolean peerHeader;
+
+        public java.util.List<String> getTrustedNetworks() {
+            return this.trustedNetworks;
+        }
+
+        public void setTrustedNetworks(java.util.List<String> trustedNetworks) {
+            this.trustedNetworks = trustedNetworks;
+        }
+
+        public io.github.smtpd.relay.StartTls getStarttls() {
+            return this.starttls;
+        }
+
+        public void setStarttls(io.github.smtpd.relay.StartTls starttls) {
+            this.starttls = starttls;
+        }
+
+        public String getSslBundle() {
+            return this.sslBundle;
+        }
+
+        public void setSslBundle(String sslBundle) {
+            this.sslBundle = sslBundle;
+        }
+
+        public String getUsername() {
+            return this.username;
+        }
+
+        public void setUsername(String username) {
+            this.username = username;
+        }
+
+        public String getPassword() {
+            return this.password;
+        }
+
+        public void setPassword(String password) {
+            this.password = password;
+        }
+
+        public Duration getConnectTimeout() {
+            return this.connectTimeout;
+        }
+
+        public void setConnectTimeout(Duration connectTimeout) {
+            this.connectTimeout = connectTimeout;
+        }
+
+        public Duration getTimeout() {
+            return this.timeout;
+        }
+
+        public void setTimeout(Duration timeout) {
+            this.timeout = timeout;
+        }
+
+        public Duration getDataTimeout() {
+            return this.dataTimeout;
+        }
+
+        public void setDataTimeout(Duration dataTimeout) {
+            this.dataTimeout = dataTimeout;
+        }
+
+        public String getHeloName() {
+            return this.heloName;
+        }
+
+        public void setHeloName(String heloName) {
+            this.heloName = heloName;
+        }
+
+        public boolean isPeerHeader() {
+            return this.peerHeader;
+        }
+
+        public void setPeerHeader(boolean peerHeader) {
+            this.peerHeader = peerHeader;
+        }
+    }
+
+    /** Mailman mode settings. */
+    public static class Mailman {
+
+        /**
+         * Mailman 3's LMTP address as host:port (Mailman's [mta] lmtp_host and lmtp_port).
+         */
+        private String lmtpAddress = "127.0.0.1:8024";
+
+        /**
+         * Domains whose addresses are Mailman lists, e.g. lists.example.org. Required in mailman mode.
+         */
+        private java.util.List<String> listDomains = new java.util.ArrayList<>();
+
+        /**
+         * List names (local parts) that are lists; empty means every address in the list domains. Mailman's
+         * -bounces, -confirm, -join, -leave, -owner, -request, -subscribe and -unsubscribe addresses follow.
+         */
+        private java.util.List<String> listNames = new java.util.ArrayList<>();
+
+        public String getLmtpAddress() {
+            return this.lmtpAddress;
+        }
+
+        public void setLmtpAddress(String lmtpAddress) {
+            this.lmtpAddress = lmtpAddress;
+        }
+
+        public java.util.List<String> getListDomains() {
+            return this.listDomains;
+        }
+
+        public void setListDomains(java.util.List<String> listDomains) {
+            this.listDomains = listDomains;
+        }
+
+        public java.util.List<String> getListNames() {
+            return this.listNames;
+        }
+
+        public void setListNames(java.util.List<String> listNames) {
+            this.listNames = listNames;
+        }
     }
 
     /** The protocol the server speaks. */

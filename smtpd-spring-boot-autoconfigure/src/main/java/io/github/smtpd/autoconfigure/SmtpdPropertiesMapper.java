@@ -36,7 +36,13 @@ final class SmtpdPropertiesMapper {
             throw new SmtpUtf8WithDecodeDataException();
         }
         parse("smtpd.localaddr", properties.getLocaladdr());
-        this.remoteAddress = StringUtils.hasText(properties.getRemoteaddr()) ? properties.getRemoteaddr().trim() : null;
+        // Several upstreams may be listed, tried in order by the relay modes; processors see the first.
+        java.util.List<String> remotes = StringUtils.hasText(properties.getRemoteaddr())
+                ? java.util.Arrays.stream(properties.getRemoteaddr().split(",")).map(String::trim)
+                    .filter(StringUtils::hasText).toList()
+                : java.util.List.of();
+        remotes.forEach((remote) -> parse("smtpd.remoteaddr", remote));
+        this.remoteAddress = remotes.isEmpty() ? null : remotes.get(0);
         if (remoteAddress != null) {
             parse("smtpd.remoteaddr", remoteAddress);
         }

@@ -150,11 +150,12 @@ class SmtpdAutoConfigurationTests {
 
     @Test
     void aModeWithoutAHandlerFailsClearly() {
-        runner.withPropertyValues("smtpd.mode=debugging").run((context) -> {
+        // Without the mode auto-configuration nothing contributes the proxy's handler.
+        runner.withPropertyValues("smtpd.mode=proxy").run((context) -> {
             assertThat(context).hasFailed();
             assertThat(context.getStartupFailure()).rootCause()
                 .isInstanceOf(SmtpdModeUnavailableException.class)
-                .hasMessageContaining("smtpd.mode=debugging");
+                .hasMessageContaining("smtpd.mode=proxy");
         });
     }
 

@@ -1,0 +1,4 @@
+/**
+ * The ready-made modes of Python smtpd, chosen with {@code smtpd.mode}: debugging, proxy and mailman.
+ */
+package io.github.smtpd.autoconfigure.mode;
