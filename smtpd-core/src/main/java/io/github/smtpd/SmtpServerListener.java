@@ -25,6 +25,10 @@ public interface SmtpServerListener {
     default void messageCompleted(SmtpSession session, Message message, Reply reply, Duration processingTime) {
     }
 
+    /** A TLS handshake (STARTTLS or implicit TLS) ended, successfully or not. */
+    default void tlsHandshake(SmtpSession session, boolean success) {
+    }
+
     /** A connection was refused before a session started; {@code reason} is a short fixed word. */
     default void connectionRejected(InetSocketAddress peer, String reason) {
     }

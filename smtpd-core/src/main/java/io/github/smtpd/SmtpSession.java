@@ -65,6 +65,15 @@ public interface SmtpSession {
         return null;
     }
 
+    /**
+     * How the session ended, a short fixed word for logs and metrics: {@code quit}, {@code disconnected},
+     * {@code timeout}, {@code too-many-errors}, {@code shutdown}, {@code rejected}, {@code tls-failed} or
+     * {@code error}; {@code null} while it runs.
+     */
+    default String outcome() {
+        return null;
+    }
+
     /** The server this session belongs to, for its settings. */
     SmtpServer server();
 

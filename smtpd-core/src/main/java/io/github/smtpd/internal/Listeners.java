@@ -75,6 +75,18 @@ public final class Listeners implements SmtpServerListener {
     }
 
     @Override
+    public void tlsHandshake(SmtpSession session, boolean success) {
+        for (SmtpServerListener listener : listeners) {
+            try {
+                listener.tlsHandshake(session, success);
+            }
+            catch (RuntimeException ex) {
+                failed(listener, ex);
+            }
+        }
+    }
+
+    @Override
     public void connectionRejected(InetSocketAddress peer, String reason) {
         for (SmtpServerListener listener : listeners) {
             try {

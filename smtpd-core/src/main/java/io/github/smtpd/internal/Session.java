@@ -126,6 +126,11 @@ public final class Session implements SmtpSession, Runnable {
 
     private volatile boolean closed;
 
+    private volatile String outcome;
+
+    /** Whether listeners were told of this session, so they hear of its end only then. */
+    private boolean opened;
+
     public Session(SmtpServer server, Socket socket, String id, SmtpHandler handler, Map<String, SmtpCommand> commands,
             SmtpServerListener listener, SessionRegistry registry, boolean implicitTls) throws IOException {
         this.implicitTls = implicitTls;
@@ -165,37 +170,55 @@ public final class Session implements SmtpSession, Runnable {
         try {
             socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, server.getIdleTimeout().toMillis()));
             if (server.getTrustedProxies() != null && !readProxyHeader()) {
+                ended("rejected");
                 return;
             }
             if (!registry.admitClient(peer.getAddress(), server.getMaxSessionsPerClient())) {
+                ended("rejected");
                 reply(Reply.of(421, "4.7.0", server.getHostName() + " Error: too many connections from your address"));
                 listener.connectionRejected(peer, "per-client");
                 return;
             }
             clientAdmitted = true;
             if (implicitTls) {
-                upgradeToTls();
+                try {
+                    upgradeToTls();
+                }
+                catch (IOException ex) {
+                    ended("tls-failed");
+                    listener.tlsHandshake(this, false);
+                    throw ex;
+                }
+            }
+            if (implicitTls) {
+                listener.tlsHandshake(this, true);
             }
             if (registry.isDraining()) {
+                ended("shutdown");
                 reply(Replies.shuttingDown(server.getHostName()));
                 return;
             }
             reply(Reply.of(220, server.getHostName()
                     + (server.getProtocol() == io.github.smtpd.Protocol.LMTP ? " LMTP" : " ESMTP") + " smtpd for Java"));
+            opened = true;
             listener.sessionOpened(this);
             commandLoop();
         }
         catch (SocketTimeoutException ex) {
+            ended("timeout");
             replyQuietly(Reply.of(421, "4.4.2", server.getHostName() + " Error: timeout exceeded"));
         }
         catch (IOException | java.io.UncheckedIOException ex) {
+            ended(registry.isDraining() ? "shutdown" : "disconnected");
             logger.debug("Session {} with {} ended: {}", id, peer, ex.toString());
         }
         catch (RuntimeException | Error ex) {
+            ended("error");
             logger.error("Session {} with {} failed", id, peer, ex);
             replyQuietly(Reply.of(421, "4.3.0", server.getHostName() + " Error: internal server error, closing"));
         }
         finally {
+            ended("disconnected");
             abortTransaction();
             flushQuietly();
             closeSocket();
@@ -203,7 +226,9 @@ public final class Session implements SmtpSession, Runnable {
                 registry.releaseClient(peer.getAddress());
             }
             registry.ended(this);
-            listener.sessionClosed(this);
+            if (opened) {
+                listener.sessionClosed(this);
+            }
             MDC.remove("smtpd.session");
         }
     }
@@ -245,6 +270,7 @@ public final class Session implements SmtpSession, Runnable {
         int maxLine = maxCommandLine();
         while (!closeRequested) {
             if (registry.isDraining() && mailFrom == null) {
+                ended("shutdown");
                 reply(Replies.shuttingDown(server.getHostName()));
                 return;
             }
@@ -261,6 +287,7 @@ public final class Session implements SmtpSession, Runnable {
             }
             dispatch(length, maxLine);
             if (errors > server.getMaxBadCommands()) {
+                ended("too-many-errors");
                 reply(Reply.of(421, "4.7.0", server.getHostName() + " Error: too many errors"));
                 return;
             }
@@ -414,6 +441,7 @@ public final class Session implements SmtpSession, Runnable {
 
     void quit(String argument) {
         reply(Reply.of(221, "2.0.0", "Bye"));
+        ended("quit");
         closeRequested = true;
     }
 
@@ -733,10 +761,13 @@ public final class Session implements SmtpSession, Runnable {
         }
         catch (IOException ex) {
             logger.info("Session {}: TLS handshake with {} failed: {}", id, peer, ex.toString());
+            ended("tls-failed");
+            listener.tlsHandshake(this, false);
             closeRequested = true;
             closed = true;
             return;
         }
+        listener.tlsHandshake(this, true);
         // RFC 3207 4.2: forget everything learned before TLS; the client must greet again.
         abortTransaction();
         heloName = null;
@@ -819,6 +850,9 @@ public final class Session implements SmtpSession, Runnable {
         else {
             reply(reply);
         }
+        logger.info("Message {} from {} <{}> to {} recipient(s), {} bytes: {} ({})", message.id(),
+                peer.getAddress().getHostAddress(), Reply.sanitize(mailFrom), rcptTos.size(), message.size(),
+                failed ? "failed" : overall.isPositive() ? "accepted" : "rejected", overall);
         listener.messageCompleted(this, message, overall, Duration.ofNanos(System.nanoTime() - start));
     }
 
@@ -1129,6 +1163,18 @@ public final class Session implements SmtpSession, Runnable {
     @Override
     public String authenticatedUser() {
         return authenticatedUser;
+    }
+
+    @Override
+    public String outcome() {
+        return outcome;
+    }
+
+    /** Records how the session ended; the first reason wins. */
+    private void ended(String reason) {
+        if (outcome == null) {
+            outcome = reason;
+        }
     }
 
     @Override
