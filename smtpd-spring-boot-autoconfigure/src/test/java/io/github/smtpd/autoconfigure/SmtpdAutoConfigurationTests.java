@@ -106,6 +106,43 @@ class SmtpdAutoConfigurationTests {
     }
 
     @Test
+    void theEsmtpAndSecurityPropertiesAreMappedOntoTheServer() {
+        runner.withPropertyValues("smtpd.remoteaddr=first.example.org:25, second.example.org:2525",
+                "smtpd.data-timeout=90s", "smtpd.protocol=lmtp", "smtpd.enhanced-status-codes=false",
+                "smtpd.received-header=false", "smtpd.line-ending-policy=reject", "smtpd.max-data-line-length=998",
+                "smtpd.proxy-protocol.trusted-proxies=10.0.0.0/8,192.0.2.7", "smtpd.auth.allow-plaintext=true",
+                "smtpd.auth.failure-delay=250ms")
+            .run((context) -> {
+                SmtpServer server = context.getBean(SmtpServer.class);
+                assertThat(server.getRemoteAddress()).isEqualTo(InetSocketAddress.createUnresolved("first.example.org", 25));
+                assertThat(server.getDataTimeout()).isEqualTo(Duration.ofSeconds(90));
+                assertThat(server.getProtocol()).isEqualTo(io.github.smtpd.Protocol.LMTP);
+                assertThat(server.isEnhancedStatusCodes()).isFalse();
+                assertThat(server.isReceivedHeader()).isFalse();
+                assertThat(server.getLineEndingPolicy()).isEqualTo(io.github.smtpd.LineEndingPolicy.REJECT);
+                assertThat(server.getMaxDataLineLength()).isEqualTo(998);
+                assertThat(server.getTrustedProxies()).extracting(Object::toString).containsExactly("10.0.0.0/8",
+                        "192.0.2.7");
+                assertThat(server.isAllowPlaintextAuth()).isTrue();
+                assertThat(server.getAuthFailureDelay()).isEqualTo(Duration.ofMillis(250));
+                assertThat(server.getSslContext()).isNull();
+            });
+    }
+
+    @Test
+    void aBadProxyNetworkOrLimitFailsClearly() {
+        runner.withPropertyValues("smtpd.proxy-protocol.trusted-proxies=lb.example.org").run((context) -> {
+            assertThat(context).hasFailed();
+            assertThat(context.getStartupFailure())
+                .hasStackTraceContaining("Invalid smtpd.proxy-protocol.trusted-proxies");
+        });
+        runner.withPropertyValues("smtpd.max-sessions=0").run((context) -> {
+            assertThat(context).hasFailed();
+            assertThat(context.getStartupFailure()).hasStackTraceContaining("maxSessions must be positive");
+        });
+    }
+
+    @Test
     void decodeDataAndAnEmptyRemoteAddressAreMapped() {
         runner.withPropertyValues("smtpd.decode-data=true", "smtpd.remoteaddr=", "smtpd.data-size-limit=0")
             .run((context) -> {
