@@ -467,16 +467,9 @@ public final class Session implements SmtpSession, Runnable {
             reply(Reply.of(530, "5.7.0", "Authentication required"));
             return;
         }
-        Reply syntax = Reply.of(501, "5.5.4",
-                "Syntax: MAIL FROM: <address>" + (extended ? " [SP <mail-parameters>]" : ""));
-        String path = stripKeyword("FROM:", argument);
-        MailPath parsed = path == null ? null : MailPath.parse(path, true);
+        Reply syntax = syntax("MAIL FROM");
+        MailPath parsed = pathArgument("FROM:", argument, true, syntax);
         if (parsed == null) {
-            reply(syntax);
-            return;
-        }
-        if (!extended && !parsed.parameters().isEmpty()) {
-            reply(syntax);
             return;
         }
         if (mailFrom != null) {
@@ -557,17 +550,10 @@ public final class Session implements SmtpSession, Runnable {
             reply(Reply.of(503, "5.5.1", "Error: need MAIL command"));
             return;
         }
-        Reply syntax = Reply.of(501, "5.5.4",
-                "Syntax: RCPT TO: <address>" + (extended ? " [SP <mail-parameters>]" : ""));
-        String path = stripKeyword("TO:", argument);
+        Reply syntax = syntax("RCPT TO");
         // RFC 5321 4.1.1.3: a forward path is never empty, so RCPT TO:<> is a syntax error (smtpd took it).
-        MailPath parsed = path == null ? null : MailPath.parse(path, false);
+        MailPath parsed = pathArgument("TO:", argument, false, syntax);
         if (parsed == null) {
-            reply(syntax);
-            return;
-        }
-        if (!extended && !parsed.parameters().isEmpty()) {
-            reply(syntax);
             return;
         }
         EsmtpParameters parameters = EsmtpParameters.parse(parsed.parameters());
@@ -915,6 +901,25 @@ public final class Session implements SmtpSession, Runnable {
 
     void expn(String argument) {
         reply(Reply.of(502, "5.5.1", "EXPN not implemented"));
+    }
+
+    /** smtpd's syntax reply for MAIL and RCPT, which mentions parameters only after EHLO. */
+    private Reply syntax(String command) {
+        return Reply.of(501, "5.5.4", "Syntax: " + command + ": <address>" + (extended ? " [SP <mail-parameters>]" : ""));
+    }
+
+    /**
+     * The path after {@code FROM:} or {@code TO:}; on a syntax error (parameters count as one after HELO) the
+     * reply is sent and {@code null} returned.
+     */
+    private MailPath pathArgument(String keyword, String argument, boolean allowNullPath, Reply syntax) {
+        String path = stripKeyword(keyword, argument);
+        MailPath parsed = path == null ? null : MailPath.parse(path, allowNullPath);
+        if (parsed == null || (!extended && !parsed.parameters().isEmpty())) {
+            reply(syntax);
+            return null;
+        }
+        return parsed;
     }
 
     private static String stripKeyword(String keyword, String argument) {
