@@ -6,6 +6,7 @@ import java.util.Base64;
 import java.util.Properties;
 
 import io.github.smtpd.test.RawClient;
+import io.github.smtpd.test.ServerTestSupport;
 import io.github.smtpd.test.RecordingProcessor;
 import io.github.smtpd.test.TestServers;
 import io.github.smtpd.test.TestTls;
@@ -19,21 +20,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** AUTH PLAIN and LOGIN (RFC 4954), offered only under TLS unless plaintext is allowed. */
-class AuthTest {
+class AuthTest extends ServerTestSupport {
 
     private static final SmtpAuthenticator USERS = (session, user, password) ->
             "alice".equals(user) && "wonderland".equals(password) ? "alice@example.org" : null;
 
-    private SmtpServer server;
-
     private final RecordingProcessor processor = new RecordingProcessor();
-
-    @AfterEach
-    void stop() {
-        if (server != null) {
-            server.stop(Duration.ZERO);
-        }
-    }
 
     private void start(SmtpServer.Builder builder) {
         server = builder.authenticator(USERS).authFailureDelay(Duration.ofMillis(10)).sslContext(TestTls::serverContext)

@@ -3,6 +3,7 @@ package io.github.smtpd;
 import java.time.Duration;
 
 import io.github.smtpd.test.RawClient;
+import io.github.smtpd.test.ServerTestSupport;
 import io.github.smtpd.test.RecordingProcessor;
 import io.github.smtpd.test.TestServers;
 import org.junit.jupiter.api.AfterEach;
@@ -12,16 +13,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 
 /** smtpd's channel_class / smtp_COMMAND extension point: adding and replacing commands. */
-class CustomCommandTest {
-
-    private SmtpServer server;
-
-    @AfterEach
-    void stop() {
-        if (server != null) {
-            server.stop(Duration.ZERO);
-        }
-    }
+class CustomCommandTest extends ServerTestSupport {
 
     @Test
     void aCustomCommandSeesTheSessionState() throws Exception {

@@ -12,6 +12,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 
 import io.github.smtpd.test.RawClient;
+import io.github.smtpd.test.ServerTestSupport;
 import io.github.smtpd.test.RecordingProcessor;
 import io.github.smtpd.test.TestServers;
 import org.junit.jupiter.api.AfterEach;
@@ -21,19 +22,10 @@ import org.junit.jupiter.api.io.TempDir;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** DATA: end of data, transparency, the size limit while reading, and spilling to disk. */
-class DataTest {
-
-    private SmtpServer server;
+class DataTest extends ServerTestSupport {
 
     @TempDir
     Path spool;
-
-    @AfterEach
-    void stop() {
-        if (server != null) {
-            server.stop(Duration.ZERO);
-        }
-    }
 
     private RawClient transaction(SmtpServer.Builder builder) throws IOException {
         server = builder.build();

@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.Properties;
 
 import io.github.smtpd.test.RawClient;
+import io.github.smtpd.test.ServerTestSupport;
 import io.github.smtpd.test.RecordingProcessor;
 import io.github.smtpd.test.TestServers;
 import jakarta.mail.Transport;
@@ -17,18 +18,9 @@ import org.junit.jupiter.api.Test;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** PIPELINING, ENHANCEDSTATUSCODES, CHUNKING/BINARYMIME and DSN over real sockets. */
-class EsmtpExtensionsTest {
-
-    private SmtpServer server;
+class EsmtpExtensionsTest extends ServerTestSupport {
 
     private final RecordingProcessor processor = new RecordingProcessor();
-
-    @AfterEach
-    void stop() {
-        if (server != null) {
-            server.stop(Duration.ZERO);
-        }
-    }
 
     private SmtpServer start(SmtpServer.Builder builder) {
         server = builder.messageProcessor(processor).build();

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import io.github.smtpd.test.RawClient;
+import io.github.smtpd.test.ServerTestSupport;
 import io.github.smtpd.test.RecordingProcessor;
 import io.github.smtpd.test.TestServers;
 import org.junit.jupiter.api.AfterEach;
@@ -14,16 +15,7 @@ import org.junit.jupiter.api.Test;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Every limit answers with 421/452 and closes only the offending session; others keep being served. */
-class LimitsTest {
-
-    private SmtpServer server;
-
-    @AfterEach
-    void stop() {
-        if (server != null) {
-            server.stop(Duration.ZERO);
-        }
-    }
+class LimitsTest extends ServerTestSupport {
 
     private SmtpServer start(SmtpServer.Builder builder) {
         server = builder.messageProcessor(new RecordingProcessor()).build();

@@ -3,6 +3,7 @@ package io.github.smtpd;
 import java.time.Duration;
 
 import io.github.smtpd.test.RawClient;
+import io.github.smtpd.test.ServerTestSupport;
 import io.github.smtpd.test.RecordingProcessor;
 import io.github.smtpd.test.TestServers;
 import org.junit.jupiter.api.AfterEach;
@@ -11,16 +12,7 @@ import org.junit.jupiter.api.Test;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** LMTP (RFC 2033): LHLO, and one reply per recipient after DATA. */
-class LmtpTest {
-
-    private SmtpServer server;
-
-    @AfterEach
-    void stop() {
-        if (server != null) {
-            server.stop(Duration.ZERO);
-        }
-    }
+class LmtpTest extends ServerTestSupport {
 
     private RawClient transaction(MessageProcessor processor, String... recipients) throws Exception {
         server = TestServers.loopback().protocol(Protocol.LMTP).messageProcessor(processor).build();

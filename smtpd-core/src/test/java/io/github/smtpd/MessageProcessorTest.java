@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.Properties;
 
 import io.github.smtpd.test.RawClient;
+import io.github.smtpd.test.ServerTestSupport;
 import io.github.smtpd.test.RecordingProcessor;
 import io.github.smtpd.test.TestServers;
 import jakarta.mail.MessagingException;
@@ -19,16 +20,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The process_message hook, fed by a real client (Angus Mail) and by raw sockets. */
-class MessageProcessorTest {
-
-    private SmtpServer server;
-
-    @AfterEach
-    void stop() {
-        if (server != null) {
-            server.stop(Duration.ZERO);
-        }
-    }
+class MessageProcessorTest extends ServerTestSupport {
 
     private SmtpServer start(MessageProcessor processor) {
         server = TestServers.loopback().messageProcessor(processor).build();

@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.List;
 
 import io.github.smtpd.test.RawClient;
+import io.github.smtpd.test.ServerTestSupport;
 import io.github.smtpd.test.RecordingProcessor;
 import io.github.smtpd.test.TestServers;
 import org.junit.jupiter.api.AfterEach;
@@ -14,21 +15,12 @@ import org.junit.jupiter.api.Test;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The HAProxy PROXY protocol, with hand-built v1 and v2 headers. */
-class ProxyProtocolTest {
+class ProxyProtocolTest extends ServerTestSupport {
 
     private static final byte[] V2_SIGNATURE = { 0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54,
             0x0A };
 
-    private SmtpServer server;
-
     private final RecordingProcessor processor = new RecordingProcessor();
-
-    @AfterEach
-    void stop() {
-        if (server != null) {
-            server.stop(Duration.ZERO);
-        }
-    }
 
     private void start(String trusted, int perClient) {
         server = TestServers.loopback().proxyProtocol(List.of(Cidr.parse(trusted))).maxSessionsPerClient(perClient)

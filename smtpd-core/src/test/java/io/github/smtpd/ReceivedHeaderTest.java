@@ -3,6 +3,7 @@ package io.github.smtpd;
 import java.time.Duration;
 
 import io.github.smtpd.test.RawClient;
+import io.github.smtpd.test.ServerTestSupport;
 import io.github.smtpd.test.RecordingProcessor;
 import io.github.smtpd.test.TestServers;
 import org.junit.jupiter.api.AfterEach;
@@ -11,18 +12,9 @@ import org.junit.jupiter.api.Test;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The Received: trace header (RFC 5321 4.4), on by default. */
-class ReceivedHeaderTest {
-
-    private SmtpServer server;
+class ReceivedHeaderTest extends ServerTestSupport {
 
     private final RecordingProcessor processor = new RecordingProcessor();
-
-    @AfterEach
-    void stop() {
-        if (server != null) {
-            server.stop(Duration.ZERO);
-        }
-    }
 
     private String send(SmtpServer.Builder builder, String greeting, String... recipients) throws Exception {
         server = builder.messageProcessor(processor).build();

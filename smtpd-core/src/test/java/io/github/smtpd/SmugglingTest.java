@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.stream.Stream;
 
 import io.github.smtpd.test.RawClient;
+import io.github.smtpd.test.ServerTestSupport;
 import io.github.smtpd.test.RecordingProcessor;
 import io.github.smtpd.test.TestServers;
 import org.junit.jupiter.api.AfterEach;
@@ -16,18 +17,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * SMTP smuggling: no end-of-data look-alike may end a message or start a second one. Each variant is followed by
  * a smuggled transaction; only one message may come out, and it must carry the smuggled text as content.
  */
-class SmugglingTest {
-
-    private SmtpServer server;
+class SmugglingTest extends ServerTestSupport {
 
     private final RecordingProcessor processor = new RecordingProcessor();
-
-    @AfterEach
-    void stop() {
-        if (server != null) {
-            server.stop(Duration.ZERO);
-        }
-    }
 
     static Stream<String> endOfDataLookAlikes() {
         return Stream.of("\n.\n", "\n.\r\n", "\r\n.\n", "\r.\r", "\r.\r\n", "\r\n.\r", "\n.\r", "\r.\n", "\r\n\u0000.\r\n",

@@ -7,6 +7,7 @@ import java.util.Properties;
 import javax.net.ssl.SSLSocket;
 
 import io.github.smtpd.test.RawClient;
+import io.github.smtpd.test.ServerTestSupport;
 import io.github.smtpd.test.RecordingProcessor;
 import io.github.smtpd.test.TestServers;
 import io.github.smtpd.test.TestTls;
@@ -19,18 +20,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** STARTTLS (RFC 3207), implicit TLS (RFC 8314) and requiring TLS, with real TLS clients. */
-class TlsTest {
-
-    private SmtpServer server;
+class TlsTest extends ServerTestSupport {
 
     private final RecordingProcessor processor = new RecordingProcessor();
-
-    @AfterEach
-    void stop() {
-        if (server != null) {
-            server.stop(Duration.ZERO);
-        }
-    }
 
     private SmtpServer start(SmtpServer.Builder builder) {
         server = builder.sslContext(TestTls::serverContext).messageProcessor(processor).build();
