@@ -129,6 +129,31 @@ class TlsTest extends ServerTestSupport {
     }
 
     @Test
+    void clientCertificatesAreOptionalByDefaultAndCanBeRequired() throws Exception {
+        start(TestServers.loopback().tlsClientAuth(TlsClientAuth.WANT));
+        try (RawClient client = connect()) {
+            client.command("EHLO c");
+            client.command("STARTTLS");
+            client.startTls(TestTls.clientSocketFactory());
+            assertThat(client.command("EHLO c")).endsWith("250 HELP");
+        }
+        server.stop(Duration.ZERO);
+        start(TestServers.loopback().tlsClientAuth(TlsClientAuth.NEED));
+        try (RawClient client = connect()) {
+            client.command("EHLO c");
+            client.command("STARTTLS");
+            // The handshake (or the first read after it, in TLS 1.3) fails without a client certificate.
+            assertThatThrownBy(() -> {
+                client.startTls(TestTls.clientSocketFactory());
+                String reply = client.command("EHLO c");
+                if (reply == null) {
+                    throw new IOException("closed");
+                }
+            }).isInstanceOf(IOException.class);
+        }
+    }
+
+    @Test
     void aFailedHandshakeClosesOnlyThatSession() throws Exception {
         start(TestServers.loopback());
         try (RawClient client = RawClient.connect(TestServers.address(server))) {
