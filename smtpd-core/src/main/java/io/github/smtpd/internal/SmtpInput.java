@@ -41,6 +41,9 @@ final class SmtpInput {
 
     private byte[] line = new byte[128];
 
+    /** Whether the last read filled the whole buffer, i.e. the client may have more bytes waiting. */
+    private boolean lastReadFilled;
+
     interface Flusher {
         void flush() throws IOException;
     }
@@ -65,13 +68,18 @@ final class SmtpInput {
     }
 
     private boolean fill() throws IOException {
-        if (in.available() <= 0) {
+        // Replies go out before this thread blocks for input, and not while the client's pipelined commands
+        // are still waiting, so a group of them is answered in one write. A read that did not fill the buffer
+        // took all the bytes the socket had, so the check (a FIONREAD system call behind available()) is only
+        // worth making after a full one: flushing a little early is always safe, flushing late never happens.
+        if (!lastReadFilled || in.available() <= 0) {
             flusher.flush();
         }
         int read = in.read(buffer, 0, buffer.length);
         if (read < 0) {
             return false;
         }
+        lastReadFilled = read == buffer.length;
         position = 0;
         limit = read;
         bytesRead += read;
