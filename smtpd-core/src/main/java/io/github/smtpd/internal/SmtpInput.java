@@ -31,7 +31,13 @@ final class SmtpInput {
 
     private final Flusher flusher;
 
-    private final byte[] buffer;
+    /** What a session holds while it reads commands: more than the longest command line. */
+    static final int COMMAND_BUFFER_SIZE = 1024;
+
+    /** The size for bulk input: DATA, BDAT, or commands pipelined past the small buffer. */
+    private final int bufferSize;
+
+    private byte[] buffer;
 
     private int position;
 
@@ -50,7 +56,9 @@ final class SmtpInput {
 
     SmtpInput(InputStream in, int bufferSize, Flusher flusher) {
         this.in = in;
-        this.buffer = new byte[bufferSize];
+        this.bufferSize = bufferSize;
+        // Small until bulk input arrives, so that thousands of idle sessions hold little heap.
+        this.buffer = new byte[Math.min(bufferSize, COMMAND_BUFFER_SIZE)];
         this.flusher = flusher;
     }
 
@@ -74,6 +82,10 @@ final class SmtpInput {
         // worth making after a full one: flushing a little early is always safe, flushing late never happens.
         if (!lastReadFilled || in.available() <= 0) {
             flusher.flush();
+        }
+        if (lastReadFilled && buffer.length < bufferSize) {
+            // The client sends more than the small buffer holds; it is drained, so it is simply replaced.
+            buffer = new byte[bufferSize];
         }
         int read = in.read(buffer, 0, buffer.length);
         if (read < 0) {
@@ -153,6 +165,7 @@ final class SmtpInput {
      * @throws EOFException when the client closes the connection before the end of data
      */
     int readData(DataSink sink, int maxLineLength) throws IOException {
+        growBuffer();
         // The data starts right after the CRLF of the DATA command, i.e. at the beginning of a line.
         int state = BOL;
         int flags = 0;
@@ -257,6 +270,18 @@ final class SmtpInput {
         return dropped;
     }
 
+    /** Switches to the full-size buffer for message data, keeping the bytes not consumed yet. */
+    private void growBuffer() {
+        if (buffer.length < bufferSize) {
+            byte[] bigger = new byte[bufferSize];
+            int pending = limit - position;
+            System.arraycopy(buffer, position, bigger, 0, pending);
+            buffer = bigger;
+            position = 0;
+            limit = pending;
+        }
+    }
+
     private static final byte[] CR_BYTES = { '\r' };
 
     /**
@@ -266,6 +291,7 @@ final class SmtpInput {
      * @throws EOFException when the client closes the connection before the chunk ends
      */
     void readChunk(long count, DataSink sink) throws IOException {
+        growBuffer();
         long remaining = count;
         while (remaining > 0) {
             if (position == limit && !fill()) {
