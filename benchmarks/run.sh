@@ -4,6 +4,7 @@
 #   benchmarks/run.sh            full run: 6 interleaved repetitions of W1/W2/W3, memory scenarios (~15 min)
 #   benchmarks/run.sh --quick    2 repetitions, one of each memory scenario (~5 min)
 #   options: --reps N  --no-memory  --no-throughput  --no-build  --out DIR
+#            --workloads "W1 W2 W3"  --servers "smtp-sink smtpd-17p smtpd-25v"  (subsets, for development)
 #
 # Load is Postfix's smtp-source; the reference server is Postfix's smtp-sink. The Postfix daemon is never
 # started: only those two test programs are used. Our server is the sink in this module (a MessageProcessor
@@ -25,6 +26,8 @@ DO_BUILD=1
 DO_THROUGHPUT=1
 DO_MEMORY=1
 OUT="$HERE/target/results"
+WORKLOADS="W1 W2 W3"
+SERVER_LIST="smtp-sink smtpd-17p smtpd-25v"
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) QUICK=1; REPS=2; MEM_REPS=1 ;;
@@ -33,6 +36,8 @@ while [ $# -gt 0 ]; do
     --no-memory) DO_MEMORY=0 ;;
     --no-throughput) DO_THROUGHPUT=0 ;;
     --out) OUT="$2"; shift ;;
+    --workloads) WORKLOADS="$2"; shift ;;
+    --servers) SERVER_LIST="$2"; shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -163,9 +168,11 @@ workload_args() {
     W1) echo "-s 20 -m 20000 -l 4096 -d" ;;
     W2) echo "-s 20 -m 20000 -l 4096" ;;
     W3) echo "-s 4 -m 1000 -l 1048576 -d" ;;
-    W1-warm) echo "-s 20 -m 5000 -l 4096 -d" ;;
-    W2-warm) echo "-s 20 -m 3000 -l 4096" ;;
-    W3-warm) echo "-s 4 -m 100 -l 1048576 -d" ;;
+    # Warm-up runs, so that each server is measured in its steady state (the JVM's JIT has compiled the
+    # session's hot paths); smtp-sink gets the same warm-up.
+    W1-warm) echo "-s 20 -m 20000 -l 4096 -d" ;;
+    W2-warm) echo "-s 20 -m 5000 -l 4096" ;;
+    W3-warm) echo "-s 4 -m 200 -l 1048576 -d" ;;
   esac
 }
 
@@ -196,12 +203,12 @@ measure() {
     'BEGIN {printf "  %-12s %-10s rep %d: %6.2f s  %8.0f msgs/s  %7.1f us CPU/msg  RSS %6.1f MiB\n", sc, sv, r, s, m / s, c * 1e6 / m, h / 1024}' >&2
 }
 
-SERVERS=(smtp-sink smtpd-17p smtpd-25v)
+read -r -a SERVERS <<< "$SERVER_LIST"
 START_TIME=$(date +%s)
 
 # ---- throughput: W1, W2, W3, servers interleaved A B C A B C -----------------------------------------
 if [ "$DO_THROUGHPUT" = 1 ]; then
-  for workload in W1 W2 W3; do
+  for workload in $WORKLOADS; do
     log "$workload: $(workload_args "$workload"), $REPS repetitions, servers interleaved"
     for rep in $(seq 1 "$REPS"); do
       for server in "${SERVERS[@]}"; do
