@@ -16,6 +16,9 @@ import io.github.smtpd.MessageContent;
  */
 final class ContentBuffer implements SmtpInput.DataSink, MessageContent {
 
+    /** The first allocation for a session that had no message yet (it starts with an empty buffer). */
+    static final int INITIAL_MEMORY = 8192;
+
     private final long sizeLimit;
 
     private final int spoolThreshold;
@@ -73,7 +76,8 @@ final class ContentBuffer implements SmtpInput.DataSink, MessageContent {
 
     private void ensureMemory(int needed) {
         if (needed > memory.length) {
-            int grown = Math.min(Math.max(memory.length * 2, needed), Math.max(spoolThreshold, needed));
+            int grown = Math.min(Math.max(Math.max(memory.length * 2, needed), INITIAL_MEMORY),
+                    Math.max(spoolThreshold, needed));
             byte[] bigger = new byte[grown];
             System.arraycopy(memory, 0, bigger, 0, memoryLength);
             memory = bigger;

@@ -118,7 +118,7 @@ public final class Session implements SmtpSession, Runnable {
 
     private Reply lastReply;
 
-    private byte[] dataMemory = new byte[8192];
+    private byte[] dataMemory = new byte[0];
 
     private volatile boolean closeRequested;
 
@@ -142,7 +142,7 @@ public final class Session implements SmtpSession, Runnable {
         this.listener = listener;
         this.registry = registry;
         this.peer = (InetSocketAddress) socket.getRemoteSocketAddress();
-        this.output = new BufferedOutputStream(socket.getOutputStream(), 8192);
+        this.output = new BufferedOutputStream(socket.getOutputStream(), 1024);
         this.input = new SmtpInput(socket.getInputStream(), 16384, this::flushOutput);
     }
 

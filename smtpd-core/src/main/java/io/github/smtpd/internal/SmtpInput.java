@@ -31,7 +31,13 @@ final class SmtpInput {
 
     private final Flusher flusher;
 
-    private final byte[] buffer;
+    /** What a session holds while it reads commands: more than the longest command line. */
+    static final int COMMAND_BUFFER_SIZE = 1024;
+
+    /** The size for bulk input: DATA, BDAT, or commands pipelined past the small buffer. */
+    private final int bufferSize;
+
+    private byte[] buffer;
 
     private int position;
 
@@ -41,13 +47,18 @@ final class SmtpInput {
 
     private byte[] line = new byte[128];
 
+    /** Whether the last read filled the whole buffer, i.e. the client may have more bytes waiting. */
+    private boolean lastReadFilled;
+
     interface Flusher {
         void flush() throws IOException;
     }
 
     SmtpInput(InputStream in, int bufferSize, Flusher flusher) {
         this.in = in;
-        this.buffer = new byte[bufferSize];
+        this.bufferSize = bufferSize;
+        // Small until bulk input arrives, so that thousands of idle sessions hold little heap.
+        this.buffer = new byte[Math.min(bufferSize, COMMAND_BUFFER_SIZE)];
         this.flusher = flusher;
     }
 
@@ -65,13 +76,22 @@ final class SmtpInput {
     }
 
     private boolean fill() throws IOException {
-        if (in.available() <= 0) {
+        // Replies go out before this thread blocks for input, and not while the client's pipelined commands
+        // are still waiting, so a group of them is answered in one write. A read that did not fill the buffer
+        // took all the bytes the socket had, so the check (a FIONREAD system call behind available()) is only
+        // worth making after a full one: flushing a little early is always safe, flushing late never happens.
+        if (!lastReadFilled || in.available() <= 0) {
             flusher.flush();
+        }
+        if (lastReadFilled && buffer.length < bufferSize) {
+            // The client sends more than the small buffer holds; it is drained, so it is simply replaced.
+            buffer = new byte[bufferSize];
         }
         int read = in.read(buffer, 0, buffer.length);
         if (read < 0) {
             return false;
         }
+        lastReadFilled = read == buffer.length;
         position = 0;
         limit = read;
         bytesRead += read;
@@ -145,6 +165,7 @@ final class SmtpInput {
      * @throws EOFException when the client closes the connection before the end of data
      */
     int readData(DataSink sink, int maxLineLength) throws IOException {
+        growBuffer();
         // The data starts right after the CRLF of the DATA command, i.e. at the beginning of a line.
         int state = BOL;
         int flags = 0;
@@ -249,6 +270,18 @@ final class SmtpInput {
         return dropped;
     }
 
+    /** Switches to the full-size buffer for message data, keeping the bytes not consumed yet. */
+    private void growBuffer() {
+        if (buffer.length < bufferSize) {
+            byte[] bigger = new byte[bufferSize];
+            int pending = limit - position;
+            System.arraycopy(buffer, position, bigger, 0, pending);
+            buffer = bigger;
+            position = 0;
+            limit = pending;
+        }
+    }
+
     private static final byte[] CR_BYTES = { '\r' };
 
     /**
@@ -258,6 +291,7 @@ final class SmtpInput {
      * @throws EOFException when the client closes the connection before the chunk ends
      */
     void readChunk(long count, DataSink sink) throws IOException {
+        growBuffer();
         long remaining = count;
         while (remaining > 0) {
             if (position == limit && !fill()) {

@@ -1,0 +1,309 @@
+#!/usr/bin/env bash
+# Throughput and memory of smtpd for Java against Postfix's smtp-sink, on 127.0.0.1 only.
+#
+#   benchmarks/run.sh            full run: 6 interleaved repetitions of W1/W2/W3, memory scenarios (~15 min)
+#   benchmarks/run.sh --quick    2 repetitions, one of each memory scenario (~5 min)
+#   options: --reps N  --no-memory  --no-throughput  --no-build  --out DIR
+#            --workloads "W1 W2 W3"  --servers "smtp-sink smtpd-17p smtpd-25v"  (subsets, for development)
+#
+# Load is Postfix's smtp-source; the reference server is Postfix's smtp-sink. The Postfix daemon is never
+# started: only those two test programs are used. Our server is the sink in this module (a MessageProcessor
+# that discards), run on JDK 17 with platform threads and on JDK 25 with virtual threads.
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$HERE/.." && pwd)"
+JDK17="${JDK17:-/usr/lib/jvm/java-17-openjdk-amd64}"
+JDK25="${JDK25:-/usr/lib/jvm/temurin-25-jdk-amd64}"
+JAR="$HERE/target/smtpd-benchmarks.jar"
+SMTP_SINK=/usr/sbin/smtp-sink
+SMTP_SOURCE=/usr/sbin/smtp-source
+
+REPS=6
+MEM_REPS=3
+QUICK=0
+DO_BUILD=1
+DO_THROUGHPUT=1
+DO_MEMORY=1
+OUT="$HERE/target/results"
+WORKLOADS="W1 W2 W3"
+SERVER_LIST="smtp-sink smtpd-17p smtpd-25v"
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --quick) QUICK=1; REPS=2; MEM_REPS=1 ;;
+    --reps) REPS="$2"; shift ;;
+    --no-build) DO_BUILD=0 ;;
+    --no-memory) DO_MEMORY=0 ;;
+    --no-throughput) DO_THROUGHPUT=0 ;;
+    --out) OUT="$2"; shift ;;
+    --workloads) WORKLOADS="$2"; shift ;;
+    --servers) SERVER_LIST="$2"; shift ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+
+# ---- tools -------------------------------------------------------------------------------------------
+install_postfix_tools() {
+  if [ -x "$SMTP_SINK" ] && [ -x "$SMTP_SOURCE" ]; then
+    return
+  fi
+  log "installing Postfix's smtp-sink and smtp-source (package postfix), without starting Postfix"
+  local guard=0
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    # Tell invoke-rc.d not to start any service while the package installs.
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+    chmod 755 /usr/sbin/policy-rc.d
+    guard=1
+  fi
+  apt-get update -q
+  echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q postfix
+  if [ "$guard" = 1 ]; then rm -f /usr/sbin/policy-rc.d; fi
+}
+
+install_postfix_tools
+for jdk in "$JDK17" "$JDK25"; do
+  [ -x "$jdk/bin/java" ] || { echo "missing JDK at $jdk (set JDK17/JDK25)" >&2; exit 1; }
+done
+
+# Sessions and the idle scenario need many descriptors.
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+
+if [ "$DO_BUILD" = 1 ]; then
+  log "building the sink (mvn -pl smtpd-core,benchmarks -am package)"
+  (cd "$ROOT" && JAVA_HOME="$JDK17" mvn -B -q -pl smtpd-core,benchmarks -am -DskipTests package)
+fi
+[ -f "$JAR" ] || { echo "no $JAR; build first" >&2; exit 1; }
+
+mkdir -p "$OUT"
+RAW="$OUT/raw.csv"
+MEM="$OUT/memory.txt"
+: > "$RAW"
+: > "$MEM"
+SPOOL="$(mktemp -d /tmp/smtpd-bench-spool.XXXXXX)"
+LOGS="$OUT/logs"
+mkdir -p "$LOGS"
+
+CLK_TCK="$(getconf CLK_TCK)"
+PORT=24000
+SERVER_PID=""
+
+cleanup() {
+  if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
+    kill "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+  fi
+  rm -rf "$SPOOL"
+}
+trap cleanup EXIT
+
+# ---- servers -----------------------------------------------------------------------------------------
+# start_server NAME [extra JVM options...]; sets SERVER_PID and PORT. NAME is smtp-sink, smtpd-17p or smtpd-25v.
+start_server() {
+  local name="$1"; shift
+  PORT=$((PORT + 1))
+  local logfile="$LOGS/$name-$PORT.log"
+  case "$name" in
+    smtp-sink)
+      # -u: it refuses to run as root; backlog 1024; at most 1024 simultaneous sessions (-m).
+      "$SMTP_SINK" -u nobody -m 1024 "127.0.0.1:$PORT" 1024 > "$logfile" 2>&1 &
+      SERVER_PID=$!
+      ;;
+    smtpd-17p)
+      "$JDK17/bin/java" "$@" -jar "$JAR" "127.0.0.1:$PORT" --backlog 1024 --spool-dir "$SPOOL" > "$logfile" 2>&1 &
+      SERVER_PID=$!
+      ;;
+    smtpd-25v)
+      "$JDK25/bin/java" "$@" -jar "$JAR" "127.0.0.1:$PORT" --virtual --backlog 1024 --spool-dir "$SPOOL" \
+        > "$logfile" 2>&1 &
+      SERVER_PID=$!
+      ;;
+    *) echo "unknown server $name" >&2; exit 1 ;;
+  esac
+  SERVER_LOG="$logfile"
+  # Ready when the port answers with a greeting (bounded: 20 s).
+  local i
+  for i in $(seq 1 200); do
+    if python3 - "$PORT" <<'EOF' 2>/dev/null
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=1)
+s.settimeout(2)
+ok = s.recv(512).startswith(b"220")
+s.sendall(b"QUIT\r\n"); s.recv(512); s.close()
+sys.exit(0 if ok else 1)
+EOF
+    then return 0; fi
+    kill -0 "$SERVER_PID" 2>/dev/null || { echo "$name died on start:" >&2; cat "$logfile" >&2; exit 1; }
+    sleep 0.1
+  done
+  echo "$name did not start listening on $PORT" >&2
+  exit 1
+}
+
+stop_server() {
+  if [ -n "$SERVER_PID" ]; then
+    kill "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+    SERVER_PID=""
+  fi
+}
+
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+hwm_kb() { awk '/^VmHWM:/ {print $2}' "/proc/$1/status"; }
+
+# source_run ARGS...: runs smtp-source against the current server, bounded to 300 s; prints seconds.
+source_run() {
+  local start end
+  start=$(date +%s.%N)
+  timeout 300 "$SMTP_SOURCE" "$@" "127.0.0.1:$PORT" > /dev/null
+  end=$(date +%s.%N)
+  awk -v a="$start" -v b="$end" 'BEGIN {printf "%.3f\n", b - a}'
+}
+
+workload_args() {
+  case "$1" in
+    W1) echo "-s 20 -m 20000 -l 4096 -d" ;;
+    W2) echo "-s 20 -m 20000 -l 4096" ;;
+    W3) echo "-s 4 -m 1000 -l 1048576 -d" ;;
+    # Warm-up runs, so that each server is measured in its steady state (the JVM's JIT has compiled the
+    # session's hot paths); smtp-sink gets the same warm-up.
+    W1-warm) echo "-s 20 -m 20000 -l 4096 -d" ;;
+    W2-warm) echo "-s 20 -m 5000 -l 4096" ;;
+    W3-warm) echo "-s 4 -m 200 -l 1048576 -d" ;;
+  esac
+}
+
+workload_messages() { case "$1" in W1|W2) echo 20000 ;; W3) echo 1000 ;; esac; }
+workload_size() { case "$1" in W1|W2) echo 4096 ;; W3) echo 1048576 ;; esac; }
+
+# measure SCENARIO SERVER REP WORKLOAD [JVM options...]: a fresh server, a warm-up run, then the measured
+# run; appends scenario,server,rep,seconds,messages,bytes,cpu_seconds,hwm_kb to the raw results.
+measure() {
+  local scenario="$1" server="$2" rep="$3" workload="$4"; shift 4
+  start_server "$server" "$@"
+  # shellcheck disable=SC2046
+  source_run $(workload_args "$workload-warm") > /dev/null
+  local before after seconds hwm
+  before=$(cpu_ticks "$SERVER_PID")
+  # shellcheck disable=SC2046
+  seconds=$(source_run $(workload_args "$workload"))
+  after=$(cpu_ticks "$SERVER_PID")
+  hwm=$(hwm_kb "$SERVER_PID")
+  stop_server
+  local messages size
+  messages=$(workload_messages "$workload")
+  size=$(workload_size "$workload")
+  local cpu
+  cpu=$(awk -v a="$before" -v b="$after" -v t="$CLK_TCK" 'BEGIN {printf "%.2f\n", (b - a) / t}')
+  echo "$scenario,$server,$rep,$seconds,$messages,$((messages * size)),$cpu,$hwm" >> "$RAW"
+  awk -v sc="$scenario" -v sv="$server" -v r="$rep" -v s="$seconds" -v m="$messages" -v c="$cpu" -v h="$hwm" \
+    'BEGIN {printf "  %-12s %-10s rep %d: %6.2f s  %8.0f msgs/s  %7.1f us CPU/msg  RSS %6.1f MiB\n", sc, sv, r, s, m / s, c * 1e6 / m, h / 1024}' >&2
+}
+
+read -r -a SERVERS <<< "$SERVER_LIST"
+START_TIME=$(date +%s)
+
+# ---- throughput: W1, W2, W3, servers interleaved A B C A B C -----------------------------------------
+if [ "$DO_THROUGHPUT" = 1 ]; then
+  for workload in $WORKLOADS; do
+    log "$workload: $(workload_args "$workload"), $REPS repetitions, servers interleaved"
+    for rep in $(seq 1 "$REPS"); do
+      for server in "${SERVERS[@]}"; do
+        measure "$workload" "$server" "$rep" "$workload"
+      done
+    done
+  done
+fi
+
+# ---- memory ------------------------------------------------------------------------------------------
+if [ "$DO_MEMORY" = 1 ]; then
+  log "W1 with -Xmx64m against the default heap, interleaved, $MEM_REPS repetitions"
+  for rep in $(seq 1 "$MEM_REPS"); do
+    measure W1-default smtpd-17p "$rep" W1
+    measure W1-xmx64m smtpd-17p "$rep" W1 -Xmx64m
+    measure W1-default smtpd-25v "$rep" W1
+    measure W1-xmx64m smtpd-25v "$rep" W1 -Xmx64m
+  done
+
+  idle_sessions() {
+    local server="$1" heap="$2" jdk="$3"
+    log "10,000 concurrent idle sessions, $server, -Xmx$heap"
+    start_server "$server" "-Xmx$heap"
+    local driver_log="$LOGS/idle-$server.log"
+    "$JDK17/bin/java" -Xmx512m -cp "$JAR" io.github.smtpd.bench.IdleSessions "127.0.0.1:$PORT" --sessions 10000 \
+      --hold-seconds 10 --timeout-seconds 240 > "$driver_log" 2>&1 &
+    local driver=$!
+    local i
+    for i in $(seq 1 2400); do
+      grep -q '^HOLDING' "$driver_log" && break
+      kill -0 "$driver" 2>/dev/null || break
+      sleep 0.1
+    done
+    local heap_used="n/a" threads="n/a" rss="n/a"
+    if grep -q '^HOLDING' "$driver_log"; then
+      "$jdk/bin/jcmd" "$SERVER_PID" GC.run > /dev/null 2>&1 || true
+      heap_used=$("$jdk/bin/jcmd" "$SERVER_PID" GC.heap_info 2>/dev/null \
+        | awk '/total/ && /used/ {for (i = 1; i <= NF; i++) if ($i == "used") {print $(i + 1); exit}}' | tr -d ',')
+      rss=$(awk '/^VmRSS:/ {print $2 " kB"}' "/proc/$SERVER_PID/status")
+      threads=$(awk '/^Threads:/ {print $2}' "/proc/$SERVER_PID/status")
+    fi
+    local rc=0
+    wait "$driver" || rc=$?
+    local hwm
+    hwm=$(hwm_kb "$SERVER_PID")
+    local oom=no
+    grep -q OutOfMemoryError "$SERVER_LOG" && oom=yes
+    stop_server
+    {
+      echo "idle-10k $server -Xmx$heap: $(grep '^RESULT' "$driver_log" || echo 'RESULT none')"
+      echo "  while holding: heap used after full GC $heap_used, RSS $rss, OS threads $threads; peak RSS ${hwm} kB;" \
+        "OutOfMemoryError: $oom; driver exit $rc"
+    } | tee -a "$MEM" >&2
+  }
+
+  big_messages() {
+    local server="$1"
+    log "50 concurrent 20 MiB messages, $server, -Xmx128m"
+    start_server "$server" -Xmx128m
+    local seconds rc=0
+    seconds=$(source_run -s 50 -m 50 -l 20971520 -d) || rc=$?
+    local hwm
+    hwm=$(hwm_kb "$SERVER_PID")
+    local oom=no
+    grep -q OutOfMemoryError "$SERVER_LOG" && oom=yes
+    stop_server
+    local received
+    received=$(grep -o 'sink: [0-9]* messages' "$SERVER_LOG" || echo "sink: ? messages")
+    echo "big-50x20MiB $server -Xmx128m: smtp-source exit $rc in ${seconds:-?} s; $received; peak RSS $hwm kB;" \
+      "OutOfMemoryError: $oom" | tee -a "$MEM" >&2
+  }
+
+  idle_sessions smtpd-25v 256m "$JDK25"
+  idle_sessions smtpd-17p 256m "$JDK17"
+  big_messages smtpd-17p
+  big_messages smtpd-25v
+
+  echo "proxy mode: not measured, smtpd-core has no proxy mode on this branch yet" | tee -a "$MEM" >&2
+fi
+
+# ---- report ------------------------------------------------------------------------------------------
+{
+  echo "## Results ($(date -u +%Y-%m-%dT%H:%MZ), $(( $(date +%s) - START_TIME )) s, reps=$REPS)"
+  echo
+  echo "Machine: $(nproc) cores, $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)," \
+    "$(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo);" \
+    "JDK 17: $("$JDK17/bin/java" -version 2>&1 | awk -F'"' '/version/ {print $2}');" \
+    "JDK 25: $("$JDK25/bin/java" -version 2>&1 | awk -F'"' '/version/ {print $2}');" \
+    "Postfix $(dpkg-query -W -f '${Version}' postfix 2>/dev/null || echo '?')"
+  echo
+  python3 "$HERE/summarize.py" "$RAW"
+  if [ -s "$MEM" ]; then
+    echo
+    echo '```'
+    cat "$MEM"
+    echo '```'
+  fi
+} | tee "$OUT/summary.md"

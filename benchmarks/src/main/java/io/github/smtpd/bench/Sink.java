@@ -1,0 +1,120 @@
+package io.github.smtpd.bench;
+
+import java.lang.reflect.Method;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicLong;
+
+import io.github.smtpd.SmtpServer;
+
+/**
+ * The project's answer to Postfix's {@code smtp-sink}: an SMTP server whose message processor accepts and
+ * discards every message.
+ *
+ * <pre>
+ * java -jar smtpd-benchmarks.jar 127.0.0.1:2525 [--virtual] [--max-sessions N] [--per-client N]
+ *      [--backlog N] [--spool-dir DIR] [--size-limit BYTES]
+ * </pre>
+ *
+ * {@code --virtual} runs each session on a virtual thread (JDK 21+; looked up by reflection since the
+ * bytecode is Java 17). It prints one line {@code READY host:port} once it listens, and on exit (SIGTERM)
+ * the number of messages and bytes it accepted.
+ */
+public final class Sink {
+
+    private Sink() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
+            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+        }
+        String address = null;
+        boolean virtual = false;
+        int maxSessions = 20_000;
+        int perClient = 0;
+        int backlog = 4096;
+        Path spoolDir = null;
+        long sizeLimit = SmtpServer.DEFAULT_DATA_SIZE_LIMIT;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--virtual" -> virtual = true;
+                case "--max-sessions" -> maxSessions = Integer.parseInt(args[++i]);
+                case "--per-client" -> perClient = Integer.parseInt(args[++i]);
+                case "--backlog" -> backlog = Integer.parseInt(args[++i]);
+                case "--spool-dir" -> spoolDir = Path.of(args[++i]);
+                case "--size-limit" -> sizeLimit = Long.parseLong(args[++i]);
+                default -> {
+                    if (args[i].startsWith("--") || address != null) {
+                        usage("unknown argument " + args[i]);
+                    }
+                    address = args[i];
+                }
+            }
+        }
+        if (address == null) {
+            usage("host:port is required");
+        }
+        Executor executor = virtual ? virtualThreadExecutor() : platformThreadExecutor();
+        AtomicLong messages = new AtomicLong();
+        AtomicLong bytes = new AtomicLong();
+        SmtpServer.Builder builder = SmtpServer.builder()
+                .localAddress(address)
+                .hostName("sink.localhost")
+                .maxSessions(maxSessions)
+                .maxSessionsPerClient(perClient)
+                .backlog(backlog)
+                .dataSizeLimit(sizeLimit)
+                .executor(executor)
+                .messageProcessor(message -> {
+                    messages.incrementAndGet();
+                    bytes.addAndGet(message.size());
+                    return null;
+                });
+        if (spoolDir != null) {
+            builder.spoolDirectory(spoolDir);
+        }
+        SmtpServer server = builder.build();
+        server.start();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.stop(Duration.ofSeconds(2));
+            System.err.printf("sink: %d messages, %d bytes%n", messages.get(), bytes.get());
+        }, "sink-shutdown"));
+        System.out.println("READY " + server.getLocalAddress().getHostString() + ":" + server.getPort() + " "
+                + (virtual ? "virtual" : "platform") + " threads, Java " + Runtime.version());
+        System.out.flush();
+    }
+
+    private static Executor platformThreadExecutor() {
+        AtomicLong ids = new AtomicLong();
+        return Executors.newCachedThreadPool(task -> {
+            Thread thread = new Thread(task, "sink-session-" + ids.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        });
+    }
+
+    /** {@code Executors.newVirtualThreadPerTaskExecutor()}, looked up at run time (JDK 21+). */
+    static ExecutorService virtualThreadExecutor() {
+        try {
+            Method factory = Executors.class.getMethod("newVirtualThreadPerTaskExecutor");
+            return (ExecutorService) factory.invoke(null);
+        }
+        catch (NoSuchMethodException ex) {
+            throw new IllegalStateException("--virtual needs Java 21 or later; this is " + Runtime.version(), ex);
+        }
+        catch (ReflectiveOperationException ex) {
+            throw new IllegalStateException("Could not create a virtual thread executor", ex);
+        }
+    }
+
+    private static void usage(String problem) {
+        System.err.println("sink: " + problem);
+        System.err.println("usage: java -jar smtpd-benchmarks.jar host:port [--virtual] [--max-sessions N]"
+                + " [--per-client N] [--backlog N] [--spool-dir DIR] [--size-limit BYTES]");
+        System.exit(2);
+    }
+}

@@ -1,0 +1,110 @@
+#!/usr/bin/env python3
+"""Turns run.sh's raw.csv into Markdown tables of medians and ratios against smtp-sink.
+
+raw.csv rows: scenario,server,rep,seconds,messages,bytes,cpu_seconds,hwm_kb
+"""
+import csv
+import statistics
+import sys
+from collections import defaultdict
+
+MIB = 1024 * 1024
+SERVERS = ["smtp-sink", "smtpd-17p", "smtpd-25v"]
+LABELS = {
+    "smtp-sink": "Postfix smtp-sink",
+    "smtpd-17p": "smtpd for Java, JDK 17, platform threads",
+    "smtpd-25v": "smtpd for Java, JDK 25, virtual threads",
+}
+
+
+def load(path):
+    cells = defaultdict(list)
+    with open(path) as f:
+        for row in csv.reader(f):
+            if not row:
+                continue
+            scenario, server, rep, seconds, messages, size, cpu, hwm = row
+            seconds, messages, size, cpu, hwm = float(seconds), int(messages), int(size), float(cpu), int(hwm)
+            cells[(scenario, server)].append({
+                "rate": messages / seconds,
+                "mibs": size / MIB / seconds,
+                "cpu_us": cpu * 1e6 / messages,
+                "rss": hwm / 1024,
+            })
+    return cells
+
+
+def med(runs, key):
+    return statistics.median(r[key] for r in runs) if runs else None
+
+
+def spread(runs, key):
+    values = [r[key] for r in runs]
+    if len(values) < 2:
+        return ""
+    lo, hi, m = min(values), max(values), statistics.median(values)
+    return f" ±{(hi - lo) / 2 / m * 100:.0f}%"
+
+
+def fmt(value, digits=0):
+    if value is None:
+        return "–"
+    return f"{value:,.{digits}f}"
+
+
+def main(path):
+    cells = load(path)
+    servers = [s for s in SERVERS if any(k[1] == s for k in cells)]
+    have = lambda w: any(k[0] == w for k in cells)
+    if have("W1") or have("W2") or have("W3"):
+        reps = max(len(v) for k, v in cells.items() if k[0] in ("W1", "W2", "W3"))
+        print(f"Medians of {reps} interleaved runs (± is half the min–max spread). CPU is the server process's "
+              "user+system time per message; RSS is its peak (VmHWM) in that workload.")
+        print()
+        print("| server | W1 msgs/s | W1 MiB/s | W1 CPU/msg | W1 peak RSS | W2 msgs/s | W2 CPU/msg | W2 peak RSS "
+              "| W3 MiB/s | W3 CPU/msg | W3 peak RSS |")
+        print("|---|---|---|---|---|---|---|---|---|---|---|")
+        for s in servers:
+            w1, w2, w3 = cells.get(("W1", s), []), cells.get(("W2", s), []), cells.get(("W3", s), [])
+            print(f"| {LABELS[s]} "
+                  f"| {fmt(med(w1, 'rate'))}{spread(w1, 'rate')} | {fmt(med(w1, 'mibs'), 1)} "
+                  f"| {fmt(med(w1, 'cpu_us'))} µs | {fmt(med(w1, 'rss'))} MiB "
+                  f"| {fmt(med(w2, 'rate'))}{spread(w2, 'rate')} | {fmt(med(w2, 'cpu_us'))} µs "
+                  f"| {fmt(med(w2, 'rss'))} MiB "
+                  f"| {fmt(med(w3, 'mibs'))}{spread(w3, 'mibs')} | {fmt(med(w3, 'cpu_us'))} µs "
+                  f"| {fmt(med(w3, 'rss'))} MiB |")
+        print()
+        print("Ratios to smtp-sink (throughput: higher is better; CPU per message: lower is better; "
+              "target ≥ 1.00 for throughput and ≤ 1.00 for W1 CPU):")
+        print()
+        print("| server | W1 msgs/s | W1 CPU/msg | W2 msgs/s | W2 CPU/msg | W3 MiB/s | W3 CPU/msg |")
+        print("|---|---|---|---|---|---|---|")
+        ref = lambda w, k: med(cells.get((w, "smtp-sink"), []), k)
+        for s in servers:
+            if s == "smtp-sink":
+                continue
+            out = []
+            for w, k in (("W1", "rate"), ("W1", "cpu_us"), ("W2", "rate"), ("W2", "cpu_us"), ("W3", "mibs"),
+                         ("W3", "cpu_us")):
+                a, b = med(cells.get((w, s), []), k), ref(w, k)
+                out.append(f"{a / b:.2f}×" if a and b else "–")
+            print(f"| {LABELS[s]} | " + " | ".join(out) + " |")
+    if have("W1-default") or have("W1-xmx64m"):
+        print()
+        print("W1 with `-Xmx64m` against the default heap (1/4 of RAM), interleaved:")
+        print()
+        print("| server | default heap msgs/s | -Xmx64m msgs/s | ratio | default CPU/msg | -Xmx64m CPU/msg "
+              "| default peak RSS | -Xmx64m peak RSS |")
+        print("|---|---|---|---|---|---|---|---|")
+        for s in servers:
+            d, x = cells.get(("W1-default", s), []), cells.get(("W1-xmx64m", s), [])
+            if not d and not x:
+                continue
+            rd, rx = med(d, "rate"), med(x, "rate")
+            ratio = f"{rx / rd:.2f}×" if rd and rx else "–"
+            print(f"| {LABELS[s]} | {fmt(rd)} | {fmt(rx)} | {ratio} | {fmt(med(d, 'cpu_us'))} µs "
+                  f"| {fmt(med(x, 'cpu_us'))} µs | {fmt(med(d, 'rss'))} MiB | {fmt(med(x, 'rss'))} MiB |")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
