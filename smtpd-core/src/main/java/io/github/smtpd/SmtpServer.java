@@ -132,6 +132,8 @@ public final class SmtpServer {
 
     private volatile Thread implicitTlsThread;
 
+    private volatile Thread watchdogThread;
+
     private final SmtpServerListener listener;
 
     private final SessionRegistry sessions;
@@ -261,6 +263,10 @@ public final class SmtpServer {
             thread.setDaemon(false);
             acceptThread = thread;
             thread.start();
+            Thread watchdog = new Thread(this::watchTimeouts, "smtpd-timeouts-" + socket.getLocalPort());
+            watchdog.setDaemon(true);
+            watchdogThread = watchdog;
+            watchdog.start();
             if (tlsSocket != null) {
                 ServerSocket implicit = tlsSocket;
                 Thread tlsThread = new Thread(() -> acceptLoop(implicit, true), "smtpd-accept-" + implicit.getLocalPort());
@@ -316,6 +322,27 @@ public final class SmtpServer {
                 break;
             }
             admit(client, implicitTls);
+        }
+    }
+
+    /**
+     * Disconnects clients that keep a session waiting too long. One thread checks every session a few times per
+     * timeout, rather than each read carrying a socket timeout, which costs system calls on every read.
+     */
+    private void watchTimeouts() {
+        long shortest = Math.min(idleTimeout.toMillis(), dataTimeout.toMillis());
+        long interval = Math.max(10, Math.min(1000, shortest / 4));
+        while (running) {
+            try {
+                Thread.sleep(interval);
+            }
+            catch (InterruptedException ex) {
+                return;
+            }
+            long now = System.nanoTime();
+            for (Session session : sessions.active()) {
+                session.expireIfIdle(now);
+            }
         }
     }
 
@@ -386,6 +413,11 @@ public final class SmtpServer {
             closeQuietly(serverSocket);
             closeQuietly(implicitTlsSocket);
             thread = acceptThread;
+        }
+        Thread watchdog = watchdogThread;
+        if (watchdog != null) {
+            watchdog.interrupt();
+            watchdogThread = null;
         }
         if (thread != null && thread != Thread.currentThread()) {
             try {

@@ -48,7 +48,7 @@ public final class Session implements SmtpSession, Runnable {
 
     private static final AtomicLong messageIds = new AtomicLong();
 
-    private static final int PROXY_HEADER_TIMEOUT_MILLIS = 10_000;
+    private static final Duration PROXY_HEADER_TIMEOUT = Duration.ofSeconds(10);
 
     private final SmtpServer server;
 
@@ -70,7 +70,10 @@ public final class Session implements SmtpSession, Runnable {
 
     private final Instant since = Instant.now();
 
-    private SmtpInput input;
+    private volatile SmtpInput input;
+
+    /** How long the client may keep us waiting now: the idle timeout between commands, longer in DATA. */
+    private volatile long timeoutNanos;
 
     private OutputStream output;
 
@@ -149,7 +152,10 @@ public final class Session implements SmtpSession, Runnable {
     /** Replaces the connection by a TLS one over it and does the handshake; the plain streams are dropped. */
     private void upgradeToTls() throws IOException {
         javax.net.ssl.SSLSocket ssl = Tls.wrap(server, socket);
+        // The handshake reads outside SmtpInput, where the watchdog can not see it wait: bound it here.
+        ssl.setSoTimeout((int) Math.min(Integer.MAX_VALUE, Math.max(1, server.getIdleTimeout().toMillis())));
         ssl.startHandshake();
+        ssl.setSoTimeout(0);
         bytesBeforeTls += input.bytesRead();
         writeLock.lock();
         try {
@@ -168,7 +174,7 @@ public final class Session implements SmtpSession, Runnable {
         registry.started(this);
         MDC.put("smtpd.session", id);
         try {
-            socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, server.getIdleTimeout().toMillis()));
+            setTimeout(server.getIdleTimeout());
             if (server.getTrustedProxies() != null && !readProxyHeader()) {
                 ended("rejected");
                 return;
@@ -248,16 +254,10 @@ public final class Session implements SmtpSession, Runnable {
         }
         try {
             // A proxy sends its header at once; a silent connection must not hold a session for the idle timeout.
-            int idle = socket.getSoTimeout();
-            socket.setSoTimeout(PROXY_HEADER_TIMEOUT_MILLIS);
+            setTimeout(PROXY_HEADER_TIMEOUT);
             peer = ProxyProtocolHeader.read(input, connection);
-            socket.setSoTimeout(idle);
+            setTimeout(server.getIdleTimeout());
             return true;
-        }
-        catch (java.net.SocketTimeoutException ex) {
-            logger.warn("Closing connection from proxy {}: no PROXY header in time", connection);
-            listener.connectionRejected(connection, "proxy-header");
-            return false;
         }
         catch (ProxyProtocolHeader.MalformedException ex) {
             logger.warn("Closing connection from proxy {}: {}", connection, ex.getMessage());
@@ -718,8 +718,21 @@ public final class Session implements SmtpSession, Runnable {
         }
     }
 
-    private void setTimeout(Duration timeout) throws java.net.SocketException {
-        socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, Math.max(1, timeout.toMillis())));
+    private void setTimeout(Duration timeout) {
+        timeoutNanos = timeout.toNanos();
+    }
+
+    /**
+     * Called by the server's watchdog: a client that has kept this session waiting longer than allowed gets
+     * {@code 421} and is disconnected, which ends the blocked read. Time spent processing never counts.
+     */
+    public void expireIfIdle(long now) {
+        SmtpInput current = input;
+        if (current.waitingNanos(now) > timeoutNanos && !closed) {
+            ended("timeout");
+            logger.debug("Session {} with {} timed out", id, peer);
+            closeWith(Reply.of(421, "4.4.2", server.getHostName() + " Error: timeout exceeded"));
+        }
     }
 
     /** RFC 3207 STARTTLS. */
@@ -1057,11 +1070,15 @@ public final class Session implements SmtpSession, Runnable {
 
     /** Closes the connection from another thread with 421, whatever the session is doing. */
     void forceClose() {
+        closeWith(Replies.shuttingDown(server.getHostName()));
+    }
+
+    private void closeWith(Reply reply) {
         boolean locked = false;
         try {
             locked = writeLock.tryLock(1, TimeUnit.SECONDS);
             if (locked && !closed) {
-                output.write(Replies.shuttingDown(server.getHostName()).toWire(false)
+                output.write(reply.toWire(extended && server.isEnhancedStatusCodes())
                         .getBytes(StandardCharsets.US_ASCII));
                 output.flush();
             }

@@ -75,6 +75,19 @@ final class SmtpInput {
         return position < limit;
     }
 
+    /** When this input began to wait for the client ({@link System#nanoTime()}), or 0 while it is not waiting. */
+    private volatile long waitingSince;
+
+    /**
+     * How long this input has been blocked waiting for the client, in nanoseconds; 0 while it is not. The
+     * session's watchdog uses this instead of a socket read timeout, which would make every read a
+     * non-blocking read plus a poll (twice the system calls) and, on virtual threads, a timer per read.
+     */
+    long waitingNanos(long now) {
+        long since = waitingSince;
+        return since == 0 ? 0 : now - since;
+    }
+
     private boolean fill() throws IOException {
         // Replies go out before this thread blocks for input, and not while the client's pipelined commands
         // are still waiting, so a group of them is answered in one write. A read that did not fill the buffer
@@ -87,7 +100,14 @@ final class SmtpInput {
             // The client sends more than the small buffer holds; it is drained, so it is simply replaced.
             buffer = new byte[bufferSize];
         }
-        int read = in.read(buffer, 0, buffer.length);
+        int read;
+        waitingSince = System.nanoTime() | 1;
+        try {
+            read = in.read(buffer, 0, buffer.length);
+        }
+        finally {
+            waitingSince = 0;
+        }
         if (read < 0) {
             return false;
         }
