@@ -110,7 +110,7 @@ class ProxyModeTest {
             assertThat(client.command("RCPT TO:<\u00fcser@example.net>")).startsWith("250");
             assertThat(client.command("DATA")).startsWith("354");
             client.send(stuff(expected));
-            assertThat(client.readReply()).startsWith("250 Queued as ");
+            assertThat(client.readReply()).startsWith("250 2.0.0 Queued as ");
         }
 
         Received received = upstream.received.next();
@@ -133,12 +133,12 @@ class ProxyModeTest {
         upstream = Upstream.start();
         try (RawClient client = startProxy()) {
             assertThat(client.command("MAIL FROM:<sender@example.org>")).startsWith("250");
-            assertThat(client.command("RCPT TO:<busy@example.net>")).isEqualTo("450 Mailbox busy, come back later");
-            assertThat(client.command("RCPT TO:<nobody@example.net>")).isEqualTo("550 No such user here");
+            assertThat(client.command("RCPT TO:<busy@example.net>")).isEqualTo("450 4.2.1 Mailbox busy, come back later");
+            assertThat(client.command("RCPT TO:<nobody@example.net>")).isEqualTo("550 5.1.1 No such user here");
             assertThat(client.command("RCPT TO:<somebody@example.net>")).startsWith("250");
             assertThat(client.command("DATA")).startsWith("354");
             client.send("Subject: one of three\r\n\r\nbody\r\n.\r\n");
-            assertThat(client.readReply()).startsWith("250 Queued as ");
+            assertThat(client.readReply()).startsWith("250 2.0.0 Queued as ");
         }
         Received received = upstream.received.next();
         assertThat(received.message().rcptTos()).containsExactly("somebody@example.net");
@@ -152,9 +152,9 @@ class ProxyModeTest {
             assertThat(client.command("RCPT TO:<somebody@example.net>")).startsWith("250");
             // 421 is the upstream closing its channel, not ours: the client gets 451 and keeps its session.
             assertThat(client.command("RCPT TO:<shutdown@example.net>"))
-                    .isEqualTo("451 Upstream connection lost, try again later");
+                    .isEqualTo("451 4.4.2 Upstream connection lost, try again later");
             assertThat(client.command("RCPT TO:<another@example.net>"))
-                    .isEqualTo("451 Upstream connection lost, try again later");
+                    .isEqualTo("451 4.4.2 Upstream connection lost, try again later");
             assertThat(client.command("RSET")).startsWith("250");
             assertThat(client.command("MAIL FROM:<sender@example.org>")).startsWith("250");
         }
@@ -164,8 +164,8 @@ class ProxyModeTest {
     void refusesTheSenderWhenTheUpstreamDoes() throws Exception {
         upstream = Upstream.start();
         try (RawClient client = startProxy()) {
-            assertThat(client.command("MAIL FROM:<blocked@example.org>")).isEqualTo("550 Sender blocked here");
-            assertThat(client.command("RCPT TO:<somebody@example.net>")).isEqualTo("503 Error: need MAIL command");
+            assertThat(client.command("MAIL FROM:<blocked@example.org>")).isEqualTo("550 5.7.1 Sender blocked here");
+            assertThat(client.command("RCPT TO:<somebody@example.net>")).isEqualTo("503 5.5.1 Error: need MAIL command");
             assertThat(client.command("MAIL FROM:<sender@example.org>")).startsWith("250");
         }
     }
@@ -178,7 +178,7 @@ class ProxyModeTest {
             assertThat(client.command("RCPT TO:<tempfail@example.net>")).startsWith("250");
             assertThat(client.command("DATA")).startsWith("354");
             client.send("Subject: later\r\n\r\nbody\r\n.\r\n");
-            assertThat(client.readReply()).isEqualTo("451 Upstream queue full");
+            assertThat(client.readReply()).isEqualTo("451 4.3.0 Upstream queue full");
             assertThat(client.command("NOOP")).startsWith("250");
         }
         assertThat(upstream.received.all()).isEmpty();
@@ -192,7 +192,7 @@ class ProxyModeTest {
             assertThat(client.command("RCPT TO:<reject@example.net>")).startsWith("250");
             assertThat(client.command("DATA")).startsWith("354");
             client.send("Subject: refused\r\n\r\nbody\r\n.\r\n");
-            assertThat(client.readReply()).isEqualTo("554 Message refused by upstream policy");
+            assertThat(client.readReply()).isEqualTo("554 5.7.0 Message refused by upstream policy");
         }
     }
 
@@ -200,8 +200,8 @@ class ProxyModeTest {
     void answers451WhenTheUpstreamIsDown() throws Exception {
         try (RawClient client = startProxy(ProxyOptions.of(closedPort()))) {
             assertThat(client.command("MAIL FROM:<sender@example.org>"))
-                    .isEqualTo("451 Upstream server unavailable, try again later");
-            assertThat(client.command("RCPT TO:<somebody@example.net>")).isEqualTo("503 Error: need MAIL command");
+                    .isEqualTo("451 4.4.1 Upstream server unavailable, try again later");
+            assertThat(client.command("RCPT TO:<somebody@example.net>")).isEqualTo("503 5.5.1 Error: need MAIL command");
         }
     }
 
@@ -215,7 +215,7 @@ class ProxyModeTest {
             assertThat(client.command("RCPT TO:<somebody@example.net>")).startsWith("250");
             assertThat(client.command("DATA")).startsWith("354");
             client.send("Subject: second address\r\n\r\nbody\r\n.\r\n");
-            assertThat(client.readReply()).startsWith("250 Queued as ");
+            assertThat(client.readReply()).startsWith("250 2.0.0 Queued as ");
         }
         assertThat(upstream.received.next().text()).contains("Subject: second address");
     }
@@ -230,7 +230,7 @@ class ProxyModeTest {
                     .build();
             try (RawClient client = startProxy(options)) {
                 assertThat(client.command("MAIL FROM:<sender@example.org>"))
-                        .isEqualTo("451 Upstream server unavailable, try again later");
+                        .isEqualTo("451 4.4.1 Upstream server unavailable, try again later");
             }
         }
     }
@@ -266,7 +266,7 @@ class ProxyModeTest {
             client.send("Subject: slow client\r\n\r\n");
             Thread.sleep(1500); // a slow client: the upstream connection times out meanwhile
             client.send("body\r\n.\r\n");
-            assertThat(client.readReply()).startsWith("250 Queued as ");
+            assertThat(client.readReply()).startsWith("250 2.0.0 Queued as ");
         }
         Received received = upstream.received.next();
         assertThat(received.message().rcptTos()).containsExactly("somebody@example.net", "another@example.net");
@@ -308,7 +308,7 @@ class ProxyModeTest {
                 client.output().write(line);
             }
             client.send(".\r\n");
-            assertThat(client.readReply()).isEqualTo("451 Upstream server timed out, try again later");
+            assertThat(client.readReply()).isEqualTo("451 4.4.2 Upstream server timed out, try again later");
         }
         finally {
             release.countDown();
@@ -324,8 +324,8 @@ class ProxyModeTest {
                 .trustedNetworks("10.0.0.0/8", "192.168.0.0/16", "fd00::/8").build();
         try (RawClient client = startProxy(options)) {
             assertThat(client.command("MAIL FROM:<sender@example.org>")).startsWith("250");
-            assertThat(client.command("RCPT TO:<somebody@example.net>")).isEqualTo("554 Relay access denied");
-            assertThat(client.command("DATA")).isEqualTo("503 Error: need RCPT command");
+            assertThat(client.command("RCPT TO:<somebody@example.net>")).isEqualTo("554 5.7.1 Relay access denied");
+            assertThat(client.command("DATA")).isEqualTo("503 5.5.1 Error: need RCPT command");
         }
         assertThat(upstream.sessions.get()).isZero();
     }
@@ -335,15 +335,15 @@ class ProxyModeTest {
         upstream = Upstream.start(TestServers.loopback());
         try (RawClient client = startProxy()) {
             assertThat(client.command("MAIL FROM:<j\u00fcrgen@example.org> SMTPUTF8"))
-                    .isEqualTo("553 Upstream server does not support SMTPUTF8: non-ASCII address can not be relayed");
+                    .isEqualTo("553 5.6.7 Upstream server does not support SMTPUTF8: non-ASCII address can not be relayed");
             assertThat(client.command("MAIL FROM:<sender@example.org> SMTPUTF8")).startsWith("250");
             assertThat(client.command("RCPT TO:<\u00fcser@example.net>"))
-                    .isEqualTo("553 Upstream server does not support SMTPUTF8: non-ASCII address can not be relayed");
+                    .isEqualTo("553 5.6.7 Upstream server does not support SMTPUTF8: non-ASCII address can not be relayed");
             assertThat(client.command("RCPT TO:<user@example.net>")).startsWith("250");
             assertThat(client.command("DATA")).startsWith("354");
             client.send("Subject: \u00fcber\r\n\r\nbody\r\n.\r\n");
             assertThat(client.readReply())
-                    .isEqualTo("554 Upstream server does not support SMTPUTF8: message with UTF-8 headers not relayed");
+                    .isEqualTo("554 5.6.7 Upstream server does not support SMTPUTF8: message with UTF-8 headers not relayed");
         }
     }
 
@@ -357,14 +357,14 @@ class ProxyModeTest {
             assertThat(client.command("DATA")).startsWith("354");
             client.send("Subject: 8 bit\r\n\r\nd\u00e9j\u00e0 vu\r\n.\r\n");
             assertThat(client.readReply())
-                    .isEqualTo("554 Upstream server does not support 8BITMIME: 8-bit message not relayed");
+                    .isEqualTo("554 5.6.3 Upstream server does not support 8BITMIME: 8-bit message not relayed");
 
             // Declared 8BITMIME but 7-bit in fact: relayed, without the BODY parameter the upstream does not know.
             assertThat(client.command("MAIL FROM:<sender@example.org> BODY=8BITMIME")).startsWith("250");
             assertThat(client.command("RCPT TO:<user@example.net>")).startsWith("250");
             assertThat(client.command("DATA")).startsWith("354");
             client.send("Subject: 7 bit\r\n\r\nplain\r\n.\r\n");
-            assertThat(client.readReply()).startsWith("250 Queued as ");
+            assertThat(client.readReply()).startsWith("250 2.0.0 Queued as ");
         }
         assertThat(upstream.received.next().message().mailOptions()).isEmpty();
     }
@@ -379,7 +379,7 @@ class ProxyModeTest {
             // To a server that ends lines at a bare LF or CR, these would end the data and start a second mail.
             client.send("Subject: smuggling\r\n\r\nfirst\n.\r\nMAIL FROM:<evil@example.org>\r\n"
                     + "second\r.\rRCPT TO:<victim@example.net>\r\n.\r\n");
-            assertThat(client.readReply()).startsWith("250 Queued as ");
+            assertThat(client.readReply()).startsWith("250 2.0.0 Queued as ");
             assertThat(client.command("QUIT")).startsWith("221");
         }
         Received received = upstream.received.next();
@@ -428,7 +428,7 @@ class ProxyModeTest {
         message.setRecipient(RecipientType.TO, new InternetAddress("nobody@example.net"));
         message.setText("nobody will read this");
         assertThatThrownBy(() -> Transport.send(message)).isInstanceOf(MessagingException.class)
-                .hasStackTraceContaining("550 No such user here");
+                .hasStackTraceContaining("550 5.1.1 No such user here");
     }
 
     /** A loopback port where nothing listens. */
