@@ -58,6 +58,21 @@ class ReceivedHeaderTest {
     }
 
     @Test
+    void saysUtf8SmtpForATransactionWithSmtpUtf8() throws Exception {
+        // RFC 6531 3.7.3: the "with" keyword tells the next hop that the message needs SMTPUTF8.
+        server = TestServers.loopback().receivedHeader(true).enableSmtpUtf8(true).messageProcessor(processor).build();
+        server.start();
+        try (RawClient client = RawClient.connect(TestServers.address(server))) {
+            client.command("EHLO client.example");
+            assertThat(client.command("MAIL FROM:<j\u00fcrgen@b.example> SMTPUTF8")).startsWith("250");
+            assertThat(client.command("RCPT TO:<c@d.example>")).startsWith("250");
+            client.command("DATA");
+            assertThat(client.command("Subject: x\r\n\r\nbody\r\n.")).endsWith("OK");
+        }
+        assertThat(processor.next().text()).contains(" with UTF8SMTP id ");
+    }
+
+    @Test
     void canBeTurnedOff() throws Exception {
         String text = send(TestServers.loopback().receivedHeader(false), "EHLO client.example", "c@d.example");
         assertThat(text).isEqualTo("Subject: x\r\n\r\nbody\r\n");

@@ -15,8 +15,13 @@ import org.slf4j.LoggerFactory;
  * upstream did. smtpd answered 250 first and then only printed the upstream's refusals, so mail was lost; this
  * mode follows Postfix's before-queue proxy instead. The upstream session opens at MAIL; MAIL and every RCPT
  * are forwarded live, so the client hears the upstream's verdict on each; at the end of DATA the message goes
- * upstream with a {@code Received:} header in front, and the client gets the upstream's final reply. An
- * upstream that can not be reached, times out or drops the connection gives 451, so the client retries.
+ * upstream and the client gets the upstream's final reply. An upstream that can not be reached, times out or
+ * drops the connection gives 451, so the client retries.
+ *
+ * <p>The message goes as the server received it: with the server's own {@code Received:} field on top (on by
+ * default, {@code SmtpServer.Builder.receivedHeader}), so this hop adds exactly one trace field, or none when
+ * that is turned off; and with smtpd's {@code X-Peer:} at the end of the header section when
+ * {@link ProxyOptions#peerHeader()} asks for it.
  *
  * <p>It is not an open relay: only clients in the trusted networks (loopback by default) may relay; every
  * other client gets {@code 554 5.7.1} at RCPT.

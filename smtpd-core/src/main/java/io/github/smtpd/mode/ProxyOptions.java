@@ -101,7 +101,10 @@ public final class ProxyOptions {
             return this;
         }
 
-        /** Adds smtpd's {@code X-Peer: <client ip>} header after the {@code Received:} header. Default off. */
+        /**
+         * Adds smtpd's {@code X-Peer: <client ip>} header at the end of the header section, where smtpd's
+         * PureProxy put it. Default off.
+         */
         public Builder peerHeader(boolean peerHeader) {
             this.peerHeader = peerHeader;
             return this;

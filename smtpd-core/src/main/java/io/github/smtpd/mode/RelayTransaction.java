@@ -1,5 +1,6 @@
 package io.github.smtpd.mode;
 
+import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
@@ -119,7 +120,7 @@ final class RelayTransaction {
         }
     }
 
-    /** Sends the message upstream with the trace headers in front; the client gets the upstream's final reply. */
+    /** Sends the message upstream, with X-Peer if asked for; the client gets the upstream's final reply. */
     Reply data(Message message) {
         if (upstream == null) {
             return LOCAL_ERROR;
@@ -134,8 +135,10 @@ final class RelayTransaction {
             if (refusal != null) {
                 return refusal;
             }
-            try (InputStream content = message.openContent()) {
-                replies = upstream.data(content, TraceHeaders.prefix(message, peerHeader));
+            // The content starts with the engine's Received: field (unless the server turned it off): the
+            // only trace field this hop adds.
+            try (InputStream content = withPeerHeader(message)) {
+                replies = upstream.data(content);
             }
         }
         catch (UpstreamException ex) {
@@ -148,6 +151,13 @@ final class RelayTransaction {
         Reply reply = RecipientReplies.combine(accepted.stream().map(Recipient::address).toList(), replies);
         logger.info("Message {} from <{}> relayed to {}: {}", message.id(), mailFrom, upstream.address(), reply);
         return reply;
+    }
+
+    private InputStream withPeerHeader(Message message) throws IOException {
+        InputStream content = message.openContent();
+        return peerHeader && message.peer() != null
+                ? PeerHeader.insert(new BufferedInputStream(content), message.peer().getAddress())
+                : content;
     }
 
     /**

@@ -318,7 +318,7 @@ public final class UpstreamClient implements Closeable {
     }
 
     /**
-     * Sends the message: {@code DATA}, then {@code prefix} (trace headers) and {@code content}, dot-stuffed and
+     * Sends the message: {@code DATA}, then {@code content} as it is (trace headers included), dot-stuffed and
      * with bare CR and LF turned into CRLF (see {@link DataEncoder}), then the final dot.
      *
      * @return the upstream's refusal of {@code DATA} alone when it refused it; otherwise its reply to the data:
@@ -326,7 +326,7 @@ public final class UpstreamClient implements Closeable {
      * @throws UpstreamException when the connection fails, or the content can not be read (then the
      *         connection is dropped, so the upstream discards the partial message)
      */
-    public List<Reply> data(InputStream content, byte[] prefix) throws UpstreamException {
+    public List<Reply> data(InputStream content) throws UpstreamException {
         usable();
         int expected = options.protocol() == UpstreamOptions.Protocol.LMTP ? Math.max(1, acceptedRecipients) : 1;
         acceptedRecipients = 0;
@@ -339,7 +339,6 @@ public final class UpstreamClient implements Closeable {
                 return List.of(go);
             }
             DataEncoder encoder = new DataEncoder(out);
-            encoder.write(prefix, 0, prefix.length);
             copy(content, encoder);
             encoder.finish();
             if (encoder.repairedLineEnds() > 0) {

@@ -48,7 +48,7 @@ class MailmanModeTest {
     }
 
     private RawClient connect(MailmanOptions options) throws IOException {
-        gateway = TestServers.loopback().handler(new MailmanMode(options)).build();
+        gateway = ProxyModeTest.proxyServer().handler(new MailmanMode(options)).build();
         gateway.start();
         RawClient client = RawClient.connect(TestServers.address(gateway));
         assertThat(client.command("EHLO client.example")).startsWith("250");
@@ -92,10 +92,12 @@ class MailmanModeTest {
         assertThat(first.mailOptions()).containsExactly("BODY=8BITMIME");
         assertThat(first.text()).startsWith("Received: from client.example ([127.0.0.1])\r\n")
                 .endsWith("Subject: to the list\r\n\r\nHello list, caf\u00e9\r\n");
+        assertThat(first.text().split("Received:", -1)).as("one Received field, the engine's").hasSize(2);
 
         Received relayed = upstream.received.next();
         assertThat(relayed.message().rcptTos()).containsExactly("friend@example.net");
         assertThat(relayed.text()).contains("Subject: to the friend");
+        assertThat(relayed.text().split("Received:", -1)).as("one Received field, the engine's").hasSize(2);
         assertThat(upstream.received.all()).hasSize(1);
         assertThat(mailman.deliveredRecipients()).isEmpty();
     }

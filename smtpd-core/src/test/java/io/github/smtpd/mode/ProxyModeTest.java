@@ -42,8 +42,16 @@ class ProxyModeTest {
         }
     }
 
+    /**
+     * A proxy server as deployed: with the engine's Received header, on by default (the test builders turn it
+     * off). The upstream keeps it off, so every trace field that arrives there is the proxy's.
+     */
+    static SmtpServer.Builder proxyServer() {
+        return TestServers.loopback().receivedHeader(true);
+    }
+
     private RawClient startProxy(ProxyOptions options) throws IOException {
-        proxy = TestServers.loopback().enableSmtpUtf8(true).handler(new ProxyMode(options)).build();
+        proxy = proxyServer().enableSmtpUtf8(true).handler(new ProxyMode(options)).build();
         proxy.start();
         RawClient client = RawClient.connect(TestServers.address(proxy));
         assertThat(client.command("EHLO client.example")).startsWith("250");
@@ -54,11 +62,11 @@ class ProxyModeTest {
         return startProxy(ProxyOptions.of(upstream.hostPort()));
     }
 
-    /** The message as it arrived upstream, without the trace headers the proxy put in front. */
+    /** The message as it arrived upstream, without the Received header the proxy's engine put in front. */
     private static byte[] withoutTrace(Received received) {
         String text = new String(received.content(), StandardCharsets.ISO_8859_1);
         int start = 0;
-        while (text.startsWith("Received:", start) || text.startsWith("\t", start) || text.startsWith("X-Peer:", start)) {
+        while (text.startsWith("Received:", start) || text.startsWith("\t", start)) {
             start = text.indexOf("\r\n", start) + 2;
         }
         return java.util.Arrays.copyOfRange(received.content(), start, received.content().length);
@@ -67,7 +75,7 @@ class ProxyModeTest {
     @Test
     void relaysWhatAJakartaMailClientSends() throws Exception {
         upstream = Upstream.start();
-        proxy = TestServers.loopback().handler(new ProxyMode(ProxyOptions.of(upstream.hostPort()))).build();
+        proxy = proxyServer().handler(new ProxyMode(ProxyOptions.of(upstream.hostPort()))).build();
         proxy.start();
 
         Properties properties = new Properties();
@@ -390,19 +398,47 @@ class ProxyModeTest {
     }
 
     @Test
-    void addsSmtpdsPeerHeaderWhenAsked() throws Exception {
+    void addsOneReceivedFieldTheEnginesAndSmtpdsPeerHeaderAtTheEndOfTheHeaderWhenAsked() throws Exception {
         upstream = Upstream.start();
-        ProxyOptions options = ProxyOptions.builder()
-                .upstream(UpstreamOptions.builder().addresses(upstream.hostPort()).build()).peerHeader(true).build();
-        try (RawClient client = startProxy(options)) {
-            client.command("MAIL FROM:<sender@example.org>");
-            client.command("RCPT TO:<user@example.net>");
-            client.command("DATA");
-            client.send("Subject: peer\r\n\r\nbody\r\n.\r\n");
-            assertThat(client.readReply()).startsWith("250");
+        try (RawClient client = startProxy(peerHeaderOptions())) {
+            sendPeerTestMessage(client);
         }
-        assertThat(upstream.received.next().text()).matches("(?s)Received: [^\n]*\r\n\t[^\n]*\r\n\t[^\n]*\r\n\t[^\n]*\r\n"
-                + "X-Peer: 127\\.0\\.0\\.1\r\nSubject: peer\r\n.*");
+        String text = upstream.received.next().text();
+        assertThat(text).matches("(?s)Received: from client\\.example \\(\\[127\\.0\\.0\\.1\\]\\)\r\n"
+                + "\tby smtpd\\.test \\(smtpd for Java\\) with ESMTP id \\S+\r\n"
+                + "\tfor <user@example\\.net>; [^\r\n]+\r\n"
+                + "Subject: peer\r\nX-Peer: 127\\.0\\.0\\.1\r\n\r\nbody\r\n");
+        assertThat(text.split("Received:", -1)).as("one Received field for this hop").hasSize(2);
+    }
+
+    @Test
+    void addsNoReceivedFieldWhenTheServerHasItsOwnTurnedOff() throws Exception {
+        upstream = Upstream.start();
+        proxy = TestServers.loopback().receivedHeader(false).handler(new ProxyMode(peerHeaderOptions())).build();
+        proxy.start();
+        try (RawClient client = RawClient.connect(TestServers.address(proxy))) {
+            client.command("EHLO client.example");
+            sendPeerTestMessage(client);
+            // No empty line, and (with BDAT) no final line end: X-Peer goes at the end, on a line of its own.
+            assertThat(client.command("MAIL FROM:<sender@example.org>")).startsWith("250");
+            assertThat(client.command("RCPT TO:<user@example.net>")).startsWith("250");
+            assertThat(client.command("BDAT 16 LAST\r\nSubject: no body")).startsWith("250");
+        }
+        assertThat(upstream.received.next().text()).isEqualTo("Subject: peer\r\nX-Peer: 127.0.0.1\r\n\r\nbody\r\n");
+        assertThat(upstream.received.next().text()).isEqualTo("Subject: no body\r\nX-Peer: 127.0.0.1\r\n");
+    }
+
+    private ProxyOptions peerHeaderOptions() {
+        return ProxyOptions.builder().upstream(UpstreamOptions.builder().addresses(upstream.hostPort()).build())
+                .peerHeader(true).build();
+    }
+
+    private static void sendPeerTestMessage(RawClient client) throws IOException {
+        assertThat(client.command("MAIL FROM:<sender@example.org>")).startsWith("250");
+        assertThat(client.command("RCPT TO:<user@example.net>")).startsWith("250");
+        assertThat(client.command("DATA")).startsWith("354");
+        client.send("Subject: peer\r\n\r\nbody\r\n.\r\n");
+        assertThat(client.readReply()).startsWith("250");
     }
 
     @Test
@@ -418,7 +454,7 @@ class ProxyModeTest {
     @Test
     void aJakartaMailClientSeesTheUpstreamsRefusal() throws Exception {
         upstream = Upstream.start();
-        proxy = TestServers.loopback().handler(new ProxyMode(ProxyOptions.of(upstream.hostPort()))).build();
+        proxy = proxyServer().handler(new ProxyMode(ProxyOptions.of(upstream.hostPort()))).build();
         proxy.start();
         Properties properties = new Properties();
         properties.put("mail.smtp.host", "127.0.0.1");

@@ -48,7 +48,7 @@ class ProxyToGreenMailTest {
 
     private void startProxy(UpstreamOptions.Builder upstream) {
         upstream.addresses("127.0.0.1:" + greenMail.getSmtp().getPort());
-        proxy = TestServers.loopback().handler(new ProxyMode(ProxyOptions.builder().upstream(upstream.build())
+        proxy = ProxyModeTest.proxyServer().handler(new ProxyMode(ProxyOptions.builder().upstream(upstream.build())
                 .peerHeader(true).build())).build();
         proxy.start();
     }
