@@ -18,7 +18,7 @@ final class ReceivedHeader {
     }
 
     static byte[] build(Session session, String messageId, List<String> rcptTos, boolean utf8) {
-        String ip = session.peer().getAddress().getHostAddress();
+        String ip = IpText.of(session.peer().getAddress());
         StringBuilder header = new StringBuilder(256);
         header.append("Received: from ").append(clean(session.heloName(), utf8))
                 .append(" ([").append(ip.indexOf(':') >= 0 ? "IPv6:" + ip : ip).append("])\r\n");

@@ -7,6 +7,8 @@ import java.io.InputStream;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 
+import io.github.smtpd.internal.IpText;
+
 /**
  * smtpd's optional {@code X-Peer: <client ip>} header, put where smtpd's PureProxy put it: before the first
  * empty line, that is at the end of the header section, or at the very end of a message that has none. So it

@@ -10,6 +10,7 @@ import java.util.List;
 import io.github.smtpd.Message;
 import io.github.smtpd.Reply;
 import io.github.smtpd.SmtpSession;
+import io.github.smtpd.internal.Replies;
 import io.github.smtpd.relay.UpstreamClient;
 import io.github.smtpd.relay.UpstreamException;
 import io.github.smtpd.relay.UpstreamOptions;
@@ -25,7 +26,7 @@ final class RelayTransaction {
 
     private static final Logger logger = LoggerFactory.getLogger(RelayTransaction.class);
 
-    static final Reply LOCAL_ERROR = Reply.of(451, "4.3.0", "Requested action aborted: local error in processing");
+    static final Reply LOCAL_ERROR = Replies.localError();
 
     static final Reply CHANGED_MIND = Reply.of(451, "4.4.2",
             "Upstream connection lost, and a new one no longer accepts this transaction: try again later");

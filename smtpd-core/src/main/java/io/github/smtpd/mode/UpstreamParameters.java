@@ -82,12 +82,7 @@ final class UpstreamParameters {
         return (eq < 0 ? option : option.substring(0, eq)).toUpperCase(Locale.ROOT);
     }
 
-    static boolean isAscii(String text) {
-        for (int i = 0; i < text.length(); i++) {
-            if (text.charAt(i) > 0x7f) {
-                return false;
-            }
-        }
-        return true;
+    private static boolean isAscii(String address) {
+        return address.chars().allMatch(c -> c < 0x80);
     }
 }

@@ -30,6 +30,7 @@ import javax.net.ssl.SSLSocket;
 
 import io.github.smtpd.HostPort;
 import io.github.smtpd.Reply;
+import io.github.smtpd.internal.Replies;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,7 +58,7 @@ public final class UpstreamClient implements Closeable {
 
     static final Reply PROTOCOL_ERROR = Reply.of(451, "4.5.0", "Upstream server protocol error, try again later");
 
-    static final Reply LOCAL_ERROR = Reply.of(451, "4.3.0", "Requested action aborted: local error in processing");
+    static final Reply LOCAL_ERROR = Replies.localError();
 
     private final UpstreamOptions options;
 
