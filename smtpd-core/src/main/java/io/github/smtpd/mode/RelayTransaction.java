@@ -28,6 +28,8 @@ final class RelayTransaction {
 
     static final Reply LOCAL_ERROR = Replies.localError();
 
+    private static final String KEY = RelayTransaction.class.getName();
+
     static final Reply CHANGED_MIND = Reply.of(451, "4.4.2",
             "Upstream connection lost, and a new one no longer accepts this transaction: try again later");
 
@@ -61,6 +63,32 @@ final class RelayTransaction {
         this.mailFrom = mailFrom;
         this.mailOptions = List.copyOf(mailOptions);
         this.peerHeader = peerHeader;
+    }
+
+    // ---- The session's current transaction, kept in its attributes between the hooks of either mode ----
+
+    /** Makes this the session's transaction, for the RCPT and DATA hooks that follow. */
+    void attach() {
+        session.attributes().put(KEY, this);
+    }
+
+    /** The session's transaction, or {@code null}. */
+    static RelayTransaction of(SmtpSession session) {
+        return (RelayTransaction) session.attributes().get(KEY);
+    }
+
+    /** Relays the message of the session's transaction; a local error when there is none. */
+    static Reply deliver(Message message) {
+        RelayTransaction transaction = message.session() != null ? of(message.session()) : null;
+        return transaction != null ? transaction.data(message) : LOCAL_ERROR;
+    }
+
+    /** Ends the session's transaction, if any, closing its upstream connection. */
+    static void end(SmtpSession session) {
+        RelayTransaction transaction = (RelayTransaction) session.attributes().remove(KEY);
+        if (transaction != null) {
+            transaction.close();
+        }
     }
 
     /**
