@@ -23,6 +23,12 @@ import org.slf4j.LoggerFactory;
  * that is turned off; and with smtpd's {@code X-Peer:} at the end of the header section when
  * {@link ProxyOptions#peerHeader()} asks for it.
  *
+ * <p>ESMTP parameters go upstream when it offers their extension. DSN's (RET and ENVID on MAIL, NOTIFY and ORCPT
+ * on RCPT) are forwarded to an upstream that offers DSN and dropped otherwise. RFC 3461 5.2.2 would then have
+ * the relaying MTA issue a "relayed" DSN itself for NOTIFY=SUCCESS: this mode generates no delivery status
+ * notifications at all. It never queues, so every failure reaches the client as a reply, and the client's own
+ * MTA reports it.
+ *
  * <p>It is not an open relay. A client in the trusted networks (loopback by default), or one that
  * authenticated, may send to any recipient, and its upstream session opens at MAIL. Anyone else may send only
  * to the relay domains ({@link ProxyOptions.Builder#relayDomains}); its upstream session opens at the first

@@ -106,7 +106,8 @@ final class RelayTransaction {
         catch (UpstreamException ex) {
             return ex.reply();
         }
-        UpstreamParameters.Mapped mapped = UpstreamParameters.forMail(mailFrom, mailOptions, upstream);
+        UpstreamParameters.Mapped mapped = UpstreamParameters.forMail(mailFrom, mailOptions, upstream,
+                session.authenticatedUser() != null);
         if (mapped.refusal() != null) {
             closeUpstream();
             return mapped.refusal();

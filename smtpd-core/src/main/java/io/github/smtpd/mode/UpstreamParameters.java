@@ -9,8 +9,13 @@ import io.github.smtpd.relay.UpstreamClient;
 
 /**
  * Which of the client's ESMTP parameters go upstream. A parameter is forwarded when the upstream offers its
- * extension, dropped when it only informs (SIZE, BODY, SMTPUTF8 of an ASCII envelope), and the command is
- * refused with a clear reply when the upstream lacks something the message needs.
+ * extension, dropped when it only informs (SIZE, BODY, SMTPUTF8 of an ASCII envelope, DSN's, AUTH's), and the
+ * command is refused with a clear reply when the upstream lacks something the message needs.
+ *
+ * <p>DSN (RFC 3461): RET and ENVID on MAIL, NOTIFY and ORCPT on RCPT, go upstream as the client gave them when
+ * the upstream offers DSN, and are dropped when it does not. RFC 3461 5.2.2 then asks the relaying MTA to send
+ * a "relayed" notice itself for NOTIFY=SUCCESS; this relay generates no DSNs of any kind (it never queues, so a
+ * failure reaches the client as a reply instead, and the client's own MTA reports it).
  */
 final class UpstreamParameters {
 
@@ -24,11 +29,18 @@ final class UpstreamParameters {
     record Mapped(List<String> parameters, Reply refusal) {
     }
 
-    static Mapped forMail(String reversePath, List<String> options, UpstreamClient upstream) {
+    /**
+     * @param authenticated whether our client authenticated with AUTH, so that its AUTH= submitter is trusted
+     */
+    static Mapped forMail(String reversePath, List<String> options, UpstreamClient upstream, boolean authenticated) {
         List<String> forwarded = new ArrayList<>();
         for (String option : options) {
             String keyword = keyword(option);
             switch (keyword) {
+                case "RET", "ENVID" -> forwardIf(upstream.hasExtension("DSN"), option, forwarded);
+                // RFC 4954 5: the submitter of an unauthenticated client is not trusted and goes on as AUTH=<>;
+                // to a server without AUTH the parameter is not sent at all.
+                case "AUTH" -> forwardIf(upstream.hasExtension("AUTH"), authenticated ? option : "AUTH=<>", forwarded);
                 case "SIZE" -> forwardIf(upstream.hasExtension("SIZE"), option, forwarded);
                 // Without 8BITMIME the BODY parameter is not allowed; 8-bit content is checked at DATA.
                 case "BODY" -> forwardIf(upstream.hasExtension("8BITMIME"), option, forwarded);
@@ -58,11 +70,15 @@ final class UpstreamParameters {
         List<String> forwarded = new ArrayList<>();
         for (String option : options) {
             String keyword = keyword(option);
-            String extension = keyword.equals("NOTIFY") || keyword.equals("ORCPT") ? "DSN" : keyword;
-            if (!upstream.hasExtension(extension)) {
+            if (keyword.equals("NOTIFY") || keyword.equals("ORCPT")) {
+                forwardIf(upstream.hasExtension("DSN"), option, forwarded);
+            }
+            else if (upstream.hasExtension(keyword)) {
+                forwarded.add(option);
+            }
+            else {
                 return new Mapped(List.of(), unsupported(keyword));
             }
-            forwarded.add(option);
         }
         return new Mapped(forwarded, null);
     }
