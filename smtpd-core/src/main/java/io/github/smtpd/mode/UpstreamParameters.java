@@ -22,6 +22,9 @@ final class UpstreamParameters {
     static final Reply NO_SMTPUTF8_ADDRESS = Reply.of(553, "5.6.7",
             "Upstream server does not support SMTPUTF8: non-ASCII address can not be relayed");
 
+    static final Reply NO_BINARYMIME = Reply.of(554, "5.6.3",
+            "BODY=BINARYMIME can not be relayed: send the message as 7BIT or 8BITMIME");
+
     private UpstreamParameters() {
     }
 
@@ -42,8 +45,14 @@ final class UpstreamParameters {
                 // to a server without AUTH the parameter is not sent at all.
                 case "AUTH" -> forwardIf(upstream.hasExtension("AUTH"), authenticated ? option : "AUTH=<>", forwarded);
                 case "SIZE" -> forwardIf(upstream.hasExtension("SIZE"), option, forwarded);
-                // Without 8BITMIME the BODY parameter is not allowed; 8-bit content is checked at DATA.
-                case "BODY" -> forwardIf(upstream.hasExtension("8BITMIME"), option, forwarded);
+                case "BODY" -> {
+                    if (option.equals("BODY=BINARYMIME")) {
+                        // The relay sends with DATA, which can not carry binary content (RFC 3030 3).
+                        return new Mapped(List.of(), NO_BINARYMIME);
+                    }
+                    // Without 8BITMIME the BODY parameter is not allowed; 8-bit content is checked at DATA.
+                    forwardIf(upstream.hasExtension("8BITMIME"), option, forwarded);
+                }
                 case "SMTPUTF8" -> {
                     if (upstream.hasExtension("SMTPUTF8")) {
                         forwarded.add(option);

@@ -378,6 +378,19 @@ class ProxyModeTest {
     }
 
     @Test
+    void refusesBinaryMimeAtMailRatherThanAfterTheData() throws Exception {
+        // The engine offers BINARYMIME with BDAT, but the relay sends with DATA, which can not carry binary data.
+        upstream = Upstream.start();
+        try (RawClient client = startProxy()) {
+            assertThat(client.command("EHLO client.example")).contains("250-BINARYMIME");
+            assertThat(client.command("MAIL FROM:<sender@example.org> BODY=BINARYMIME")).isEqualTo(
+                    "554 5.6.3 BODY=BINARYMIME can not be relayed: send the message as 7BIT or 8BITMIME");
+            assertThat(client.command("MAIL FROM:<sender@example.org> BODY=8BITMIME")).startsWith("250");
+        }
+        assertThat(upstream.received.all()).isEmpty();
+    }
+
+    @Test
     void neverLetsABareLineEndEndTheMessageUpstream() throws Exception {
         upstream = Upstream.start();
         try (RawClient client = startProxy()) {
