@@ -1,14 +1,21 @@
 package io.github.smtpd;
 
 import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.util.Arrays;
+
+import io.github.smtpd.internal.IpText;
 
 /**
  * A network in CIDR notation, e.g. {@code 127.0.0.0/8}, {@code 10.0.0.0/8}, {@code ::1/128}; a plain address is
- * a network of one. Used for trusted proxies and trusted client networks.
+ * a network of one, and an IPv6 address may be bracketed as in Postfix's {@code mynetworks}
+ * ({@code [::1]/128}). Used for trusted proxies and for the client networks the relay modes trust.
+ *
+ * <p>Only IP literals are accepted, never host names: whether a client may relay must not depend on DNS, so
+ * parsing never looks anything up.
  */
 public final class Cidr {
+
+    private static final String EXAMPLES = "use CIDR blocks such as 127.0.0.0/8, 10.0.0.0/8 or ::1/128";
 
     private final byte[] network;
 
@@ -23,40 +30,47 @@ public final class Cidr {
     }
 
     /**
-     * @throws IllegalArgumentException when the text is not an IP address with an optional {@code /prefix}
+     * @throws IllegalArgumentException naming the text and why it is not an IP address with an optional
+     *         {@code /prefix}
      */
     public static Cidr parse(String text) {
         if (text == null || text.isBlank()) {
-            throw new IllegalArgumentException("A network must not be empty; use e.g. 127.0.0.0/8 or ::1/128");
+            throw new IllegalArgumentException("A network must not be empty; " + EXAMPLES);
         }
-        String value = text.trim();
+        String value = text.strip();
         int slash = value.indexOf('/');
         String address = slash < 0 ? value : value.substring(0, slash);
-        if (!address.matches("[0-9.]+|[0-9a-fA-F:.]*:[0-9a-fA-F:.]*")) {
-            throw new IllegalArgumentException("'" + text + "' is not a network: use an IP address, e.g. 10.0.0.0/8");
+        if (address.startsWith("[") && address.endsWith("]") && address.indexOf(':') > 0) {
+            address = address.substring(1, address.length() - 1);
         }
-        byte[] bytes;
-        try {
-            bytes = InetAddress.getByName(address).getAddress();
-        }
-        catch (UnknownHostException ex) {
-            throw new IllegalArgumentException("'" + text + "' is not a network: use an IP address, e.g. 10.0.0.0/8");
-        }
+        byte[] bytes = literal(address, value);
         int bits = bytes.length * 8;
         int prefix = bits;
         if (slash >= 0) {
-            try {
-                prefix = Integer.parseInt(value.substring(slash + 1));
+            String length = value.substring(slash + 1);
+            // An IPv4-mapped IPv6 network (::ffff:10.0.0.0/104) is the IPv4 network its low 32 bits make.
+            int offset = bytes.length == 4 && address.indexOf(':') >= 0 ? 96 : 0;
+            if (!length.matches("\\d{1,3}") || Integer.parseInt(length) < offset
+                    || Integer.parseInt(length) > bits + offset) {
+                throw invalid(value, "the prefix length must be " + offset + " to " + (bits + offset));
             }
-            catch (NumberFormatException ex) {
-                prefix = -1;
-            }
-            if (prefix < 0 || prefix > bits) {
-                throw new IllegalArgumentException(
-                        "'" + text + "' has a bad prefix length: it must be between 0 and " + bits);
-            }
+            prefix = Integer.parseInt(length) - offset;
         }
         return new Cidr(mask(bytes, prefix), prefix, value);
+    }
+
+    /** The address bytes of an IPv4 or IPv6 literal, parsed without any name lookup. */
+    private static byte[] literal(String address, String value) {
+        InetAddress parsed = IpText.parse(address);
+        if (parsed == null) {
+            boolean name = address.chars().anyMatch(Character::isLetter) && address.indexOf(':') < 0;
+            throw invalid(value, name ? "not an IP address (host names are not accepted)" : "not an IP address");
+        }
+        return parsed.getAddress();
+    }
+
+    private static IllegalArgumentException invalid(String value, String why) {
+        return new IllegalArgumentException("'" + value + "' is not a valid network: " + why + "; " + EXAMPLES);
     }
 
     private static byte[] mask(byte[] bytes, int prefix) {
@@ -89,6 +103,22 @@ public final class Cidr {
         return bytes[10] == (byte) 0xff && bytes[11] == (byte) 0xff;
     }
 
+    /** The prefix length: 32 or 128 for a single address, 0 for a network that holds every address. */
+    public int prefixLength() {
+        return prefix;
+    }
+
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof Cidr that && prefix == that.prefix && Arrays.equals(network, that.network);
+    }
+
+    @Override
+    public int hashCode() {
+        return 31 * Arrays.hashCode(network) + prefix;
+    }
+
+    /** The network as it was written. */
     @Override
     public String toString() {
         return text;

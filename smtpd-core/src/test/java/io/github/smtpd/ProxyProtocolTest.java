@@ -97,7 +97,10 @@ class ProxyProtocolTest extends ServerTestSupport {
         start("127.0.0.0/8", 50);
         for (String bad : List.of("EHLO c\r\n", "PROXY TCP4 203.0.113.7 127.0.0.1 40000\r\n",
                 "PROXY TCP4 2001:db8::1 127.0.0.1 40000 25\r\n", "PROXY TCP4 203.0.113.7 127.0.0.1 99999 25\r\n",
-                "PROXY TCP4 203.0.113.7 127.0.0.1 40000 25\n", "PROXY " + "X".repeat(200) + "\r\n")) {
+                "PROXY TCP4 203.0.113.7 127.0.0.1 40000 25\n", "PROXY " + "X".repeat(200) + "\r\n",
+                // Not literals: refused as they are, never handed to a name lookup.
+                "PROXY TCP4 999.1.1.1 127.0.0.1 40000 25\r\n", "PROXY TCP4 localhost 127.0.0.1 40000 25\r\n",
+                "PROXY TCP6 ::1::2 ::1 40000 25\r\n")) {
             try (RawClient client = RawClient.open(TestServers.address(server))) {
                 client.send(bad);
                 assertThat(client.readReply()).as(bad).isNull();

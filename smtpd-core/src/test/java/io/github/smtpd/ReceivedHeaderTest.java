@@ -50,6 +50,39 @@ class ReceivedHeaderTest extends ServerTestSupport {
     }
 
     @Test
+    void saysUtf8SmtpForATransactionWithSmtpUtf8() throws Exception {
+        // RFC 6531 3.7.3: the "with" keyword tells the next hop that the message needs SMTPUTF8.
+        server = TestServers.loopback().receivedHeader(true).enableSmtpUtf8(true).messageProcessor(processor).build();
+        server.start();
+        try (RawClient client = RawClient.connect(TestServers.address(server))) {
+            client.command("EHLO client.example");
+            assertThat(client.command("MAIL FROM:<j\u00fcrgen@b.example> SMTPUTF8")).startsWith("250");
+            assertThat(client.command("RCPT TO:<c@d.example>")).startsWith("250");
+            client.command("DATA");
+            assertThat(client.command("Subject: x\r\n\r\nbody\r\n.")).endsWith("OK");
+        }
+        assertThat(processor.next().text()).contains(" with UTF8SMTP id ");
+    }
+
+    @Test
+    void writesAnIpv6ClientAsRfc5952Does() throws Exception {
+        // The PROXY protocol stands in for an IPv6 client, so the test needs no IPv6 socket.
+        server = TestServers.loopback().receivedHeader(true).proxyProtocol(java.util.List.of(Cidr.parse("127.0.0.1")))
+                .messageProcessor(processor).build();
+        server.start();
+        try (RawClient client = RawClient.open(TestServers.address(server))) {
+            client.send("PROXY TCP6 2001:db8:0:0:1:0:0:1 ::1 40000 25\r\n");
+            assertThat(client.readReply()).startsWith("220 ");
+            client.command("EHLO client.example");
+            client.command("MAIL FROM:<a@b.example>");
+            client.command("RCPT TO:<c@d.example>");
+            client.command("DATA");
+            assertThat(client.command("Subject: x\r\n\r\nbody\r\n.")).endsWith("OK");
+        }
+        assertThat(processor.next().text()).startsWith("Received: from client.example ([IPv6:2001:db8::1:0:0:1])\r\n");
+    }
+
+    @Test
     void canBeTurnedOff() throws Exception {
         String text = send(TestServers.loopback().receivedHeader(false), "EHLO client.example", "c@d.example");
         assertThat(text).isEqualTo("Subject: x\r\n\r\nbody\r\n");

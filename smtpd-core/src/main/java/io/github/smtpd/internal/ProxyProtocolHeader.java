@@ -77,20 +77,14 @@ final class ProxyProtocolHeader {
     }
 
     private static InetAddress literal(String text, int length) throws MalformedException {
-        boolean shape = length == 4 ? text.matches("\\d{1,3}(\\.\\d{1,3}){3}") : text.matches("[0-9a-fA-F:.]+") && text.contains(":");
-        if (!shape) {
+        InetAddress address = IpText.parse(text);
+        if (address == null) {
             throw new MalformedException("bad address in PROXY header");
         }
-        try {
-            InetAddress address = InetAddress.getByName(text);
-            if (address.getAddress().length != length) {
-                throw new MalformedException("address family does not match in PROXY header");
-            }
-            return address;
+        if (address.getAddress().length != length) {
+            throw new MalformedException("address family does not match in PROXY header");
         }
-        catch (UnknownHostException ex) {
-            throw new MalformedException("bad address in PROXY header");
-        }
+        return address;
     }
 
     private static int port(String text) throws MalformedException {

@@ -8,7 +8,7 @@ import java.util.Locale;
 
 /**
  * The {@code Received:} trace header of RFC 5321 4.4, with the protocol keyword of RFC 3848 (SMTP, ESMTP,
- * ESMTPS, ESMTPA, ESMTPSA, LMTP…) and the TLS details in Postfix's usual form.
+ * ESMTPS, ESMTPA, ESMTPSA, LMTP…) or RFC 6531 (UTF8SMTP…) and the TLS details in Postfix's usual form.
  */
 final class ReceivedHeader {
 
@@ -18,7 +18,7 @@ final class ReceivedHeader {
     }
 
     static byte[] build(Session session, String messageId, List<String> rcptTos, boolean utf8) {
-        String ip = session.peer().getAddress().getHostAddress();
+        String ip = IpText.of(session.peer().getAddress());
         StringBuilder header = new StringBuilder(256);
         header.append("Received: from ").append(clean(session.heloName(), utf8))
                 .append(" ([").append(ip.indexOf(':') >= 0 ? "IPv6:" + ip : ip).append("])\r\n");
@@ -29,7 +29,7 @@ final class ReceivedHeader {
         if (session.authenticatedUser() != null) {
             header.append("\t(authenticated sender: ").append(clean(session.authenticatedUser(), utf8)).append(")\r\n");
         }
-        header.append("\tby ").append(session.fqdn()).append(" (smtpd for Java) with ").append(protocol(session))
+        header.append("\tby ").append(session.fqdn()).append(" (smtpd for Java) with ").append(protocol(session, utf8))
                 .append(" id ").append(messageId);
         if (rcptTos.size() == 1) {
             // Like Postfix, name the recipient only when there is one, so Bcc recipients are not exposed.
@@ -39,14 +39,14 @@ final class ReceivedHeader {
         return header.toString().getBytes(StandardCharsets.UTF_8);
     }
 
-    private static String protocol(Session session) {
-        if (session.server().getProtocol() == io.github.smtpd.Protocol.LMTP) {
-            return "LMTP";
-        }
-        if (!session.isExtended()) {
+    /** RFC 3848's keywords, with RFC 6531's UTF8SMTP/UTF8LMTP for a transaction that used SMTPUTF8. */
+    private static String protocol(Session session, boolean utf8) {
+        boolean lmtp = session.server().getProtocol() == io.github.smtpd.Protocol.LMTP;
+        if (!lmtp && !session.isExtended()) {
             return "SMTP";
         }
-        return "ESMTP" + (session.isSecure() ? "S" : "") + (session.authenticatedUser() != null ? "A" : "");
+        String base = (utf8 ? "UTF8" : lmtp ? "" : "E") + (lmtp ? "LMTP" : "SMTP");
+        return base + (session.isSecure() ? "S" : "") + (session.authenticatedUser() != null ? "A" : "");
     }
 
     private static String clean(String text, boolean utf8) {

@@ -2,8 +2,8 @@ package io.github.smtpd.internal;
 
 import io.github.smtpd.Reply;
 
-/** Replies the server sends from more than one place. */
-final class Replies {
+/** Replies the server sends from more than one place; the relay modes and client share {@link #localError()}. */
+public final class Replies {
 
     private Replies() {
     }
@@ -12,7 +12,7 @@ final class Replies {
         return Reply.of(421, "4.3.2", hostName + " Service not available, closing transmission channel");
     }
 
-    static Reply localError() {
+    public static Reply localError() {
         return Reply.of(451, "4.3.0", "Requested action aborted: local error in processing");
     }
 

@@ -14,6 +14,7 @@ import java.util.Optional;
 import io.github.smtpd.Message;
 import io.github.smtpd.MessageProcessor;
 import io.github.smtpd.Reply;
+import io.github.smtpd.internal.IpText;
 
 /**
  * smtpd's {@code DebuggingServer}: prints every message in smtpd's exact format and accepts it. The output goes

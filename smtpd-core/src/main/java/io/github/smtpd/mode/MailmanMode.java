@@ -22,8 +22,9 @@ import org.slf4j.LoggerFactory;
  * any failure was temporary (the client retries), 5xx when all were permanent, with each recipient's own reply
  * on the following lines.
  *
- * <p>List addresses are accepted from any client, as an MX for the list domains must; relaying other
- * recipients is allowed only from the relay's trusted networks.
+ * <p>List addresses are accepted from any client, as an MX for the list domains must. Other recipients follow
+ * the relay's rules ({@link ProxyOptions}): any of them from a trusted network or an authenticated client,
+ * only those in the relay domains from anyone else, and {@code 554 5.7.1} for the rest.
  */
 public final class MailmanMode implements SmtpHandler {
 
@@ -31,8 +32,6 @@ public final class MailmanMode implements SmtpHandler {
 
     static final Reply OTHER_DESTINATION = Reply.of(452, "4.5.3",
             "Mailing-list and other recipients go in separate transactions: send this one again separately");
-
-    private static final String TRANSACTION = MailmanMode.class.getName() + ".transaction";
 
     private enum Destination {
         MAILMAN,
@@ -43,7 +42,7 @@ public final class MailmanMode implements SmtpHandler {
 
     public MailmanMode(MailmanOptions options) {
         this.options = Objects.requireNonNull(options, "options");
-        if (options.relay() != null && options.relay().networks().isOpen()) {
+        if (options.relay() != null && options.relay().policy().isOpen()) {
             logger.warn("Mailman mode trusts every client address ({}) to relay: this is an open relay",
                     options.relay().trustedNetworks());
         }
@@ -57,20 +56,21 @@ public final class MailmanMode implements SmtpHandler {
     public Reply onMail(SmtpSession session, String address, List<String> parameters) {
         // The upstream is opened at the first recipient, which tells whether it is Mailman or the relay.
         boolean peerHeader = options.relay() != null && options.relay().peerHeader();
-        session.attributes().put(TRANSACTION, new RelayTransaction(session, address, parameters, peerHeader));
+        new RelayTransaction(session, address, parameters, peerHeader).attach();
         return null;
     }
 
     @Override
     public Reply onRcpt(SmtpSession session, String address, List<String> parameters) {
-        RelayTransaction transaction = (RelayTransaction) session.attributes().get(TRANSACTION);
+        RelayTransaction transaction = RelayTransaction.of(session);
         if (transaction == null) {
             return RelayTransaction.LOCAL_ERROR;
         }
         Destination destination = options.isListAddress(address) ? Destination.MAILMAN : Destination.RELAY;
-        if (destination == Destination.RELAY && !mayRelay(session)) {
+        if (destination == Destination.RELAY
+                && (options.relay() == null || !options.relay().policy().mayRelay(session, address))) {
             logger.info("Relay denied: {} may not relay to <{}>", session.peer(), address);
-            return ProxyMode.RELAY_DENIED;
+            return RelayPolicy.RELAY_DENIED;
         }
         if (transaction.isOpen() && transaction.destination() != destination) {
             if (transaction.acceptedCount() > 0) {
@@ -90,21 +90,11 @@ public final class MailmanMode implements SmtpHandler {
 
     @Override
     public Reply onData(Message message) {
-        SmtpSession session = message.session();
-        RelayTransaction transaction = session != null ? (RelayTransaction) session.attributes().get(TRANSACTION)
-                : null;
-        return transaction != null ? transaction.data(message) : RelayTransaction.LOCAL_ERROR;
+        return RelayTransaction.deliver(message);
     }
 
     @Override
     public void onReset(SmtpSession session) {
-        RelayTransaction transaction = (RelayTransaction) session.attributes().remove(TRANSACTION);
-        if (transaction != null) {
-            transaction.close();
-        }
-    }
-
-    private boolean mayRelay(SmtpSession session) {
-        return options.relay() != null && options.relay().networks().contains(session.peer().getAddress());
+        RelayTransaction.end(session);
     }
 }

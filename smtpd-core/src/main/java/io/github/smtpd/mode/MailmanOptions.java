@@ -172,8 +172,8 @@ public final class MailmanOptions {
         }
 
         /**
-         * Relaying of the other recipients, as in {@link ProxyMode}: the upstream and the trusted networks.
-         * Without it, only list addresses are accepted.
+         * Relaying of the other recipients, as in {@link ProxyMode}: the upstream, and who may relay (trusted
+         * networks, authenticated clients, relay domains). Without it, only list addresses are accepted.
          */
         public Builder relay(ProxyOptions relay) {
             this.relay = relay;

@@ -13,13 +13,26 @@ import org.slf4j.LoggerFactory;
 /**
  * smtpd's {@code PureProxy}, made safe: it relays to an upstream server and never answers 250 before the
  * upstream did. smtpd answered 250 first and then only printed the upstream's refusals, so mail was lost; this
- * mode follows Postfix's before-queue proxy instead. The upstream session opens at MAIL; MAIL and every RCPT
- * are forwarded live, so the client hears the upstream's verdict on each; at the end of DATA the message goes
- * upstream with a {@code Received:} header in front, and the client gets the upstream's final reply. An
- * upstream that can not be reached, times out or drops the connection gives 451, so the client retries.
+ * mode follows Postfix's before-queue proxy instead. MAIL and every RCPT are forwarded live, so the client
+ * hears the upstream's verdict on each; at the end of DATA the message goes upstream and the client gets the
+ * upstream's final reply. An upstream that can not be reached, times out or drops the connection gives 451, so
+ * the client retries.
  *
- * <p>It is not an open relay: only clients in the trusted networks (loopback by default) may relay; every
- * other client gets {@code 554 5.7.1} at RCPT.
+ * <p>The message goes as the server received it: with the server's own {@code Received:} field on top (on by
+ * default, {@code SmtpServer.Builder.receivedHeader}), so this hop adds exactly one trace field, or none when
+ * that is turned off; and with smtpd's {@code X-Peer:} at the end of the header section when
+ * {@link ProxyOptions#peerHeader()} asks for it.
+ *
+ * <p>ESMTP parameters go upstream when it offers their extension. DSN's (RET and ENVID on MAIL, NOTIFY and ORCPT
+ * on RCPT) are forwarded to an upstream that offers DSN and dropped otherwise. RFC 3461 5.2.2 would then have
+ * the relaying MTA issue a "relayed" DSN itself for NOTIFY=SUCCESS: this mode generates no delivery status
+ * notifications at all. It never queues, so every failure reaches the client as a reply, and the client's own
+ * MTA reports it.
+ *
+ * <p>It is not an open relay. A client in the trusted networks (loopback by default), or one that
+ * authenticated, may send to any recipient, and its upstream session opens at MAIL. Anyone else may send only
+ * to the relay domains ({@link ProxyOptions.Builder#relayDomains}); its upstream session opens at the first
+ * such recipient, and every other recipient gets {@code 554 5.7.1} at RCPT.
  *
  * <pre>{@code
  * SmtpServer server = SmtpServer.builder()
@@ -31,15 +44,11 @@ public final class ProxyMode implements SmtpHandler {
 
     private static final Logger logger = LoggerFactory.getLogger(ProxyMode.class);
 
-    static final Reply RELAY_DENIED = Reply.of(554, "5.7.1", "Relay access denied");
-
-    private static final String TRANSACTION = ProxyMode.class.getName() + ".transaction";
-
     private final ProxyOptions options;
 
     public ProxyMode(ProxyOptions options) {
         this.options = Objects.requireNonNull(options, "options");
-        if (options.networks().isOpen()) {
+        if (options.policy().isOpen()) {
             logger.warn("Proxy mode trusts every client address ({}): this is an open relay",
                     options.trustedNetworks());
         }
@@ -52,45 +61,44 @@ public final class ProxyMode implements SmtpHandler {
     @Override
     public Reply onMail(SmtpSession session, String address, List<String> parameters) {
         RelayTransaction transaction = new RelayTransaction(session, address, parameters, options.peerHeader());
-        if (!isTrusted(session)) {
-            // No upstream for a client that may not relay; its recipients are refused one by one.
-            session.attributes().put(TRANSACTION, transaction);
+        if (!options.policy().mayRelayAnywhere(session)) {
+            // Only relay-domain recipients may follow, if any: the upstream opens at the first of them.
+            transaction.attach();
             return null;
         }
         Reply reply = transaction.open(options.upstream(), options.upstream());
         if (reply.isPositive()) {
-            session.attributes().put(TRANSACTION, transaction);
+            transaction.attach();
         }
         return reply;
     }
 
     @Override
     public Reply onRcpt(SmtpSession session, String address, List<String> parameters) {
-        if (!isTrusted(session)) {
-            logger.info("Relay denied: {} is not in the trusted networks (recipient <{}>)", session.peer(), address);
-            return RELAY_DENIED;
+        RelayTransaction transaction = RelayTransaction.of(session);
+        if (transaction == null) {
+            return RelayTransaction.LOCAL_ERROR;
         }
-        RelayTransaction transaction = (RelayTransaction) session.attributes().get(TRANSACTION);
-        return transaction != null ? transaction.rcpt(address, parameters) : RelayTransaction.LOCAL_ERROR;
+        if (!options.policy().mayRelay(session, address)) {
+            logger.info("Relay denied: {} may not relay to <{}>", session.peer(), address);
+            return RelayPolicy.RELAY_DENIED;
+        }
+        if (!transaction.isOpen()) {
+            Reply opened = transaction.open(options.upstream(), options.upstream());
+            if (!opened.isPositive()) {
+                return opened;
+            }
+        }
+        return transaction.rcpt(address, parameters);
     }
 
     @Override
     public Reply onData(Message message) {
-        SmtpSession session = message.session();
-        RelayTransaction transaction = session != null ? (RelayTransaction) session.attributes().get(TRANSACTION)
-                : null;
-        return transaction != null ? transaction.data(message) : RelayTransaction.LOCAL_ERROR;
+        return RelayTransaction.deliver(message);
     }
 
     @Override
     public void onReset(SmtpSession session) {
-        RelayTransaction transaction = (RelayTransaction) session.attributes().remove(TRANSACTION);
-        if (transaction != null) {
-            transaction.close();
-        }
-    }
-
-    private boolean isTrusted(SmtpSession session) {
-        return options.networks().contains(session.peer().getAddress());
+        RelayTransaction.end(session);
     }
 }

@@ -1,18 +1,20 @@
 package io.github.smtpd.mode;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
 import io.github.smtpd.relay.UpstreamOptions;
 
 /**
- * Settings of {@link ProxyMode}: the upstream, the client networks allowed to relay, and whether to add smtpd's
- * {@code X-Peer} header.
+ * Settings of {@link ProxyMode}: the upstream, who may relay (trusted networks, authenticated clients, relay
+ * domains), and whether to add smtpd's {@code X-Peer} header.
  *
  * <pre>{@code
  * ProxyOptions options = ProxyOptions.builder()
  *         .upstream(UpstreamOptions.builder().addresses("mail.internal:25").build())
  *         .trustedNetworks("127.0.0.0/8", "::1/128", "10.0.0.0/8")
+ *         .relayDomains("example.org")          // mail for example.org is taken from anyone
  *         .build();
  * }</pre>
  */
@@ -25,7 +27,13 @@ public final class ProxyOptions {
 
     private final TrustedNetworks trustedNetworks;
 
+    private final boolean authenticatedClientsMayRelay;
+
+    private final List<String> relayDomains;
+
     private final boolean peerHeader;
+
+    private final RelayPolicy policy;
 
     private ProxyOptions(Builder builder) {
         if (builder.upstream == null) {
@@ -33,7 +41,26 @@ public final class ProxyOptions {
         }
         this.upstream = builder.upstream;
         this.trustedNetworks = TrustedNetworks.parse(builder.trustedNetworks);
+        this.authenticatedClientsMayRelay = builder.authenticatedClientsMayRelay;
+        this.relayDomains = relayDomains(builder.relayDomains);
         this.peerHeader = builder.peerHeader;
+        this.policy = new RelayPolicy(trustedNetworks, authenticatedClientsMayRelay, relayDomains);
+    }
+
+    private static List<String> relayDomains(List<String> configured) {
+        List<String> domains = new ArrayList<>();
+        for (String domain : configured) {
+            if (domain == null || domain.isBlank()) {
+                continue;
+            }
+            String value = domain.strip();
+            if (value.startsWith(".") || value.contains("@") || value.contains("*") || !value.matches("\\S+")) {
+                throw new IllegalArgumentException("Relay domain '" + value + "' is invalid: give domain names such "
+                        + "as example.org; each matches exactly that domain, not its subdomains");
+            }
+            domains.add(value);
+        }
+        return List.copyOf(domains);
     }
 
     public static Builder builder() {
@@ -54,18 +81,29 @@ public final class ProxyOptions {
         return trustedNetworks.entries();
     }
 
+    /** Whether a client that authenticated with AUTH may relay to any recipient. */
+    public boolean authenticatedClientsMayRelay() {
+        return authenticatedClientsMayRelay;
+    }
+
+    /** The domains whose recipients are accepted from any client, as configured. */
+    public List<String> relayDomains() {
+        return relayDomains;
+    }
+
     /** Whether an {@code X-Peer: <client ip>} header is added, as smtpd's PureProxy did. */
     public boolean peerHeader() {
         return peerHeader;
     }
 
-    TrustedNetworks networks() {
-        return trustedNetworks;
+    RelayPolicy policy() {
+        return policy;
     }
 
     @Override
     public String toString() {
-        return "ProxyOptions[" + upstream + ", trusted=" + trustedNetworks.entries() + ", peerHeader=" + peerHeader + "]";
+        return "ProxyOptions[" + upstream + ", trusted=" + trustedNetworks.entries() + ", authenticatedMayRelay="
+                + authenticatedClientsMayRelay + ", relayDomains=" + relayDomains + ", peerHeader=" + peerHeader + "]";
     }
 
     /** Builds {@link ProxyOptions}. */
@@ -74,6 +112,10 @@ public final class ProxyOptions {
         private UpstreamOptions upstream;
 
         private List<String> trustedNetworks = DEFAULT_TRUSTED_NETWORKS;
+
+        private boolean authenticatedClientsMayRelay = true;
+
+        private List<String> relayDomains = List.of();
 
         private boolean peerHeader;
 
@@ -87,8 +129,8 @@ public final class ProxyOptions {
         }
 
         /**
-         * The client networks allowed to relay, as CIDR blocks or single addresses; everyone else gets 554 5.7.1
-         * at RCPT. Default loopback only ({@link #DEFAULT_TRUSTED_NETWORKS}).
+         * The client networks allowed to relay to any recipient, as CIDR blocks or single addresses (see
+         * {@link io.github.smtpd.Cidr}). Default loopback only ({@link #DEFAULT_TRUSTED_NETWORKS}).
          *
          * @throws IllegalArgumentException at {@link #build()} for an entry that is not an IP network
          */
@@ -101,7 +143,36 @@ public final class ProxyOptions {
             return this;
         }
 
-        /** Adds smtpd's {@code X-Peer: <client ip>} header after the {@code Received:} header. Default off. */
+        /**
+         * Whether a client that authenticated with AUTH (from any address) may relay to any recipient, as
+         * Postfix's {@code permit_sasl_authenticated}. Default {@code true}; it matters only on a server with
+         * an authenticator.
+         */
+        public Builder authenticatedClientsMayRelay(boolean mayRelay) {
+            this.authenticatedClientsMayRelay = mayRelay;
+            return this;
+        }
+
+        /**
+         * Domains whose recipients are accepted from any client, as Postfix's {@code relay_domains}: the
+         * domains this gateway receives mail for. Each matches exactly, case-insensitively; a subdomain must be
+         * listed itself. Default none.
+         *
+         * @throws IllegalArgumentException at {@link #build()} for an entry that is not a domain name
+         */
+        public Builder relayDomains(String... domains) {
+            return relayDomains(List.of(domains));
+        }
+
+        public Builder relayDomains(List<String> domains) {
+            this.relayDomains = List.copyOf(domains);
+            return this;
+        }
+
+        /**
+         * Adds smtpd's {@code X-Peer: <client ip>} header at the end of the header section, where smtpd's
+         * PureProxy put it. Default off.
+         */
         public Builder peerHeader(boolean peerHeader) {
             this.peerHeader = peerHeader;
             return this;

@@ -1,5 +1,6 @@
 package io.github.smtpd.mode;
 
+import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
@@ -9,6 +10,7 @@ import java.util.List;
 import io.github.smtpd.Message;
 import io.github.smtpd.Reply;
 import io.github.smtpd.SmtpSession;
+import io.github.smtpd.internal.Replies;
 import io.github.smtpd.relay.UpstreamClient;
 import io.github.smtpd.relay.UpstreamException;
 import io.github.smtpd.relay.UpstreamOptions;
@@ -24,7 +26,9 @@ final class RelayTransaction {
 
     private static final Logger logger = LoggerFactory.getLogger(RelayTransaction.class);
 
-    static final Reply LOCAL_ERROR = Reply.of(451, "4.3.0", "Requested action aborted: local error in processing");
+    static final Reply LOCAL_ERROR = Replies.localError();
+
+    private static final String KEY = RelayTransaction.class.getName();
 
     static final Reply CHANGED_MIND = Reply.of(451, "4.4.2",
             "Upstream connection lost, and a new one no longer accepts this transaction: try again later");
@@ -61,6 +65,32 @@ final class RelayTransaction {
         this.peerHeader = peerHeader;
     }
 
+    // ---- The session's current transaction, kept in its attributes between the hooks of either mode ----
+
+    /** Makes this the session's transaction, for the RCPT and DATA hooks that follow. */
+    void attach() {
+        session.attributes().put(KEY, this);
+    }
+
+    /** The session's transaction, or {@code null}. */
+    static RelayTransaction of(SmtpSession session) {
+        return (RelayTransaction) session.attributes().get(KEY);
+    }
+
+    /** Relays the message of the session's transaction; a local error when there is none. */
+    static Reply deliver(Message message) {
+        RelayTransaction transaction = message.session() != null ? of(message.session()) : null;
+        return transaction != null ? transaction.data(message) : LOCAL_ERROR;
+    }
+
+    /** Ends the session's transaction, if any, closing its upstream connection. */
+    static void end(SmtpSession session) {
+        RelayTransaction transaction = (RelayTransaction) session.attributes().remove(KEY);
+        if (transaction != null) {
+            transaction.close();
+        }
+    }
+
     /**
      * Connects to the upstream and sends MAIL.
      *
@@ -76,7 +106,8 @@ final class RelayTransaction {
         catch (UpstreamException ex) {
             return ex.reply();
         }
-        UpstreamParameters.Mapped mapped = UpstreamParameters.forMail(mailFrom, mailOptions, upstream);
+        UpstreamParameters.Mapped mapped = UpstreamParameters.forMail(mailFrom, mailOptions, upstream,
+                session.authenticatedUser() != null);
         if (mapped.refusal() != null) {
             closeUpstream();
             return mapped.refusal();
@@ -119,7 +150,7 @@ final class RelayTransaction {
         }
     }
 
-    /** Sends the message upstream with the trace headers in front; the client gets the upstream's final reply. */
+    /** Sends the message upstream, with X-Peer if asked for; the client gets the upstream's final reply. */
     Reply data(Message message) {
         if (upstream == null) {
             return LOCAL_ERROR;
@@ -134,8 +165,10 @@ final class RelayTransaction {
             if (refusal != null) {
                 return refusal;
             }
-            try (InputStream content = message.openContent()) {
-                replies = upstream.data(content, TraceHeaders.prefix(message, peerHeader));
+            // The content starts with the engine's Received: field (unless the server turned it off): the
+            // only trace field this hop adds.
+            try (InputStream content = withPeerHeader(message)) {
+                replies = upstream.data(content);
             }
         }
         catch (UpstreamException ex) {
@@ -148,6 +181,13 @@ final class RelayTransaction {
         Reply reply = RecipientReplies.combine(accepted.stream().map(Recipient::address).toList(), replies);
         logger.info("Message {} from <{}> relayed to {}: {}", message.id(), mailFrom, upstream.address(), reply);
         return reply;
+    }
+
+    private InputStream withPeerHeader(Message message) throws IOException {
+        InputStream content = message.openContent();
+        return peerHeader && message.peer() != null
+                ? PeerHeader.insert(new BufferedInputStream(content), message.peer().getAddress())
+                : content;
     }
 
     /**

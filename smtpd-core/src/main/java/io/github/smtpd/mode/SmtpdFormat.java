@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import io.github.smtpd.Message;
+import io.github.smtpd.internal.IpText;
 
 /**
  * smtpd's {@code DebuggingServer.process_message} output, byte for byte. smtpd first turned the data into

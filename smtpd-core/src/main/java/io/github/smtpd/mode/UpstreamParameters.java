@@ -9,13 +9,21 @@ import io.github.smtpd.relay.UpstreamClient;
 
 /**
  * Which of the client's ESMTP parameters go upstream. A parameter is forwarded when the upstream offers its
- * extension, dropped when it only informs (SIZE, BODY, SMTPUTF8 of an ASCII envelope), and the command is
- * refused with a clear reply when the upstream lacks something the message needs.
+ * extension, dropped when it only informs (SIZE, BODY, SMTPUTF8 of an ASCII envelope, DSN's, AUTH's), and the
+ * command is refused with a clear reply when the upstream lacks something the message needs.
+ *
+ * <p>DSN (RFC 3461): RET and ENVID on MAIL, NOTIFY and ORCPT on RCPT, go upstream as the client gave them when
+ * the upstream offers DSN, and are dropped when it does not. RFC 3461 5.2.2 then asks the relaying MTA to send
+ * a "relayed" notice itself for NOTIFY=SUCCESS; this relay generates no DSNs of any kind (it never queues, so a
+ * failure reaches the client as a reply instead, and the client's own MTA reports it).
  */
 final class UpstreamParameters {
 
     static final Reply NO_SMTPUTF8_ADDRESS = Reply.of(553, "5.6.7",
             "Upstream server does not support SMTPUTF8: non-ASCII address can not be relayed");
+
+    static final Reply NO_BINARYMIME = Reply.of(554, "5.6.3",
+            "BODY=BINARYMIME can not be relayed: send the message as 7BIT or 8BITMIME");
 
     private UpstreamParameters() {
     }
@@ -24,14 +32,27 @@ final class UpstreamParameters {
     record Mapped(List<String> parameters, Reply refusal) {
     }
 
-    static Mapped forMail(String reversePath, List<String> options, UpstreamClient upstream) {
+    /**
+     * @param authenticated whether our client authenticated with AUTH, so that its AUTH= submitter is trusted
+     */
+    static Mapped forMail(String reversePath, List<String> options, UpstreamClient upstream, boolean authenticated) {
         List<String> forwarded = new ArrayList<>();
         for (String option : options) {
             String keyword = keyword(option);
             switch (keyword) {
+                case "RET", "ENVID" -> forwardIf(upstream.hasExtension("DSN"), option, forwarded);
+                // RFC 4954 5: the submitter of an unauthenticated client is not trusted and goes on as AUTH=<>;
+                // to a server without AUTH the parameter is not sent at all.
+                case "AUTH" -> forwardIf(upstream.hasExtension("AUTH"), authenticated ? option : "AUTH=<>", forwarded);
                 case "SIZE" -> forwardIf(upstream.hasExtension("SIZE"), option, forwarded);
-                // Without 8BITMIME the BODY parameter is not allowed; 8-bit content is checked at DATA.
-                case "BODY" -> forwardIf(upstream.hasExtension("8BITMIME"), option, forwarded);
+                case "BODY" -> {
+                    if (option.equals("BODY=BINARYMIME")) {
+                        // The relay sends with DATA, which can not carry binary content (RFC 3030 3).
+                        return new Mapped(List.of(), NO_BINARYMIME);
+                    }
+                    // Without 8BITMIME the BODY parameter is not allowed; 8-bit content is checked at DATA.
+                    forwardIf(upstream.hasExtension("8BITMIME"), option, forwarded);
+                }
                 case "SMTPUTF8" -> {
                     if (upstream.hasExtension("SMTPUTF8")) {
                         forwarded.add(option);
@@ -58,11 +79,15 @@ final class UpstreamParameters {
         List<String> forwarded = new ArrayList<>();
         for (String option : options) {
             String keyword = keyword(option);
-            String extension = keyword.equals("NOTIFY") || keyword.equals("ORCPT") ? "DSN" : keyword;
-            if (!upstream.hasExtension(extension)) {
+            if (keyword.equals("NOTIFY") || keyword.equals("ORCPT")) {
+                forwardIf(upstream.hasExtension("DSN"), option, forwarded);
+            }
+            else if (upstream.hasExtension(keyword)) {
+                forwarded.add(option);
+            }
+            else {
                 return new Mapped(List.of(), unsupported(keyword));
             }
-            forwarded.add(option);
         }
         return new Mapped(forwarded, null);
     }
@@ -82,12 +107,7 @@ final class UpstreamParameters {
         return (eq < 0 ? option : option.substring(0, eq)).toUpperCase(Locale.ROOT);
     }
 
-    static boolean isAscii(String text) {
-        for (int i = 0; i < text.length(); i++) {
-            if (text.charAt(i) > 0x7f) {
-                return false;
-            }
-        }
-        return true;
+    private static boolean isAscii(String address) {
+        return address.chars().allMatch(c -> c < 0x80);
     }
 }

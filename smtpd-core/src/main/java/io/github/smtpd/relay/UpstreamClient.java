@@ -30,6 +30,7 @@ import javax.net.ssl.SSLSocket;
 
 import io.github.smtpd.HostPort;
 import io.github.smtpd.Reply;
+import io.github.smtpd.internal.Replies;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,7 +58,7 @@ public final class UpstreamClient implements Closeable {
 
     static final Reply PROTOCOL_ERROR = Reply.of(451, "4.5.0", "Upstream server protocol error, try again later");
 
-    static final Reply LOCAL_ERROR = Reply.of(451, "4.3.0", "Requested action aborted: local error in processing");
+    static final Reply LOCAL_ERROR = Replies.localError();
 
     private final UpstreamOptions options;
 
@@ -318,7 +319,7 @@ public final class UpstreamClient implements Closeable {
     }
 
     /**
-     * Sends the message: {@code DATA}, then {@code prefix} (trace headers) and {@code content}, dot-stuffed and
+     * Sends the message: {@code DATA}, then {@code content} as it is (trace headers included), dot-stuffed and
      * with bare CR and LF turned into CRLF (see {@link DataEncoder}), then the final dot.
      *
      * @return the upstream's refusal of {@code DATA} alone when it refused it; otherwise its reply to the data:
@@ -326,7 +327,7 @@ public final class UpstreamClient implements Closeable {
      * @throws UpstreamException when the connection fails, or the content can not be read (then the
      *         connection is dropped, so the upstream discards the partial message)
      */
-    public List<Reply> data(InputStream content, byte[] prefix) throws UpstreamException {
+    public List<Reply> data(InputStream content) throws UpstreamException {
         usable();
         int expected = options.protocol() == UpstreamOptions.Protocol.LMTP ? Math.max(1, acceptedRecipients) : 1;
         acceptedRecipients = 0;
@@ -339,7 +340,6 @@ public final class UpstreamClient implements Closeable {
                 return List.of(go);
             }
             DataEncoder encoder = new DataEncoder(out);
-            encoder.write(prefix, 0, prefix.length);
             copy(content, encoder);
             encoder.finish();
             if (encoder.repairedLineEnds() > 0) {

@@ -85,6 +85,14 @@ class DebuggingModeTest {
         }
     }
 
+    /**
+     * A server that answers and prints as smtpd did: smtpd had no enhanced status codes ("250 OK", not
+     * "250 2.0.0 OK") and added no {@code Received:} header, which would be printed as a line of the message.
+     */
+    static SmtpServer.Builder smtpdLike() {
+        return TestServers.loopback().enhancedStatusCodes(false).receivedHeader(false);
+    }
+
     /** Sends the three messages of the smtpd comparison over one session. */
     static void sendSmtpdConversation(InetSocketAddress address) throws IOException {
         try (RawClient client = RawClient.connect(address)) {
@@ -110,7 +118,7 @@ class DebuggingModeTest {
         ByteArrayOutputStream printed = new ByteArrayOutputStream();
         DebuggingMode mode = DebuggingMode.builder().output(new PrintStream(printed, true, StandardCharsets.UTF_8))
                 .build();
-        server = TestServers.loopback().messageProcessor(mode).build();
+        server = smtpdLike().messageProcessor(mode).build();
         server.start();
 
         sendSmtpdConversation(TestServers.address(server));
@@ -124,7 +132,7 @@ class DebuggingModeTest {
         ByteArrayOutputStream printed = new ByteArrayOutputStream();
         DebuggingMode mode = DebuggingMode.builder().output(new PrintStream(printed, true, StandardCharsets.UTF_8))
                 .build();
-        server = TestServers.loopback().decodeData(true).messageProcessor(mode).build();
+        server = smtpdLike().decodeData(true).messageProcessor(mode).build();
         server.start();
 
         try (RawClient client = RawClient.connect(TestServers.address(server))) {

@@ -48,7 +48,7 @@ class MailmanModeTest {
     }
 
     private RawClient connect(MailmanOptions options) throws IOException {
-        gateway = TestServers.loopback().handler(new MailmanMode(options)).build();
+        gateway = ProxyModeTest.proxyServer().handler(new MailmanMode(options)).build();
         gateway.start();
         RawClient client = RawClient.connect(TestServers.address(gateway));
         assertThat(client.command("EHLO client.example")).startsWith("250");
@@ -71,17 +71,17 @@ class MailmanModeTest {
         try (RawClient client = connect(options().build())) {
             // First transaction: the list recipient decides it goes to Mailman; the other one must wait.
             assertThat(client.command("MAIL FROM:<author@example.net> BODY=8BITMIME")).startsWith("250");
-            assertThat(client.command("RCPT TO:<announce@lists.example.org>")).isEqualTo("250 Ok");
+            assertThat(client.command("RCPT TO:<announce@lists.example.org>")).isEqualTo("250 2.0.0 Ok");
             assertThat(client.command("RCPT TO:<friend@example.net>")).isEqualTo(
-                    "452 Mailing-list and other recipients go in separate transactions: send this one again separately");
-            assertThat(client.command("RCPT TO:<announce-request@lists.example.org>")).isEqualTo("250 Ok");
-            send(client, "Subject: to the list\r\n\r\nHello list, caf\u00e9", "250 OK: delivered to all 2 recipients");
+                    "452 4.5.3 Mailing-list and other recipients go in separate transactions: send this one again separately");
+            assertThat(client.command("RCPT TO:<announce-request@lists.example.org>")).isEqualTo("250 2.0.0 Ok");
+            send(client, "Subject: to the list\r\n\r\nHello list, caf\u00e9", "250 2.0.0 OK: delivered to all 2 recipients");
 
             // Second transaction, as the client retries the deferred recipient: it goes to the relay.
             assertThat(client.command("MAIL FROM:<author@example.net>")).startsWith("250");
             assertThat(client.command("RCPT TO:<friend@example.net>")).startsWith("250");
             assertThat(client.command("RCPT TO:<announce@lists.example.org>")).startsWith("452 ");
-            send(client, "Subject: to the friend\r\n\r\nHello friend", "250 Queued as ");
+            send(client, "Subject: to the friend\r\n\r\nHello friend", "250 2.0.0 Queued as ");
         }
 
         AiosmtpdServer.Delivery first = mailman.nextDelivery();
@@ -92,10 +92,12 @@ class MailmanModeTest {
         assertThat(first.mailOptions()).containsExactly("BODY=8BITMIME");
         assertThat(first.text()).startsWith("Received: from client.example ([127.0.0.1])\r\n")
                 .endsWith("Subject: to the list\r\n\r\nHello list, caf\u00e9\r\n");
+        assertThat(first.text().split("Received:", -1)).as("one Received field, the engine's").hasSize(2);
 
         Received relayed = upstream.received.next();
         assertThat(relayed.message().rcptTos()).containsExactly("friend@example.net");
         assertThat(relayed.text()).contains("Subject: to the friend");
+        assertThat(relayed.text().split("Received:", -1)).as("one Received field, the engine's").hasSize(2);
         assertThat(upstream.received.all()).hasSize(1);
         assertThat(mailman.deliveredRecipients()).isEmpty();
     }
@@ -111,17 +113,17 @@ class MailmanModeTest {
             client.send("Subject: partly\r\n\r\nbody\r\n.\r\n");
             // One temporary failure among them: the client must retry, and is told who failed how.
             assertThat(client.readReply()).isEqualTo("""
-                    451-Not delivered to every recipient, try again later
-                    451-<announce@lists.example.org>: 250 Ok
-                    451-<held@lists.example.org>: 451 Requested action aborted: error in processing
-                    451 <closed@lists.example.org>: 550 Requested action not taken: list closed""");
+                    451-4.0.0 Not delivered to every recipient, try again later
+                    451-4.0.0 <announce@lists.example.org>: 250 Ok
+                    451-4.0.0 <held@lists.example.org>: 451 Requested action aborted: error in processing
+                    451 4.0.0 <closed@lists.example.org>: 550 Requested action not taken: list closed""");
 
             assertThat(client.command("MAIL FROM:<author@example.net>")).startsWith("250");
             assertThat(client.command("RCPT TO:<closed@lists.example.org>")).startsWith("250");
             assertThat(client.command("RCPT TO:<closed-too@lists.example.org>")).startsWith("250");
             assertThat(client.command("DATA")).startsWith("354");
             client.send("Subject: refused\r\n\r\nbody\r\n.\r\n");
-            assertThat(client.readReply()).startsWith("550-Not delivered to every recipient\n");
+            assertThat(client.readReply()).startsWith("550-5.0.0 Not delivered to every recipient\n");
         }
     }
 
@@ -130,10 +132,10 @@ class MailmanModeTest {
         try (RawClient client = connect(options().build())) {
             assertThat(client.command("MAIL FROM:<author@example.net>")).startsWith("250");
             assertThat(client.command("RCPT TO:<nolist@lists.example.org>"))
-                    .isEqualTo("550 Requested action not taken: mailbox unavailable");
+                    .isEqualTo("550 5.0.0 Requested action not taken: mailbox unavailable");
             // Nothing was accepted by Mailman, so the transaction may still go to the relay instead.
             assertThat(client.command("RCPT TO:<friend@example.net>")).startsWith("250");
-            send(client, "Subject: relayed\r\n\r\nbody", "250 Queued as ");
+            send(client, "Subject: relayed\r\n\r\nbody", "250 2.0.0 Queued as ");
         }
         assertThat(upstream.received.next().message().rcptTos()).containsExactly("friend@example.net");
     }
@@ -145,9 +147,9 @@ class MailmanModeTest {
                 .trustedNetworks("192.0.2.0/24").build()).build();
         try (RawClient client = connect(options)) {
             assertThat(client.command("MAIL FROM:<author@example.net>")).startsWith("250");
-            assertThat(client.command("RCPT TO:<friend@example.net>")).isEqualTo("554 Relay access denied");
-            assertThat(client.command("RCPT TO:<announce@lists.example.org>")).isEqualTo("250 Ok");
-            send(client, "Subject: from outside\r\n\r\nbody", "250 Ok");
+            assertThat(client.command("RCPT TO:<friend@example.net>")).isEqualTo("554 5.7.1 Relay access denied");
+            assertThat(client.command("RCPT TO:<announce@lists.example.org>")).isEqualTo("250 2.0.0 Ok");
+            send(client, "Subject: from outside\r\n\r\nbody", "250 2.0.0 Ok");
         }
         assertThat(mailman.nextDelivery().rcptTo()).isEqualTo("announce@lists.example.org");
         assertThat(upstream.sessions.get()).isZero();
@@ -162,7 +164,7 @@ class MailmanModeTest {
             assertThat(client.command("RCPT TO:<postmaster@lists.example.org>")).startsWith("250");
             assertThat(client.command("RCPT TO:<announce-bounces+bob=example.net@lists.example.org>"))
                     .startsWith("452 ");
-            send(client, "Subject: postmaster\r\n\r\nbody", "250 Queued as ");
+            send(client, "Subject: postmaster\r\n\r\nbody", "250 2.0.0 Queued as ");
         }
         assertThat(upstream.received.next().message().rcptTos()).containsExactly("postmaster@lists.example.org");
     }
@@ -173,7 +175,7 @@ class MailmanModeTest {
         try (RawClient client = connect(options)) {
             assertThat(client.command("MAIL FROM:<author@example.net>")).startsWith("250");
             assertThat(client.command("RCPT TO:<announce@lists.example.org>"))
-                    .isEqualTo("451 Upstream server unavailable, try again later");
+                    .isEqualTo("451 4.4.1 Upstream server unavailable, try again later");
             assertThat(client.command("RCPT TO:<friend@example.net>")).startsWith("250");
         }
     }

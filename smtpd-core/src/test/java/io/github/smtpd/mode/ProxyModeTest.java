@@ -42,8 +42,16 @@ class ProxyModeTest {
         }
     }
 
+    /**
+     * A proxy server as deployed: with the engine's Received header, on by default (the test builders turn it
+     * off). The upstream keeps it off, so every trace field that arrives there is the proxy's.
+     */
+    static SmtpServer.Builder proxyServer() {
+        return TestServers.loopback().receivedHeader(true);
+    }
+
     private RawClient startProxy(ProxyOptions options) throws IOException {
-        proxy = TestServers.loopback().enableSmtpUtf8(true).handler(new ProxyMode(options)).build();
+        proxy = proxyServer().enableSmtpUtf8(true).handler(new ProxyMode(options)).build();
         proxy.start();
         RawClient client = RawClient.connect(TestServers.address(proxy));
         assertThat(client.command("EHLO client.example")).startsWith("250");
@@ -54,11 +62,11 @@ class ProxyModeTest {
         return startProxy(ProxyOptions.of(upstream.hostPort()));
     }
 
-    /** The message as it arrived upstream, without the trace headers the proxy put in front. */
+    /** The message as it arrived upstream, without the Received header the proxy's engine put in front. */
     private static byte[] withoutTrace(Received received) {
         String text = new String(received.content(), StandardCharsets.ISO_8859_1);
         int start = 0;
-        while (text.startsWith("Received:", start) || text.startsWith("\t", start) || text.startsWith("X-Peer:", start)) {
+        while (text.startsWith("Received:", start) || text.startsWith("\t", start)) {
             start = text.indexOf("\r\n", start) + 2;
         }
         return java.util.Arrays.copyOfRange(received.content(), start, received.content().length);
@@ -67,7 +75,7 @@ class ProxyModeTest {
     @Test
     void relaysWhatAJakartaMailClientSends() throws Exception {
         upstream = Upstream.start();
-        proxy = TestServers.loopback().handler(new ProxyMode(ProxyOptions.of(upstream.hostPort()))).build();
+        proxy = proxyServer().handler(new ProxyMode(ProxyOptions.of(upstream.hostPort()))).build();
         proxy.start();
 
         Properties properties = new Properties();
@@ -110,7 +118,7 @@ class ProxyModeTest {
             assertThat(client.command("RCPT TO:<\u00fcser@example.net>")).startsWith("250");
             assertThat(client.command("DATA")).startsWith("354");
             client.send(stuff(expected));
-            assertThat(client.readReply()).startsWith("250 Queued as ");
+            assertThat(client.readReply()).startsWith("250 2.0.0 Queued as ");
         }
 
         Received received = upstream.received.next();
@@ -133,12 +141,12 @@ class ProxyModeTest {
         upstream = Upstream.start();
         try (RawClient client = startProxy()) {
             assertThat(client.command("MAIL FROM:<sender@example.org>")).startsWith("250");
-            assertThat(client.command("RCPT TO:<busy@example.net>")).isEqualTo("450 Mailbox busy, come back later");
-            assertThat(client.command("RCPT TO:<nobody@example.net>")).isEqualTo("550 No such user here");
+            assertThat(client.command("RCPT TO:<busy@example.net>")).isEqualTo("450 4.2.1 Mailbox busy, come back later");
+            assertThat(client.command("RCPT TO:<nobody@example.net>")).isEqualTo("550 5.1.1 No such user here");
             assertThat(client.command("RCPT TO:<somebody@example.net>")).startsWith("250");
             assertThat(client.command("DATA")).startsWith("354");
             client.send("Subject: one of three\r\n\r\nbody\r\n.\r\n");
-            assertThat(client.readReply()).startsWith("250 Queued as ");
+            assertThat(client.readReply()).startsWith("250 2.0.0 Queued as ");
         }
         Received received = upstream.received.next();
         assertThat(received.message().rcptTos()).containsExactly("somebody@example.net");
@@ -152,9 +160,9 @@ class ProxyModeTest {
             assertThat(client.command("RCPT TO:<somebody@example.net>")).startsWith("250");
             // 421 is the upstream closing its channel, not ours: the client gets 451 and keeps its session.
             assertThat(client.command("RCPT TO:<shutdown@example.net>"))
-                    .isEqualTo("451 Upstream connection lost, try again later");
+                    .isEqualTo("451 4.4.2 Upstream connection lost, try again later");
             assertThat(client.command("RCPT TO:<another@example.net>"))
-                    .isEqualTo("451 Upstream connection lost, try again later");
+                    .isEqualTo("451 4.4.2 Upstream connection lost, try again later");
             assertThat(client.command("RSET")).startsWith("250");
             assertThat(client.command("MAIL FROM:<sender@example.org>")).startsWith("250");
         }
@@ -164,8 +172,8 @@ class ProxyModeTest {
     void refusesTheSenderWhenTheUpstreamDoes() throws Exception {
         upstream = Upstream.start();
         try (RawClient client = startProxy()) {
-            assertThat(client.command("MAIL FROM:<blocked@example.org>")).isEqualTo("550 Sender blocked here");
-            assertThat(client.command("RCPT TO:<somebody@example.net>")).isEqualTo("503 Error: need MAIL command");
+            assertThat(client.command("MAIL FROM:<blocked@example.org>")).isEqualTo("550 5.7.1 Sender blocked here");
+            assertThat(client.command("RCPT TO:<somebody@example.net>")).isEqualTo("503 5.5.1 Error: need MAIL command");
             assertThat(client.command("MAIL FROM:<sender@example.org>")).startsWith("250");
         }
     }
@@ -178,7 +186,7 @@ class ProxyModeTest {
             assertThat(client.command("RCPT TO:<tempfail@example.net>")).startsWith("250");
             assertThat(client.command("DATA")).startsWith("354");
             client.send("Subject: later\r\n\r\nbody\r\n.\r\n");
-            assertThat(client.readReply()).isEqualTo("451 Upstream queue full");
+            assertThat(client.readReply()).isEqualTo("451 4.3.0 Upstream queue full");
             assertThat(client.command("NOOP")).startsWith("250");
         }
         assertThat(upstream.received.all()).isEmpty();
@@ -192,7 +200,7 @@ class ProxyModeTest {
             assertThat(client.command("RCPT TO:<reject@example.net>")).startsWith("250");
             assertThat(client.command("DATA")).startsWith("354");
             client.send("Subject: refused\r\n\r\nbody\r\n.\r\n");
-            assertThat(client.readReply()).isEqualTo("554 Message refused by upstream policy");
+            assertThat(client.readReply()).isEqualTo("554 5.7.0 Message refused by upstream policy");
         }
     }
 
@@ -200,8 +208,8 @@ class ProxyModeTest {
     void answers451WhenTheUpstreamIsDown() throws Exception {
         try (RawClient client = startProxy(ProxyOptions.of(closedPort()))) {
             assertThat(client.command("MAIL FROM:<sender@example.org>"))
-                    .isEqualTo("451 Upstream server unavailable, try again later");
-            assertThat(client.command("RCPT TO:<somebody@example.net>")).isEqualTo("503 Error: need MAIL command");
+                    .isEqualTo("451 4.4.1 Upstream server unavailable, try again later");
+            assertThat(client.command("RCPT TO:<somebody@example.net>")).isEqualTo("503 5.5.1 Error: need MAIL command");
         }
     }
 
@@ -215,7 +223,7 @@ class ProxyModeTest {
             assertThat(client.command("RCPT TO:<somebody@example.net>")).startsWith("250");
             assertThat(client.command("DATA")).startsWith("354");
             client.send("Subject: second address\r\n\r\nbody\r\n.\r\n");
-            assertThat(client.readReply()).startsWith("250 Queued as ");
+            assertThat(client.readReply()).startsWith("250 2.0.0 Queued as ");
         }
         assertThat(upstream.received.next().text()).contains("Subject: second address");
     }
@@ -230,7 +238,7 @@ class ProxyModeTest {
                     .build();
             try (RawClient client = startProxy(options)) {
                 assertThat(client.command("MAIL FROM:<sender@example.org>"))
-                        .isEqualTo("451 Upstream server unavailable, try again later");
+                        .isEqualTo("451 4.4.1 Upstream server unavailable, try again later");
             }
         }
     }
@@ -266,7 +274,7 @@ class ProxyModeTest {
             client.send("Subject: slow client\r\n\r\n");
             Thread.sleep(1500); // a slow client: the upstream connection times out meanwhile
             client.send("body\r\n.\r\n");
-            assertThat(client.readReply()).startsWith("250 Queued as ");
+            assertThat(client.readReply()).startsWith("250 2.0.0 Queued as ");
         }
         Received received = upstream.received.next();
         assertThat(received.message().rcptTos()).containsExactly("somebody@example.net", "another@example.net");
@@ -308,7 +316,7 @@ class ProxyModeTest {
                 client.output().write(line);
             }
             client.send(".\r\n");
-            assertThat(client.readReply()).isEqualTo("451 Upstream server timed out, try again later");
+            assertThat(client.readReply()).isEqualTo("451 4.4.2 Upstream server timed out, try again later");
         }
         finally {
             release.countDown();
@@ -324,8 +332,8 @@ class ProxyModeTest {
                 .trustedNetworks("10.0.0.0/8", "192.168.0.0/16", "fd00::/8").build();
         try (RawClient client = startProxy(options)) {
             assertThat(client.command("MAIL FROM:<sender@example.org>")).startsWith("250");
-            assertThat(client.command("RCPT TO:<somebody@example.net>")).isEqualTo("554 Relay access denied");
-            assertThat(client.command("DATA")).isEqualTo("503 Error: need RCPT command");
+            assertThat(client.command("RCPT TO:<somebody@example.net>")).isEqualTo("554 5.7.1 Relay access denied");
+            assertThat(client.command("DATA")).isEqualTo("503 5.5.1 Error: need RCPT command");
         }
         assertThat(upstream.sessions.get()).isZero();
     }
@@ -335,15 +343,15 @@ class ProxyModeTest {
         upstream = Upstream.start(TestServers.loopback());
         try (RawClient client = startProxy()) {
             assertThat(client.command("MAIL FROM:<j\u00fcrgen@example.org> SMTPUTF8"))
-                    .isEqualTo("553 Upstream server does not support SMTPUTF8: non-ASCII address can not be relayed");
+                    .isEqualTo("553 5.6.7 Upstream server does not support SMTPUTF8: non-ASCII address can not be relayed");
             assertThat(client.command("MAIL FROM:<sender@example.org> SMTPUTF8")).startsWith("250");
             assertThat(client.command("RCPT TO:<\u00fcser@example.net>"))
-                    .isEqualTo("553 Upstream server does not support SMTPUTF8: non-ASCII address can not be relayed");
+                    .isEqualTo("553 5.6.7 Upstream server does not support SMTPUTF8: non-ASCII address can not be relayed");
             assertThat(client.command("RCPT TO:<user@example.net>")).startsWith("250");
             assertThat(client.command("DATA")).startsWith("354");
             client.send("Subject: \u00fcber\r\n\r\nbody\r\n.\r\n");
             assertThat(client.readReply())
-                    .isEqualTo("554 Upstream server does not support SMTPUTF8: message with UTF-8 headers not relayed");
+                    .isEqualTo("554 5.6.7 Upstream server does not support SMTPUTF8: message with UTF-8 headers not relayed");
         }
     }
 
@@ -357,16 +365,29 @@ class ProxyModeTest {
             assertThat(client.command("DATA")).startsWith("354");
             client.send("Subject: 8 bit\r\n\r\nd\u00e9j\u00e0 vu\r\n.\r\n");
             assertThat(client.readReply())
-                    .isEqualTo("554 Upstream server does not support 8BITMIME: 8-bit message not relayed");
+                    .isEqualTo("554 5.6.3 Upstream server does not support 8BITMIME: 8-bit message not relayed");
 
             // Declared 8BITMIME but 7-bit in fact: relayed, without the BODY parameter the upstream does not know.
             assertThat(client.command("MAIL FROM:<sender@example.org> BODY=8BITMIME")).startsWith("250");
             assertThat(client.command("RCPT TO:<user@example.net>")).startsWith("250");
             assertThat(client.command("DATA")).startsWith("354");
             client.send("Subject: 7 bit\r\n\r\nplain\r\n.\r\n");
-            assertThat(client.readReply()).startsWith("250 Queued as ");
+            assertThat(client.readReply()).startsWith("250 2.0.0 Queued as ");
         }
         assertThat(upstream.received.next().message().mailOptions()).isEmpty();
+    }
+
+    @Test
+    void refusesBinaryMimeAtMailRatherThanAfterTheData() throws Exception {
+        // The engine offers BINARYMIME with BDAT, but the relay sends with DATA, which can not carry binary data.
+        upstream = Upstream.start();
+        try (RawClient client = startProxy()) {
+            assertThat(client.command("EHLO client.example")).contains("250-BINARYMIME");
+            assertThat(client.command("MAIL FROM:<sender@example.org> BODY=BINARYMIME")).isEqualTo(
+                    "554 5.6.3 BODY=BINARYMIME can not be relayed: send the message as 7BIT or 8BITMIME");
+            assertThat(client.command("MAIL FROM:<sender@example.org> BODY=8BITMIME")).startsWith("250");
+        }
+        assertThat(upstream.received.all()).isEmpty();
     }
 
     @Test
@@ -379,7 +400,7 @@ class ProxyModeTest {
             // To a server that ends lines at a bare LF or CR, these would end the data and start a second mail.
             client.send("Subject: smuggling\r\n\r\nfirst\n.\r\nMAIL FROM:<evil@example.org>\r\n"
                     + "second\r.\rRCPT TO:<victim@example.net>\r\n.\r\n");
-            assertThat(client.readReply()).startsWith("250 Queued as ");
+            assertThat(client.readReply()).startsWith("250 2.0.0 Queued as ");
             assertThat(client.command("QUIT")).startsWith("221");
         }
         Received received = upstream.received.next();
@@ -390,19 +411,47 @@ class ProxyModeTest {
     }
 
     @Test
-    void addsSmtpdsPeerHeaderWhenAsked() throws Exception {
+    void addsOneReceivedFieldTheEnginesAndSmtpdsPeerHeaderAtTheEndOfTheHeaderWhenAsked() throws Exception {
         upstream = Upstream.start();
-        ProxyOptions options = ProxyOptions.builder()
-                .upstream(UpstreamOptions.builder().addresses(upstream.hostPort()).build()).peerHeader(true).build();
-        try (RawClient client = startProxy(options)) {
-            client.command("MAIL FROM:<sender@example.org>");
-            client.command("RCPT TO:<user@example.net>");
-            client.command("DATA");
-            client.send("Subject: peer\r\n\r\nbody\r\n.\r\n");
-            assertThat(client.readReply()).startsWith("250");
+        try (RawClient client = startProxy(peerHeaderOptions())) {
+            sendPeerTestMessage(client);
         }
-        assertThat(upstream.received.next().text()).matches("(?s)Received: [^\n]*\r\n\t[^\n]*\r\n\t[^\n]*\r\n\t[^\n]*\r\n"
-                + "X-Peer: 127\\.0\\.0\\.1\r\nSubject: peer\r\n.*");
+        String text = upstream.received.next().text();
+        assertThat(text).matches("(?s)Received: from client\\.example \\(\\[127\\.0\\.0\\.1\\]\\)\r\n"
+                + "\tby smtpd\\.test \\(smtpd for Java\\) with ESMTP id \\S+\r\n"
+                + "\tfor <user@example\\.net>; [^\r\n]+\r\n"
+                + "Subject: peer\r\nX-Peer: 127\\.0\\.0\\.1\r\n\r\nbody\r\n");
+        assertThat(text.split("Received:", -1)).as("one Received field for this hop").hasSize(2);
+    }
+
+    @Test
+    void addsNoReceivedFieldWhenTheServerHasItsOwnTurnedOff() throws Exception {
+        upstream = Upstream.start();
+        proxy = TestServers.loopback().receivedHeader(false).handler(new ProxyMode(peerHeaderOptions())).build();
+        proxy.start();
+        try (RawClient client = RawClient.connect(TestServers.address(proxy))) {
+            client.command("EHLO client.example");
+            sendPeerTestMessage(client);
+            // No empty line, and (with BDAT) no final line end: X-Peer goes at the end, on a line of its own.
+            assertThat(client.command("MAIL FROM:<sender@example.org>")).startsWith("250");
+            assertThat(client.command("RCPT TO:<user@example.net>")).startsWith("250");
+            assertThat(client.command("BDAT 16 LAST\r\nSubject: no body")).startsWith("250");
+        }
+        assertThat(upstream.received.next().text()).isEqualTo("Subject: peer\r\nX-Peer: 127.0.0.1\r\n\r\nbody\r\n");
+        assertThat(upstream.received.next().text()).isEqualTo("Subject: no body\r\nX-Peer: 127.0.0.1\r\n");
+    }
+
+    private ProxyOptions peerHeaderOptions() {
+        return ProxyOptions.builder().upstream(UpstreamOptions.builder().addresses(upstream.hostPort()).build())
+                .peerHeader(true).build();
+    }
+
+    private static void sendPeerTestMessage(RawClient client) throws IOException {
+        assertThat(client.command("MAIL FROM:<sender@example.org>")).startsWith("250");
+        assertThat(client.command("RCPT TO:<user@example.net>")).startsWith("250");
+        assertThat(client.command("DATA")).startsWith("354");
+        client.send("Subject: peer\r\n\r\nbody\r\n.\r\n");
+        assertThat(client.readReply()).startsWith("250");
     }
 
     @Test
@@ -418,7 +467,7 @@ class ProxyModeTest {
     @Test
     void aJakartaMailClientSeesTheUpstreamsRefusal() throws Exception {
         upstream = Upstream.start();
-        proxy = TestServers.loopback().handler(new ProxyMode(ProxyOptions.of(upstream.hostPort()))).build();
+        proxy = proxyServer().handler(new ProxyMode(ProxyOptions.of(upstream.hostPort()))).build();
         proxy.start();
         Properties properties = new Properties();
         properties.put("mail.smtp.host", "127.0.0.1");
@@ -428,7 +477,7 @@ class ProxyModeTest {
         message.setRecipient(RecipientType.TO, new InternetAddress("nobody@example.net"));
         message.setText("nobody will read this");
         assertThatThrownBy(() -> Transport.send(message)).isInstanceOf(MessagingException.class)
-                .hasStackTraceContaining("550 No such user here");
+                .hasStackTraceContaining("550 5.1.1 No such user here");
     }
 
     /** A loopback port where nothing listens. */

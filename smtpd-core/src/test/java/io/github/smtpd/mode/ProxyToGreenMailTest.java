@@ -48,7 +48,7 @@ class ProxyToGreenMailTest {
 
     private void startProxy(UpstreamOptions.Builder upstream) {
         upstream.addresses("127.0.0.1:" + greenMail.getSmtp().getPort());
-        proxy = TestServers.loopback().handler(new ProxyMode(ProxyOptions.builder().upstream(upstream.build())
+        proxy = ProxyModeTest.proxyServer().handler(new ProxyMode(ProxyOptions.builder().upstream(upstream.build())
                 .peerHeader(true).build())).build();
         proxy.start();
     }
@@ -84,7 +84,7 @@ class ProxyToGreenMailTest {
         try (RawClient client = RawClient.connect(TestServers.address(proxy))) {
             client.command("EHLO client.example");
             assertThat(client.command("MAIL FROM:<sender@example.org>"))
-                    .isEqualTo("451 Upstream server unavailable, try again later");
+                    .isEqualTo("451 4.4.1 Upstream server unavailable, try again later");
         }
         assertThat(greenMail.getReceivedMessages()).isEmpty();
     }
@@ -98,7 +98,7 @@ class ProxyToGreenMailTest {
             assertThat(client.command("RCPT TO:<rcpt@example.net>")).startsWith("250");
             assertThat(client.command("DATA")).startsWith("354");
             client.send("Subject: 8 bit\r\n\r\nna\u00efve\r\n.\r\n");
-            assertThat(client.readReply()).startsWith("554 Upstream server does not support 8BITMIME");
+            assertThat(client.readReply()).startsWith("554 5.6.3 Upstream server does not support 8BITMIME");
         }
         assertThat(greenMail.getReceivedMessages()).isEmpty();
     }

@@ -37,7 +37,7 @@ class SmtpdDebuggingParityTest {
         ByteArrayOutputStream smtpdOut = new ByteArrayOutputStream();
         Thread pump = pump(python.getInputStream(), smtpdOut);
         ByteArrayOutputStream ours = new ByteArrayOutputStream();
-        SmtpServer server = TestServers.loopback()
+        SmtpServer server = DebuggingModeTest.smtpdLike()
                 .messageProcessor(DebuggingMode.builder()
                         .output(new PrintStream(ours, true, StandardCharsets.UTF_8)).build())
                 .build();

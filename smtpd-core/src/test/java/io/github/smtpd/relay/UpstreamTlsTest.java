@@ -69,8 +69,7 @@ class UpstreamTlsTest {
     private static List<Reply> deliver(UpstreamClient client) throws IOException {
         assertThat(client.mail("sender@example.org", List.of()).code()).isEqualTo(250);
         assertThat(client.rcpt("user@example.net", List.of()).code()).isEqualTo(250);
-        return client.data(new java.io.ByteArrayInputStream("Subject: tls\r\n\r\nsecret\r\n".getBytes()),
-                new byte[0]);
+        return client.data(new java.io.ByteArrayInputStream("Subject: tls\r\n\r\nsecret\r\n".getBytes()));
     }
 
     @Test
