@@ -13,6 +13,9 @@ import java.util.Objects;
  */
 public final class Reply {
 
+    /** RFC 3463's class.subject.detail; compiled once, as replies are made for every command. */
+    private static final java.util.regex.Pattern ENHANCED_CODE = java.util.regex.Pattern.compile("[245]\\.\\d{1,3}\\.\\d{1,3}");
+
     /** {@code 250 OK}, the reply to an accepted message or command. */
     public static final Reply OK = new Reply(250, null, List.of("OK"));
 
@@ -26,7 +29,7 @@ public final class Reply {
         if (code < 200 || code > 599) {
             throw new IllegalArgumentException("SMTP reply code must be between 200 and 599, was " + code);
         }
-        if (enhancedCode != null && !enhancedCode.matches("[245]\\.\\d{1,3}\\.\\d{1,3}")) {
+        if (enhancedCode != null && !ENHANCED_CODE.matcher(enhancedCode).matches()) {
             throw new IllegalArgumentException("Enhanced status code must look like 5.1.1, was '" + enhancedCode + "'");
         }
         if (enhancedCode != null && enhancedCode.charAt(0) != Integer.toString(code).charAt(0)) {
@@ -88,7 +91,7 @@ public final class Reply {
             String text = line.length() > 4 ? line.substring(4) : "";
             int space = text.indexOf(' ');
             String first = space < 0 ? text : text.substring(0, space);
-            if (first.matches("[245]\\.\\d{1,3}\\.\\d{1,3}") && first.charAt(0) == line.charAt(0)) {
+            if (ENHANCED_CODE.matcher(first).matches() && first.charAt(0) == line.charAt(0)) {
                 if (i == 0) {
                     enhanced = first;
                 }

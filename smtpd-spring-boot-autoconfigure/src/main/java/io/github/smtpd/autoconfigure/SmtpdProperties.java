@@ -419,6 +419,17 @@ public class SmtpdProperties {
         private java.util.List<String> trustedNetworks = new java.util.ArrayList<>(java.util.List.of("127.0.0.0/8", "::1/128"));
 
         /**
+         * Recipient domains accepted from anyone, like Postfix's relay_domains (exact domain, any case): what an
+         * inbound gateway in front of its own mail servers takes. Empty by default.
+         */
+        private java.util.List<String> domains = new java.util.ArrayList<>();
+
+        /**
+         * Whether clients that authenticated with AUTH may relay anywhere, whatever their network.
+         */
+        private boolean authenticatedClientsMayRelay = true;
+
+        /**
          * STARTTLS to the upstream: 'opportunistic' (when offered, certificate unchecked), 'required' (always,
          * certificate and host name checked) or 'disabled'.
          */
@@ -471,6 +482,22 @@ public class SmtpdProperties {
 
         public void setTrustedNetworks(java.util.List<String> trustedNetworks) {
             this.trustedNetworks = trustedNetworks;
+        }
+
+        public java.util.List<String> getDomains() {
+            return this.domains;
+        }
+
+        public void setDomains(java.util.List<String> domains) {
+            this.domains = domains;
+        }
+
+        public boolean isAuthenticatedClientsMayRelay() {
+            return this.authenticatedClientsMayRelay;
+        }
+
+        public void setAuthenticatedClientsMayRelay(boolean authenticatedClientsMayRelay) {
+            this.authenticatedClientsMayRelay = authenticatedClientsMayRelay;
         }
 
         public io.github.smtpd.relay.StartTls getStarttls() {

@@ -118,6 +118,7 @@ public final class SmtpdModeAutoConfiguration {
         }
         try {
             return ProxyOptions.builder().upstream(upstream.build()).trustedNetworks(relay.getTrustedNetworks())
+                .relayDomains(relay.getDomains()).authenticatedClientsMayRelay(relay.isAuthenticatedClientsMayRelay())
                 .peerHeader(relay.isPeerHeader()).build();
         }
         catch (IllegalArgumentException ex) {

@@ -89,6 +89,23 @@ class SmtpdModeAutoConfigurationTests {
     }
 
     @Test
+    void relayPropertiesReachTheProxy() {
+        runner.withPropertyValues("smtpd.mode=proxy", "smtpd.remoteaddr=127.0.0.1:" + upstream.getPort(),
+                "smtpd.relay.trusted-networks=192.0.2.0/24", "smtpd.relay.domains=example.org",
+                "smtpd.relay.authenticated-clients-may-relay=false")
+            .run((context) -> {
+                int port = context.getBean(SmtpServer.class).getPort();
+                // Loopback is no longer trusted: only the relay domain is accepted.
+                Mail.send(port, "a@example.net", "bob@example.org", "Inbound", "to a relay domain");
+                assertThat(relayed).hasSize(1);
+                org.assertj.core.api.Assertions
+                    .assertThatThrownBy(() -> Mail.send(port, "a@example.net", "carol@example.net", "Out", "denied"))
+                    .isInstanceOf(jakarta.mail.MessagingException.class);
+                assertThat(relayed).hasSize(1);
+            });
+    }
+
+    @Test
     void proxyModeTriesSeveralRemoteAddressesInOrder() {
         runner.withPropertyValues("smtpd.mode=proxy",
                 "smtpd.remoteaddr=127.0.0.1:1, 127.0.0.1:" + upstream.getPort(), "smtpd.relay.connect-timeout=2s")
