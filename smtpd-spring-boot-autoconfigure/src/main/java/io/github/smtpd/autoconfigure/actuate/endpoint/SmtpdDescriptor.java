@@ -13,7 +13,7 @@ import org.springframework.boot.actuate.endpoint.OperationResponseBody;
  * @param mode {@code default}, {@code debugging}, {@code proxy} or {@code mailman}
  * @param state {@code accepting}, {@code paused} (new connections get 421) or {@code stopped}
  * @param startedAt when the server started listening, ISO-8601, or {@code null}
- * @param uptime how long since then, as an ISO-8601 duration such as {@code PT2H5M}
+ * @param uptime how long since then, in whole seconds, as an ISO-8601 duration such as {@code PT2H5M10S}
  * @param totals what the server has done since the application started
  * @param sessions the connected sessions, oldest first
  */

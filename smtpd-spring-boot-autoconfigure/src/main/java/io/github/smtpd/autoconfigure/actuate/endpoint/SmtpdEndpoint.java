@@ -1,5 +1,6 @@
 package io.github.smtpd.autoconfigure.actuate.endpoint;
 
+import java.time.temporal.ChronoUnit;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
@@ -75,7 +76,7 @@ public class SmtpdEndpoint {
         return new SmtpdDescriptor(SocketAddresses.format(server.getLocalAddress()),
                 SocketAddresses.format(server.getImplicitTlsAddress()), server.getHostName(), mode, state(),
                 statistics.startedAt() != null ? statistics.startedAt().toString() : null,
-                statistics.uptime().toString(), totals, sessions);
+                statistics.uptime().truncatedTo(ChronoUnit.SECONDS).toString(), totals, sessions);
     }
 
     /** {@code sessions}, or {@code messages} in debugging mode; anything else is not found. */
