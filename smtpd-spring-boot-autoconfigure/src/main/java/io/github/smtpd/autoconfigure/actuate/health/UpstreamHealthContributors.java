@@ -9,6 +9,7 @@ import io.github.smtpd.HostPort;
 import io.github.smtpd.autoconfigure.SmtpdProperties;
 import io.github.smtpd.autoconfigure.SmtpdProperties.Mode;
 import org.springframework.boot.health.contributor.CompositeHealthContributor;
+import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.util.StringUtils;
 
@@ -30,7 +31,7 @@ final class UpstreamHealthContributors {
         String heloName = firstText(properties.getRelay().getHeloName(), properties.getHostName(), defaultHeloName);
         Map<String, HealthIndicator> members = new LinkedHashMap<>();
         if (properties.getMode() == Mode.MAILMAN) {
-            members.put(MAILMAN, cached(HostPort.parse(properties.getMailman().getLmtpAddress()),
+            members.put(MAILMAN, member(properties.getMailman().getLmtpAddress(),
                     UpstreamHealthIndicator.Protocol.LMTP, heloName, health));
         }
         String remote = properties.getRemoteaddr();
@@ -39,15 +40,23 @@ final class UpstreamHealthContributors {
                 .map(String::trim)
                 .filter(StringUtils::hasText)
                 .distinct()
-                .forEach((address) -> members.put(address, cached(HostPort.parse(address),
-                        UpstreamHealthIndicator.Protocol.SMTP, heloName, health)));
+                .forEach((address) -> members.put(address,
+                        member(address, UpstreamHealthIndicator.Protocol.SMTP, heloName, health)));
         }
         return CompositeHealthContributor.fromMap(members);
     }
 
-    private static HealthIndicator cached(HostPort address, UpstreamHealthIndicator.Protocol protocol, String heloName,
+    private static HealthIndicator member(String address, UpstreamHealthIndicator.Protocol protocol, String heloName,
             SmtpdUpstreamHealthProperties health) {
-        return new CachingHealthIndicator(new UpstreamHealthIndicator(address, protocol, heloName, health.getTimeout()),
+        HostPort hostPort;
+        try {
+            hostPort = HostPort.parse(address);
+        }
+        catch (IllegalArgumentException ex) {
+            // The mode's own start-up check names the bad property; health only reports it, never fails start-up.
+            return () -> Health.down().withDetail("address", address).withDetail("error", ex.getMessage()).build();
+        }
+        return new CachingHealthIndicator(new UpstreamHealthIndicator(hostPort, protocol, heloName, health.getTimeout()),
                 health.getCacheTimeToLive(), Clock.systemUTC());
     }
 

@@ -165,6 +165,18 @@ class SmtpdHealthContributorAutoConfigurationTests {
     }
 
     @Test
+    void anAddressThatDoesNotParseIsReportedDownRatherThanFailingStartUp() {
+        // With the application's own handler in place of the mailman mode, nothing else checks the LMTP address.
+        runner.withPropertyValues("smtpd.mode=mailman", "smtpd.mailman.lmtp-address=mailman.internal")
+            .withBean(io.github.smtpd.SmtpHandler.class, () -> (message) -> null)
+            .run((context) -> {
+                Health health = member(upstreams(context), "mailman");
+                assertThat(health.getStatus()).isEqualTo(Status.DOWN);
+                assertThat((String) health.getDetails().get("error")).contains("the port is missing");
+            });
+    }
+
+    @Test
     void upstreamChecksCanBeSwitchedOffAlone() throws Exception {
         startUpstream();
         runner.withPropertyValues("smtpd.mode=proxy", "smtpd.remoteaddr=127.0.0.1:" + upstream.getPort(),
