@@ -849,9 +849,11 @@ public final class Session implements SmtpSession, Runnable {
         else {
             reply(reply);
         }
+        // The same words as the metrics' outcome tag: a 4xx means the client keeps the message and retries.
         logger.info("Message {} from {} <{}> to {} recipient(s), {} bytes: {} ({})", message.id(),
                 peer.getAddress().getHostAddress(), Reply.sanitize(mailFrom), rcptTos.size(), message.size(),
-                failed ? "failed" : overall.isPositive() ? "accepted" : "rejected", overall);
+                failed || overall.isTransientFailure() ? "failed" : overall.isPositive() ? "accepted" : "rejected",
+                overall);
         listener.messageCompleted(this, message, overall, Duration.ofNanos(System.nanoTime() - start));
     }
 

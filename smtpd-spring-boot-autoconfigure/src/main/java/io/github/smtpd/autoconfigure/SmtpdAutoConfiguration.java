@@ -37,8 +37,9 @@ import org.springframework.util.StringUtils;
  *
  * <p>Who handles messages: an {@link SmtpHandler} bean when there is one (that is how a mode plugs in, and how
  * an application takes over MAIL and RCPT decisions); otherwise, in {@code smtpd.mode=default}, the
- * {@link MessageProcessor} beans in {@code @Order} order. {@link SmtpServerListener} beans receive the server's
- * events and {@link SmtpServerCustomizer} beans may change the builder last.
+ * {@link MessageProcessor} beans in {@code @Order} order; {@link SmtpHandlerDecorator} beans then wrap it.
+ * {@link SmtpServerListener} beans receive the server's events and {@link SmtpServerCustomizer} beans may change
+ * the builder last.
  */
 @AutoConfiguration(after = SmtpdTaskExecutorAutoConfiguration.class)
 @ConditionalOnClass(SmtpServer.class)
@@ -57,7 +58,8 @@ public final class SmtpdAutoConfiguration {
             @Qualifier(SmtpdTaskExecutorAutoConfiguration.SMTPD_TASK_EXECUTOR_BEAN_NAME) ObjectProvider<Executor> executor,
             ObjectProvider<SmtpHandler> handler, ObjectProvider<MessageProcessor> processors,
             ObjectProvider<SmtpServerListener> listeners, ObjectProvider<SmtpServerCustomizer> customizers,
-            ObjectProvider<SslBundles> sslBundles, ObjectProvider<SmtpAuthenticator> authenticator) {
+            ObjectProvider<SslBundles> sslBundles, ObjectProvider<SmtpAuthenticator> authenticator,
+            ObjectProvider<SmtpHandlerDecorator> decorators) {
         SmtpdPropertiesMapper mapper = new SmtpdPropertiesMapper(properties);
         SmtpServer.Builder builder = SmtpServer.builder();
         mapper.applyTo(builder);
@@ -79,7 +81,11 @@ public final class SmtpdAutoConfiguration {
         // Without the executor auto-configuration (excluded, or a plain context) the core's own
         // thread-per-session pool is used, which keeps the same no-queue promise.
         executor.ifAvailable(builder::executor);
-        builder.handler(handler(properties.getMode(), handler, processors));
+        SmtpHandler chosen = handler(properties.getMode(), handler, processors);
+        for (SmtpHandlerDecorator decorator : decorators.orderedStream().toList()) {
+            chosen = decorator.decorate(chosen);
+        }
+        builder.handler(chosen);
         listeners.orderedStream().forEach(builder::listener);
         customizers.orderedStream().forEach((customizer) -> customizer.customize(builder));
         try {

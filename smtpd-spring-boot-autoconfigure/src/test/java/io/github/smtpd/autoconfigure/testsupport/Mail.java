@@ -38,6 +38,17 @@ public final class Mail {
         }
     }
 
+    /** Sends a message to {@code to} and returns the reply code the server gave to DATA. */
+    public static int sendTo(int port, String to) throws MessagingException {
+        try {
+            send(port, "sender@example.org", to, "Test", "Hello");
+            return 250;
+        }
+        catch (SMTPSendFailedException ex) {
+            return ex.getReturnCode();
+        }
+    }
+
     private static Properties properties(int port) {
         Properties properties = new Properties();
         properties.put("mail.smtp.host", "127.0.0.1");

@@ -27,6 +27,11 @@ public final class RawSmtpClient implements Closeable {
         out = socket.getOutputStream();
     }
 
+    /** The connection, to wrap in TLS after STARTTLS. */
+    public Socket socket() {
+        return socket;
+    }
+
     /** Sends a line with CRLF and returns the reply. */
     public String command(String line) throws IOException {
         send(line + "\r\n");

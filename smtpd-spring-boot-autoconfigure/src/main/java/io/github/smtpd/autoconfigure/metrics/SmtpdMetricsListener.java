@@ -1,0 +1,106 @@
+package io.github.smtpd.autoconfigure.metrics;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.time.Instant;
+
+import io.github.smtpd.Message;
+import io.github.smtpd.Reply;
+import io.github.smtpd.SmtpServerListener;
+import io.github.smtpd.SmtpSession;
+import io.github.smtpd.autoconfigure.MessageOutcome;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Meter.MeterProvider;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.BaseUnits;
+
+/**
+ * Turns the server's events into meters. Tags take values from fixed sets only (outcome words, built-in verbs, reply
+ * classes, rejection reasons): never an address, a peer or a message id, which would make a time series per client.
+ * <ul>
+ * <li>{@code smtpd.sessions} (timer, {@code outcome}): how long greeted sessions lasted and how they ended;</li>
+ * <li>{@code smtpd.commands} (counter, {@code command}, {@code reply.class});</li>
+ * <li>{@code smtpd.messages.size} (distribution, bytes) and {@code smtpd.messages.recipients} (distribution): every
+ * message that reached the end of DATA;</li>
+ * <li>{@code smtpd.relay} (timer, {@code outcome}): in proxy and mailman modes, the time from the end of DATA to the
+ * upstream's answer. The relay modes have no hook of their own, so this is the handler's processing time of each
+ * message, which in those modes is the upstream leg;</li>
+ * <li>{@code smtpd.tls.handshakes} (counter, {@code outcome} {@code success} or {@code failure});</li>
+ * <li>{@code smtpd.connections.rejected} (counter, {@code reason}): connections refused before a session started,
+ * with the server's fixed reason words ({@code paused}, {@code max-sessions}, {@code per-client}, ...).</li>
+ * </ul>
+ * The message timer itself, {@code smtpd.messages}, comes from the observation, so that it and the span agree.
+ */
+public class SmtpdMetricsListener implements SmtpServerListener {
+
+    private final MeterProvider<Timer> sessions;
+
+    private final MeterProvider<Counter> commands;
+
+    private final DistributionSummary messageSize;
+
+    private final DistributionSummary messageRecipients;
+
+    private final MeterProvider<Timer> relay;
+
+    private final MeterProvider<Counter> tlsHandshakes;
+
+    private final MeterProvider<Counter> connectionsRejected;
+
+    /**
+     * @param relayMode whether the server relays (proxy or mailman mode), and so records {@code smtpd.relay}
+     */
+    public SmtpdMetricsListener(MeterRegistry registry, boolean relayMode) {
+        sessions = Timer.builder("smtpd.sessions").description("SMTP sessions, from connection to close")
+            .withRegistry(registry);
+        commands = Counter.builder("smtpd.commands").description("SMTP commands answered").withRegistry(registry);
+        messageSize = DistributionSummary.builder("smtpd.messages.size")
+            .description("Size of the messages received")
+            .baseUnit(BaseUnits.BYTES)
+            .register(registry);
+        messageRecipients = DistributionSummary.builder("smtpd.messages.recipients")
+            .description("Recipients per message received")
+            .register(registry);
+        relay = relayMode ? Timer.builder("smtpd.relay")
+            .description("Time from the end of DATA to the upstream's answer")
+            .withRegistry(registry) : null;
+        tlsHandshakes = Counter.builder("smtpd.tls.handshakes").description("TLS handshakes, STARTTLS or implicit")
+            .withRegistry(registry);
+        connectionsRejected = Counter.builder("smtpd.connections.rejected")
+            .description("Connections refused before a session started")
+            .withRegistry(registry);
+    }
+
+    @Override
+    public void sessionClosed(SmtpSession session) {
+        String outcome = session.outcome() != null ? session.outcome() : "unknown";
+        sessions.withTag("outcome", outcome).record(Duration.between(session.since(), Instant.now()));
+    }
+
+    @Override
+    public void commandCompleted(SmtpSession session, String verb, Reply reply) {
+        commands.withTags("command", CommandTags.command(verb), "reply.class", CommandTags.replyClass(reply))
+            .increment();
+    }
+
+    @Override
+    public void messageCompleted(SmtpSession session, Message message, Reply reply, Duration processingTime) {
+        messageSize.record(message.size());
+        messageRecipients.record(message.rcptTos().size());
+        if (relay != null) {
+            relay.withTag("outcome", MessageOutcome.of(reply).tagValue()).record(processingTime);
+        }
+    }
+
+    @Override
+    public void tlsHandshake(SmtpSession session, boolean success) {
+        tlsHandshakes.withTag("outcome", success ? "success" : "failure").increment();
+    }
+
+    @Override
+    public void connectionRejected(InetSocketAddress peer, String reason) {
+        connectionsRejected.withTag("reason", reason).increment();
+    }
+}

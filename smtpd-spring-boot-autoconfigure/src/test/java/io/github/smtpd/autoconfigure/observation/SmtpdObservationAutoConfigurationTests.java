@@ -1,0 +1,220 @@
+package io.github.smtpd.autoconfigure.observation;
+
+import java.util.concurrent.atomic.AtomicReference;
+
+import io.github.smtpd.MessageProcessor;
+import io.github.smtpd.Reply;
+import io.github.smtpd.SmtpServer;
+import io.github.smtpd.autoconfigure.SmtpHandlerDecorator;
+import io.github.smtpd.autoconfigure.SmtpdAutoConfiguration;
+import io.github.smtpd.autoconfigure.mode.SmtpdModeAutoConfiguration;
+import io.github.smtpd.autoconfigure.testsupport.Mail;
+import io.github.smtpd.autoconfigure.testsupport.RawSmtpClient;
+import io.github.smtpd.autoconfigure.testsupport.VerdictProcessor;
+import io.micrometer.common.KeyValues;
+import io.micrometer.core.instrument.LongTaskTimer;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.observation.Observation;
+import io.micrometer.observation.ObservationRegistry;
+import io.micrometer.observation.tck.TestObservationRegistry;
+import io.micrometer.observation.tck.TestObservationRegistryAssert;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration;
+import org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration;
+import org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.SimpleMetricsExportAutoConfiguration;
+import org.springframework.boot.micrometer.observation.autoconfigure.ObservationAutoConfiguration;
+import org.springframework.boot.test.context.FilteredClassLoader;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The per-message observation: recorded in micrometer-observation-test's registry, which checks that every
+ * observation is started, scoped and stopped correctly, and turned into timers by Boot's metrics handler.
+ */
+class SmtpdObservationAutoConfigurationTests {
+
+    private final TestObservationRegistry observations = TestObservationRegistry.create();
+
+    private final ApplicationContextRunner runner = new ApplicationContextRunner()
+        .withConfiguration(AutoConfigurations.of(SmtpdAutoConfiguration.class, SmtpdModeAutoConfiguration.class,
+                SmtpdObservationAutoConfiguration.class))
+        .withPropertyValues("smtpd.localaddr=127.0.0.1:0", "smtpd.host-name=observed.example.org");
+
+    private final ApplicationContextRunner withBootMetrics = runner.withConfiguration(AutoConfigurations.of(
+            ObservationAutoConfiguration.class, MetricsAutoConfiguration.class,
+            CompositeMeterRegistryAutoConfiguration.class, SimpleMetricsExportAutoConfiguration.class));
+
+    @Test
+    void anAcceptedMessage() {
+        runner.withBean(ObservationRegistry.class, () -> observations).run((context) -> {
+            assertThat(Mail.sendTo(port(context), "bob@example.org")).isEqualTo(250);
+            TestObservationRegistryAssert.assertThat(observations)
+                .hasSingleObservationThat()
+                .hasNameEqualTo("smtpd.messages")
+                .hasContextualNameEqualTo("smtpd message")
+                .hasLowCardinalityKeyValue("mode", "default")
+                .hasLowCardinalityKeyValue("outcome", "accepted")
+                .hasHighCardinalityKeyValue("from", "sender@example.org")
+                .hasHighCardinalityKeyValue("peer", "127.0.0.1")
+                .hasHighCardinalityKeyValue("recipients", "1")
+                .hasHighCardinalityKeyValueWithKey("message.id")
+                .doesNotHaveError()
+                .hasBeenStarted()
+                .hasBeenStopped();
+        });
+    }
+
+    @Test
+    void aRejectedMessage() {
+        runner.withBean(ObservationRegistry.class, () -> observations)
+            .withBean(MessageProcessor.class, VerdictProcessor::new)
+            .run((context) -> {
+                assertThat(Mail.sendTo(port(context), "reject@example.org")).isEqualTo(550);
+                TestObservationRegistryAssert.assertThat(observations)
+                    .hasSingleObservationThat()
+                    .hasLowCardinalityKeyValue("outcome", "rejected")
+                    .doesNotHaveError();
+            });
+    }
+
+    @Test
+    void aDeferredMessageFailsWithoutAnError() {
+        runner.withBean(ObservationRegistry.class, () -> observations)
+            .withBean(MessageProcessor.class, VerdictProcessor::new)
+            .run((context) -> {
+                assertThat(Mail.sendTo(port(context), "defer@example.org")).isEqualTo(451);
+                TestObservationRegistryAssert.assertThat(observations)
+                    .hasSingleObservationThat()
+                    .hasLowCardinalityKeyValue("outcome", "failed")
+                    .doesNotHaveError();
+            });
+    }
+
+    @Test
+    void aFailingProcessorFailsWithItsError() {
+        runner.withBean(ObservationRegistry.class, () -> observations)
+            .withBean(MessageProcessor.class, VerdictProcessor::new)
+            .run((context) -> {
+                assertThat(Mail.sendTo(port(context), "boom@example.org")).isEqualTo(451);
+                TestObservationRegistryAssert.assertThat(observations)
+                    .hasSingleObservationThat()
+                    .hasLowCardinalityKeyValue("outcome", "failed")
+                    .hasBeenStopped()
+                    .assertThatError()
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessage("The test's processor failed");
+            });
+    }
+
+    @Test
+    void theMessagesObservationIsCurrentWhileProcessorsRun() {
+        AtomicReference<Observation> seen = new AtomicReference<>();
+        runner.withBean(ObservationRegistry.class, () -> observations)
+            .withBean(MessageProcessor.class, () -> (message) -> {
+                seen.set(observations.getCurrentObservation());
+                return null;
+            })
+            .run((context) -> {
+                Mail.sendTo(port(context), "bob@example.org");
+                // So a span a processor opens (an HTTP call, a database write) is a child of the message's span.
+                assertThat(seen.get()).isNotNull();
+                assertThat(seen.get().getContext().getName()).isEqualTo("smtpd.messages");
+            });
+    }
+
+    @Test
+    void lmtpCountsTheFirstRecipientThatWasNotAccepted() {
+        runner.withBean(ObservationRegistry.class, () -> observations)
+            .withPropertyValues("smtpd.protocol=lmtp")
+            .withBean(MessageProcessor.class, () -> (message) -> {
+                message.setRecipientReply(1, Reply.of(550, "5.1.1", "No such list"));
+                return null;
+            })
+            .run((context) -> {
+                try (RawSmtpClient client = new RawSmtpClient(port(context))) {
+                    client.reply();
+                    client.command("LHLO client.example.org");
+                    client.command("MAIL FROM:<alice@example.org>");
+                    client.command("RCPT TO:<first@lists.example.org>");
+                    client.command("RCPT TO:<second@lists.example.org>");
+                    client.command("DATA");
+                    assertThat(client.command("Subject: lmtp\r\n\r\nhi\r\n.")).startsWith("250");
+                    assertThat(client.reply()).startsWith("550");
+                }
+                TestObservationRegistryAssert.assertThat(observations)
+                    .hasSingleObservationThat()
+                    .hasLowCardinalityKeyValue("outcome", "rejected")
+                    .hasHighCardinalityKeyValue("recipients", "2");
+            });
+    }
+
+    @Test
+    void anApplicationConventionIsUsed() {
+        runner.withBean(ObservationRegistry.class, () -> observations)
+            .withBean(SmtpMessageObservationConvention.class, () -> new DefaultSmtpMessageObservationConvention() {
+                @Override
+                public KeyValues getLowCardinalityKeyValues(SmtpMessageObservationContext context) {
+                    return super.getLowCardinalityKeyValues(context).and("tenant", "blue");
+                }
+            })
+            .run((context) -> {
+                Mail.sendTo(port(context), "bob@example.org");
+                TestObservationRegistryAssert.assertThat(observations)
+                    .hasSingleObservationThat()
+                    .hasLowCardinalityKeyValue("tenant", "blue")
+                    .hasLowCardinalityKeyValue("outcome", "accepted");
+            });
+    }
+
+    @Test
+    void withBootsMetricsEachMessageIsTimedAndCountedWhileActive() {
+        withBootMetrics.withPropertyValues("smtpd.mode=debugging").run((context) -> {
+            Mail.sendTo(port(context), "bob@example.org");
+            MeterRegistry registry = context.getBean(MeterRegistry.class);
+            Timer timer = registry.get("smtpd.messages")
+                .tags("mode", "debugging", "outcome", "accepted", "error", "none")
+                .timer();
+            assertThat(timer.count()).isEqualTo(1);
+            LongTaskTimer active = registry.get("smtpd.messages.active").tags("mode", "debugging").longTaskTimer();
+            assertThat(active.activeTasks()).isZero();
+            // Addresses stay out of the metrics: they are high cardinality keys, for traces only.
+            assertThat(timer.getId().getTags()).extracting("key").containsExactlyInAnyOrder("mode", "outcome", "error");
+        });
+    }
+
+    @Test
+    void bootsObservationsEnablePropertySwitchesItOff() {
+        withBootMetrics.withPropertyValues("management.observations.enable.smtpd=false").run((context) -> {
+            assertThat(Mail.sendTo(port(context), "bob@example.org")).isEqualTo(250);
+            assertThat(context.getBean(MeterRegistry.class).find("smtpd.messages").timer()).isNull();
+        });
+    }
+
+    @Test
+    void withoutAnObservationRegistryTheHandlerIsLeftAlone() {
+        runner.run((context) -> assertThat(context).hasNotFailed().doesNotHaveBean(SmtpHandlerDecorator.class));
+    }
+
+    @Test
+    void withoutMicrometerMailStillFlows() {
+        runner.withClassLoader(new FilteredClassLoader("io.micrometer")).run((context) -> {
+            assertThat(context).hasNotFailed().doesNotHaveBean(SmtpHandlerDecorator.class);
+            assertThat(Mail.sendTo(port(context), "bob@example.org")).isEqualTo(250);
+        });
+    }
+
+    @Test
+    void aDisabledServerNeedsNoDecorator() {
+        runner.withBean(ObservationRegistry.class, () -> observations)
+            .withPropertyValues("smtpd.enabled=false")
+            .run((context) -> assertThat(context).hasNotFailed().doesNotHaveBean(SmtpHandlerDecorator.class));
+    }
+
+    private static int port(org.springframework.context.ApplicationContext context) {
+        return context.getBean(SmtpServer.class).getPort();
+    }
+}
