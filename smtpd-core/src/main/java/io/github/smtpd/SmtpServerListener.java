@@ -25,6 +25,15 @@ public interface SmtpServerListener {
     default void messageCompleted(SmtpSession session, Message message, Reply reply, Duration processingTime) {
     }
 
+    /**
+     * A message's data was received but refused before any processor saw it: too large, a line too long, bare
+     * line endings under the reject policy, or content that is not UTF-8 with decode data on.
+     *
+     * @param size the bytes received (counted past the limit, though not kept)
+     */
+    default void messageRefused(SmtpSession session, long size, Reply reply) {
+    }
+
     /** A TLS handshake (STARTTLS or implicit TLS) ended, successfully or not. */
     default void tlsHandshake(SmtpSession session, boolean success) {
     }

@@ -75,6 +75,18 @@ public final class Listeners implements SmtpServerListener {
     }
 
     @Override
+    public void messageRefused(SmtpSession session, long size, Reply reply) {
+        for (SmtpServerListener listener : listeners) {
+            try {
+                listener.messageRefused(session, size, reply);
+            }
+            catch (RuntimeException ex) {
+                failed(listener, ex);
+            }
+        }
+    }
+
+    @Override
     public void tlsHandshake(SmtpSession session, boolean success) {
         for (SmtpServerListener listener : listeners) {
             try {

@@ -629,17 +629,17 @@ public final class Session implements SmtpSession, Runnable {
                 setTimeout(server.getIdleTimeout());
             }
             if (content.isOverflowed()) {
-                replyAfterData(Reply.of(552, "5.3.4", "Error: Too much mail data"));
+                refuse(content, Reply.of(552, "5.3.4", "Error: Too much mail data"));
                 return;
             }
             if ((flags & SmtpInput.LONG_LINE) != 0) {
-                replyAfterData(Reply.of(554, "5.6.0", "Error: message line longer than "
+                refuse(content, Reply.of(554, "5.6.0", "Error: message line longer than "
                         + server.getMaxDataLineLength() + " characters"));
                 return;
             }
             if ((flags & SmtpInput.BARE_LINE_ENDING) != 0
                     && server.getLineEndingPolicy() == io.github.smtpd.LineEndingPolicy.REJECT) {
-                replyAfterData(Reply.of(550, "5.6.0", "Error: bare CR or LF in message data; end lines with CRLF"));
+                refuse(content, Reply.of(550, "5.6.0", "Error: bare CR or LF in message data; end lines with CRLF"));
                 return;
             }
             deliver(content);
@@ -707,7 +707,7 @@ public final class Session implements SmtpSession, Runnable {
             content.finish();
             dataMemory = content.memory();
             if (content.isOverflowed()) {
-                replyAfterData(Reply.of(552, "5.3.4", "Error: Too much mail data"));
+                refuse(content, Reply.of(552, "5.3.4", "Error: Too much mail data"));
                 return;
             }
             deliver(content);
@@ -809,7 +809,7 @@ public final class Session implements SmtpSession, Runnable {
 
     private void deliver(ContentBuffer content) {
         if (server.isDecodeData() && !isUtf8(content)) {
-            replyAfterData(Reply.of(554, "5.6.0", "Error: message content is not valid UTF-8"));
+            refuse(content, Reply.of(554, "5.6.0", "Error: message content is not valid UTF-8"));
             return;
         }
         String messageId = id + "." + Long.toString(messageIds.incrementAndGet(), 36);
@@ -855,6 +855,14 @@ public final class Session implements SmtpSession, Runnable {
                 failed || overall.isTransientFailure() ? "failed" : overall.isPositive() ? "accepted" : "rejected",
                 overall);
         listener.messageCompleted(this, message, overall, Duration.ofNanos(System.nanoTime() - start));
+    }
+
+    /** Refuses a message whose data was received, before any processor sees it, and says so in the log. */
+    private void refuse(ContentBuffer content, Reply reply) {
+        replyAfterData(reply);
+        logger.info("Message from {} <{}> to {} recipient(s), {} bytes: refused ({})",
+                peer.getAddress().getHostAddress(), Reply.sanitize(mailFrom), rcptTos.size(), content.size(), reply);
+        listener.messageRefused(this, content.size(), reply);
     }
 
     /** A reply to the end of data for the whole message: in LMTP, once per recipient. */

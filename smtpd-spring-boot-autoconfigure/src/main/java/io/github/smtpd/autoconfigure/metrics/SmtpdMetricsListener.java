@@ -28,6 +28,8 @@ import io.micrometer.core.instrument.binder.BaseUnits;
  * upstream's answer. The relay modes have no hook of their own, so this is the handler's processing time of each
  * message, which in those modes is the upstream leg;</li>
  * <li>{@code smtpd.tls.handshakes} (counter, {@code outcome} {@code success} or {@code failure});</li>
+ * <li>{@code smtpd.messages.refused} (counter, {@code reply.class}): messages refused at the end of DATA before any
+ * processor saw them (too large, a line too long, bare line endings under the reject policy);</li>
  * <li>{@code smtpd.connections.rejected} (counter, {@code reason}): connections refused before a session started,
  * with the server's fixed reason words ({@code paused}, {@code max-sessions}, {@code per-client}, ...).</li>
  * </ul>
@@ -48,6 +50,8 @@ public class SmtpdMetricsListener implements SmtpServerListener {
     private final MeterProvider<Counter> tlsHandshakes;
 
     private final MeterProvider<Counter> connectionsRejected;
+
+    private final MeterProvider<Counter> messagesRefused;
 
     /**
      * @param relayMode whether the server relays (proxy or mailman mode), and so records {@code smtpd.relay}
@@ -71,6 +75,9 @@ public class SmtpdMetricsListener implements SmtpServerListener {
         connectionsRejected = Counter.builder("smtpd.connections.rejected")
             .description("Connections refused before a session started")
             .withRegistry(registry);
+        messagesRefused = Counter.builder("smtpd.messages.refused")
+            .description("Messages refused at the end of DATA before any processor saw them")
+            .withRegistry(registry);
     }
 
     @Override
@@ -92,6 +99,11 @@ public class SmtpdMetricsListener implements SmtpServerListener {
         if (relay != null) {
             relay.withTag("outcome", MessageOutcome.of(reply).tagValue()).record(processingTime);
         }
+    }
+
+    @Override
+    public void messageRefused(SmtpSession session, long size, Reply reply) {
+        messagesRefused.withTag("reply.class", CommandTags.replyClass(reply)).increment();
     }
 
     @Override

@@ -72,6 +72,19 @@ class SmtpdMetricsAutoConfigurationTests {
     }
 
     @Test
+    void countsMessagesRefusedBeforeProcessing() {
+        runner.withPropertyValues("smtpd.data-size-limit=100B").withBean(MessageProcessor.class, VerdictProcessor::new)
+            .run((context) -> {
+                int port = context.getBean(SmtpServer.class).getPort();
+                MeterRegistry registry = context.getBean(MeterRegistry.class);
+                assertThat(Mail.sendTo(port, "bob@example.org")).isEqualTo(552);
+                assertThat(registry.get("smtpd.messages.refused").tag("reply.class", "5xx").counter().count())
+                    .isEqualTo(1);
+                assertThat(registry.find("smtpd.messages.size").summary().count()).isZero();
+            });
+    }
+
+    @Test
     void commandTagsComeFromAFixedSet() {
         runner.withBean(SmtpServerCustomizer.class,
                 () -> (builder) -> builder.command("XTEST", (session, argument) -> session.reply(250, "tested")))

@@ -74,6 +74,15 @@ public class SmtpdStatistics implements SmtpServerListener, ApplicationListener<
     }
 
     @Override
+    public void messageRefused(SmtpSession session, long size, Reply reply) {
+        // Refused before processing (too large, bad line endings…): still a message the client sent.
+        switch (MessageOutcome.of(reply)) {
+            case ACCEPTED, REJECTED -> rejected.increment();
+            case FAILED -> failed.increment();
+        }
+    }
+
+    @Override
     public void connectionRejected(InetSocketAddress peer, String reason) {
         connectionsRejected.increment();
     }
