@@ -52,6 +52,34 @@ class LimitsTest extends ServerTestSupport {
     }
 
     @Test
+    @org.junit.jupiter.api.Timeout(60) // without the watchdog both ends block in write for ever
+    void aClientThatStopsReadingItsRepliesIsDisconnected() throws Exception {
+        start(TestServers.loopback().idleTimeout(Duration.ofMillis(500)).maxBadCommands(Integer.MAX_VALUE));
+        try (RawClient client = RawClient.open(TestServers.address(server))) {
+            client.socket().setReceiveBufferSize(4096);
+            // Pipelined commands whose replies are never read: once the socket buffers are full, the server's
+            // writes block, and only the watchdog can end the session.
+            byte[] noops = "NOOP\r\n".repeat(20_000).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            java.io.OutputStream out = client.output();
+            try {
+                for (int i = 0; i < 200; i++) {
+                    out.write(noops);
+                }
+            }
+            catch (java.io.IOException ex) {
+                // The server closed the connection: what this test waits for.
+            }
+            for (int i = 0; i < 500 && !server.getSessions().isEmpty(); i++) {
+                Thread.sleep(20);
+            }
+            assertThat(server.getSessions()).isEmpty();
+        }
+        try (RawClient other = RawClient.connect(TestServers.address(server))) {
+            assertThat(other.command("NOOP")).isEqualTo("250 OK");
+        }
+    }
+
+    @Test
     void sessionsOverTheCapGet421() throws Exception {
         start(TestServers.loopback().maxSessions(2).maxSessionsPerClient(0));
         try (RawClient first = RawClient.connect(TestServers.address(server));

@@ -77,6 +77,8 @@ public final class Session implements SmtpSession, Runnable {
 
     private OutputStream output;
 
+    private volatile WatchedOutputStream socketOutput;
+
     private final boolean implicitTls;
 
     private volatile javax.net.ssl.SSLSession tls;
@@ -145,7 +147,8 @@ public final class Session implements SmtpSession, Runnable {
         this.listener = listener;
         this.registry = registry;
         this.peer = (InetSocketAddress) socket.getRemoteSocketAddress();
-        this.output = new BufferedOutputStream(socket.getOutputStream(), 1024);
+        this.socketOutput = new WatchedOutputStream(socket.getOutputStream());
+        this.output = new BufferedOutputStream(socketOutput, 1024);
         this.input = new SmtpInput(socket.getInputStream(), 16384, this::flushOutput);
     }
 
@@ -160,7 +163,8 @@ public final class Session implements SmtpSession, Runnable {
         writeLock.lock();
         try {
             socket = ssl;
-            output = new BufferedOutputStream(ssl.getOutputStream(), 8192);
+            socketOutput = new WatchedOutputStream(ssl.getOutputStream());
+            output = new BufferedOutputStream(socketOutput, 8192);
         }
         finally {
             writeLock.unlock();
@@ -732,6 +736,18 @@ public final class Session implements SmtpSession, Runnable {
             ended("timeout");
             logger.debug("Session {} with {} timed out", id, peer);
             closeWith(Reply.of(421, "4.4.2", server.getHostName() + " Error: timeout exceeded"));
+        }
+        else if (socketOutput.writingNanos(now) > timeoutNanos && !closed) {
+            // The client stopped reading: a reply can not be written, so the connection is just closed.
+            ended("timeout");
+            logger.debug("Session {} with {} stopped reading its replies", id, peer);
+            closed = true;
+            try {
+                socket.close();
+            }
+            catch (IOException ex) {
+                // Closed already.
+            }
         }
     }
 
