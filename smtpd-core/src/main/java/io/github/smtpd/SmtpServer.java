@@ -308,18 +308,31 @@ public final class SmtpServer {
     }
 
     private void acceptLoop(ServerSocket socket, boolean implicitTls) {
-        while (running) {
+        long lastWarning = 0;
+        while (running && !socket.isClosed()) {
             Socket client;
             try {
                 client = socket.accept();
             }
             catch (IOException ex) {
-                if (running) {
-                    logger.error("SMTP listener on port {} failed; no new connections will be accepted",
-                            socket.getLocalPort(), ex);
-                    running = false;
+                if (!running || socket.isClosed()) {
+                    break;
                 }
-                break;
+                // Usually "too many open files": passing, as sessions end. Keep listening, but do not spin.
+                long now = System.nanoTime();
+                if (now - lastWarning > 10_000_000_000L) {
+                    logger.warn("SMTP listener on port {} could not accept a connection: {}", socket.getLocalPort(),
+                            ex.toString());
+                    lastWarning = now;
+                }
+                try {
+                    Thread.sleep(100);
+                }
+                catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+                continue;
             }
             admit(client, implicitTls);
         }
@@ -332,7 +345,7 @@ public final class SmtpServer {
     private void watchTimeouts() {
         long shortest = Math.min(idleTimeout.toMillis(), dataTimeout.toMillis());
         long interval = Math.max(10, Math.min(1000, shortest / 4));
-        while (running) {
+        while (!Thread.currentThread().isInterrupted()) {
             try {
                 Thread.sleep(interval);
             }

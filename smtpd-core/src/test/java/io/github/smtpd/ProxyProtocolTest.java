@@ -71,7 +71,7 @@ class ProxyProtocolTest extends ServerTestSupport {
     }
 
     @Test
-    void aV2LocalHeaderKeepsTheConnectionAddress() throws Exception {
+    void aV2LocalHeaderLeavesThePeerUnknownSoItIsNeverTrusted() throws Exception {
         start("127.0.0.1", 50);
         ByteArrayOutputStream header = new ByteArrayOutputStream();
         header.write(V2_SIGNATURE);
@@ -80,7 +80,8 @@ class ProxyProtocolTest extends ServerTestSupport {
             client.send(header.toByteArray());
             sendMessage(client);
         }
-        assertThat(processor.next().message().peer().getAddress().getHostAddress()).isEqualTo("127.0.0.1");
+        // The proxy's own connection (a health check) must not borrow the proxy's, often trusted, address.
+        assertThat(processor.next().message().peer().getAddress().getHostAddress()).isEqualTo("0.0.0.0");
     }
 
     @Test

@@ -37,6 +37,9 @@ final class ContentBuffer implements SmtpInput.DataSink, MessageContent {
 
     private boolean overflowed;
 
+    /** The spill file could not be written (disk full, directory gone): the rest is read and dropped. */
+    private boolean storageFailed;
+
     private boolean released;
 
     /**
@@ -55,6 +58,10 @@ final class ContentBuffer implements SmtpInput.DataSink, MessageContent {
         if (length == 0) {
             return;
         }
+        if (storageFailed) {
+            size += length;
+            return;
+        }
         if (overflowed || (sizeLimit > 0 && size + length > sizeLimit)) {
             overflowed = true;
             size += length;
@@ -68,10 +75,21 @@ final class ContentBuffer implements SmtpInput.DataSink, MessageContent {
             memoryLength += length;
             return;
         }
-        if (file == null) {
-            spill();
+        try {
+            if (file == null) {
+                spill();
+            }
+            fileOut.write(bytes, offset, length);
         }
-        fileOut.write(bytes, offset, length);
+        catch (IOException ex) {
+            // The client's bytes still have to be read to the end of data, so the session can answer 452.
+            storageFailed = true;
+            release();
+        }
+    }
+
+    boolean isStorageFailed() {
+        return storageFailed;
     }
 
     private void ensureMemory(int needed) {
@@ -99,7 +117,13 @@ final class ContentBuffer implements SmtpInput.DataSink, MessageContent {
     /** Ends writing; the content becomes readable. */
     void finish() throws IOException {
         if (fileOut != null) {
-            fileOut.close();
+            try {
+                fileOut.close();
+            }
+            catch (IOException ex) {
+                storageFailed = true;
+                release();
+            }
             fileOut = null;
         }
     }

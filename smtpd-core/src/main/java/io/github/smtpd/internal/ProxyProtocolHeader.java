@@ -30,8 +30,24 @@ final class ProxyProtocolHeader {
     }
 
     /**
-     * @param connection the address the TCP connection came from, used for {@code LOCAL}/{@code UNKNOWN} headers
-     * @return the client's address as the proxy saw it
+     * The peer of a connection whose header names no client ({@code PROXY UNKNOWN}, v2 {@code LOCAL} or an
+     * unspecified family): the unspecified address, which no trusted network contains, so a proxy's own health
+     * check can never relay as if it came from the proxy's (often loopback) address.
+     */
+    static final InetSocketAddress UNKNOWN_PEER = new InetSocketAddress(unspecified(), 0);
+
+    private static InetAddress unspecified() {
+        try {
+            return InetAddress.getByAddress(new byte[4]);
+        }
+        catch (UnknownHostException ex) {
+            throw new IllegalStateException(ex);
+        }
+    }
+
+    /**
+     * @param connection the address the TCP connection came from
+     * @return the client's address as the proxy saw it, or {@link #UNKNOWN_PEER}
      */
     static InetSocketAddress read(SmtpInput input, InetSocketAddress connection) throws IOException {
         int first = input.read();
@@ -64,7 +80,7 @@ final class ProxyProtocolHeader {
             throw new MalformedException("not a PROXY v1 header");
         }
         if (parts[1].equals("UNKNOWN")) {
-            return connection;
+            return UNKNOWN_PEER;
         }
         if (parts.length != 6 || !(parts[1].equals("TCP4") || parts[1].equals("TCP6"))) {
             throw new MalformedException("PROXY v1 header needs TCP4|TCP6 src dst sport dport");
@@ -126,7 +142,7 @@ final class ProxyProtocolHeader {
         }
         if (command == 0x0) {
             // LOCAL: the proxy's own health check; the connection is what it is.
-            return connection;
+            return UNKNOWN_PEER;
         }
         if (command != 0x1) {
             throw new MalformedException("unknown PROXY v2 command " + command);
@@ -143,7 +159,7 @@ final class ProxyProtocolHeader {
             return new InetSocketAddress(address(payload, 0, 16), ((payload[32] & 0xff) << 8) | (payload[33] & 0xff));
         }
         if (addressFamily == 0) {
-            return connection;
+            return UNKNOWN_PEER;
         }
         throw new MalformedException("unsupported or short PROXY v2 address block");
     }

@@ -16,6 +16,11 @@ public final class Replies {
         return Reply.of(451, "4.3.0", "Requested action aborted: local error in processing");
     }
 
+    /** The spool could not take a message (disk full, directory gone): the client keeps it and retries. */
+    public static Reply noStorage() {
+        return Reply.of(452, "4.3.1", "Insufficient system storage");
+    }
+
     /** Whether client text is safe to keep: printable, no control characters, valid UTF-8. */
     static boolean isPrintable(String text) {
         for (int i = 0; i < text.length(); i++) {

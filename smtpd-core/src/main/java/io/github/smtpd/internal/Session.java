@@ -18,7 +18,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -49,6 +48,9 @@ public final class Session implements SmtpSession, Runnable {
     private static final AtomicLong messageIds = new AtomicLong();
 
     private static final Duration PROXY_HEADER_TIMEOUT = Duration.ofSeconds(10);
+
+    /** The largest message buffer a session keeps between messages. */
+    private static final int KEPT_BUFFER_LIMIT = 64 * 1024;
 
     private final SmtpServer server;
 
@@ -133,12 +135,22 @@ public final class Session implements SmtpSession, Runnable {
 
     private volatile String outcome;
 
+    /** Set by another thread (watchdog, shutdown) that ended the session's wait: the reply to say goodbye with. */
+    private volatile Reply closeReason;
+
+    /** Whether a 421 was sent, so the goodbye is not said twice. */
+    private boolean farewellSent;
+
+    /** The accepted connection, under any TLS layer: what other threads close. */
+    private final Socket rawSocket;
+
     /** Whether listeners were told of this session, so they hear of its end only then. */
     private boolean opened;
 
     public Session(SmtpServer server, Socket socket, String id, SmtpHandler handler, Map<String, SmtpCommand> commands,
             SmtpServerListener listener, SessionRegistry registry, boolean implicitTls) throws IOException {
         this.implicitTls = implicitTls;
+        this.rawSocket = socket;
         this.server = server;
         this.socket = socket;
         this.id = id;
@@ -154,7 +166,8 @@ public final class Session implements SmtpSession, Runnable {
 
     /** Replaces the connection by a TLS one over it and does the handshake; the plain streams are dropped. */
     private void upgradeToTls() throws IOException {
-        javax.net.ssl.SSLSocket ssl = Tls.wrap(server, socket);
+        // STARTTLS dropped what was buffered before calling this; implicit TLS hands it to the handshake.
+        javax.net.ssl.SSLSocket ssl = Tls.wrap(server, socket, input.takeBuffered());
         // The handshake reads outside SmtpInput, where the watchdog can not see it wait: bound it here.
         ssl.setSoTimeout((int) Math.min(Integer.MAX_VALUE, Math.max(1, server.getIdleTimeout().toMillis())));
         ssl.startHandshake();
@@ -215,8 +228,12 @@ public final class Session implements SmtpSession, Runnable {
             commandLoop();
         }
         catch (SocketTimeoutException ex) {
+            // Only a TLS handshake reads with a socket timeout; before an implicit TLS handshake, plain text
+            // would be garbage to the client.
             ended("timeout");
-            replyQuietly(Reply.of(421, "4.4.2", server.getHostName() + " Error: timeout exceeded"));
+            if (!implicitTls || tls != null) {
+                replyQuietly(Reply.of(421, "4.4.2", server.getHostName() + " Error: timeout exceeded"));
+            }
         }
         catch (IOException | java.io.UncheckedIOException ex) {
             ended(registry.isDraining() ? "shutdown" : "disconnected");
@@ -228,6 +245,10 @@ public final class Session implements SmtpSession, Runnable {
             replyQuietly(Reply.of(421, "4.3.0", server.getHostName() + " Error: internal server error, closing"));
         }
         finally {
+            Reply reason = closeReason;
+            if (reason != null && !farewellSent && !closed) {
+                replyQuietly(reason);
+            }
             ended("disconnected");
             abortTransaction();
             flushQuietly();
@@ -300,7 +321,7 @@ public final class Session implements SmtpSession, Runnable {
 
     /** The longest line any command may have, so one read bound covers them all (smtpd's limits per verb). */
     private int maxCommandLine() {
-        return server.getAuthenticator() != null ? Auth.LINE_LIMIT : COMMAND_LINE_LIMIT + 26 + 10 + 100;
+        return server.getAuthenticator() != null ? Auth.LINE_LIMIT : COMMAND_LINE_LIMIT + 26 + 10 + 515;
     }
 
     private int commandLimit(String verb) {
@@ -308,7 +329,14 @@ public final class Session implements SmtpSession, Runnable {
             return Auth.LINE_LIMIT;
         }
         int limit = COMMAND_LINE_LIMIT;
+        if (extended && "RCPT".equals(verb)) {
+            limit += 515; // RFC 3461 4: NOTIFY and ORCPT
+        }
         if (extended && "MAIL".equals(verb)) {
+            limit += 115; // RFC 3461 4: RET and ENVID
+            if (server.getAuthenticator() != null) {
+                limit += 500; // RFC 4954 5: AUTH=
+            }
             if (server.getDataSizeLimit() > 0) {
                 limit += 26;
             }
@@ -629,11 +657,15 @@ public final class Session implements SmtpSession, Runnable {
             }
             finally {
                 state = SessionState.COMMAND;
-                dataMemory = content.memory();
+                dataMemory = keepable(content.memory());
                 setTimeout(server.getIdleTimeout());
             }
             if (content.isOverflowed()) {
                 refuse(content, Reply.of(552, "5.3.4", "Error: Too much mail data"));
+                return;
+            }
+            if (content.isStorageFailed()) {
+                refuse(content, Replies.noStorage());
                 return;
             }
             if ((flags & SmtpInput.LONG_LINE) != 0) {
@@ -658,8 +690,17 @@ public final class Session implements SmtpSession, Runnable {
     void bdat(String argument) throws IOException {
         String[] parts = argument == null ? new String[0] : argument.split(" +");
         boolean last = parts.length == 2 && parts[1].equalsIgnoreCase("LAST");
-        if (parts.length < 1 || parts.length > 2 || (parts.length == 2 && !last) || !parts[0].matches("\\d{1,18}")) {
-            // Without a valid size the chunk can not be skipped; RFC 3030 leaves closing as the safe choice.
+        boolean sized = parts.length >= 1 && parts[0].matches("\\d{1,18}");
+        if (!sized) {
+            // Without a size the chunk can not be skipped, and its bytes must never be read as commands.
+            reply(Reply.of(501, "5.5.4", "Syntax: BDAT chunk-size [LAST]"));
+            ended("error");
+            closeRequested = true;
+            return;
+        }
+        if (parts.length > 2 || (parts.length == 2 && !last)) {
+            input.readChunk(Long.parseLong(parts[0]), (bytes, offset, length) -> {
+            });
             reply(Reply.of(501, "5.5.4", "Syntax: BDAT chunk-size [LAST]"));
             return;
         }
@@ -709,9 +750,13 @@ public final class Session implements SmtpSession, Runnable {
         chunks = null;
         try {
             content.finish();
-            dataMemory = content.memory();
+            dataMemory = keepable(content.memory());
             if (content.isOverflowed()) {
                 refuse(content, Reply.of(552, "5.3.4", "Error: Too much mail data"));
+                return;
+            }
+            if (content.isStorageFailed()) {
+                refuse(content, Replies.noStorage());
                 return;
             }
             deliver(content);
@@ -731,23 +776,19 @@ public final class Session implements SmtpSession, Runnable {
      * {@code 421} and is disconnected, which ends the blocked read. Time spent processing never counts.
      */
     public void expireIfIdle(long now) {
-        SmtpInput current = input;
-        if (current.waitingNanos(now) > timeoutNanos && !closed) {
+        if (closed || closeReason != null) {
+            return;
+        }
+        if (input.waitingNanos(now) > timeoutNanos) {
             ended("timeout");
             logger.debug("Session {} with {} timed out", id, peer);
-            closeWith(Reply.of(421, "4.4.2", server.getHostName() + " Error: timeout exceeded"));
+            interrupt(Reply.of(421, "4.4.2", server.getHostName() + " Error: timeout exceeded"));
         }
-        else if (socketOutput.writingNanos(now) > timeoutNanos && !closed) {
-            // The client stopped reading: a reply can not be written, so the connection is just closed.
+        else if (socketOutput.writingNanos(now) > timeoutNanos) {
+            // The client stopped reading: no reply can reach it, so the connection is just closed.
             ended("timeout");
             logger.debug("Session {} with {} stopped reading its replies", id, peer);
-            closed = true;
-            try {
-                socket.close();
-            }
-            catch (IOException ex) {
-                // Closed already.
-            }
+            hardClose();
         }
     }
 
@@ -787,6 +828,7 @@ public final class Session implements SmtpSession, Runnable {
         abortTransaction();
         heloName = null;
         extended = false;
+        authenticatedUser = null;
     }
 
     /** RFC 4954 AUTH with PLAIN or LOGIN. */
@@ -816,6 +858,14 @@ public final class Session implements SmtpSession, Runnable {
 
     boolean inTransaction() {
         return mailFrom != null;
+    }
+
+    /**
+     * The buffer to keep for the next message: a small one saves allocations for a busy connection, a large one
+     * would hold up to the spool threshold per idle session.
+     */
+    private static byte[] keepable(byte[] memory) {
+        return memory.length <= KEPT_BUFFER_LIMIT ? memory : new byte[0];
     }
 
     private ContentBuffer newContentBuffer() {
@@ -1024,6 +1074,9 @@ public final class Session implements SmtpSession, Runnable {
      */
     private void write(Reply reply, boolean enhanced) {
         lastReply = reply;
+        if (reply.code() == 421) {
+            farewellSent = true;
+        }
         if (enhanced && reply.enhancedCode() == null && reply.code() / 100 != 3) {
             reply = reply.withEnhancedCode(reply.code() / 100 + ".0.0");
         }
@@ -1094,38 +1147,39 @@ public final class Session implements SmtpSession, Runnable {
         }
     }
 
-    /** Closes the connection from another thread with 421, whatever the session is doing. */
+    /**
+     * Asks the session to end with 421 from another thread: a read in progress ends at once; a processor in
+     * progress finishes and its reply is sent first, so no message is processed under a 421.
+     */
     void forceClose() {
-        closeWith(Replies.shuttingDown(server.getHostName()));
+        interrupt(Replies.shuttingDown(server.getHostName()));
     }
 
-    private void closeWith(Reply reply) {
-        boolean locked = false;
+    /**
+     * Ends a session that is waiting for its client, from another thread, without writing on that thread: the
+     * input is shut down, the blocked read returns, and the session thread itself sends {@code reply} and closes.
+     * A write from here could block this thread, and closing a TLS socket from here waits for its write lock.
+     */
+    private void interrupt(Reply reply) {
+        if (closeReason == null) {
+            closeReason = reply;
+        }
         try {
-            locked = writeLock.tryLock(1, TimeUnit.SECONDS);
-            if (locked && !closed) {
-                output.write(reply.toWire(extended && server.isEnhancedStatusCodes())
-                        .getBytes(StandardCharsets.US_ASCII));
-                output.flush();
-            }
+            rawSocket.shutdownInput();
         }
         catch (IOException ex) {
-            // The client is gone.
+            // Closed already.
         }
-        catch (InterruptedException ex) {
-            Thread.currentThread().interrupt();
+    }
+
+    /** Closes the plain socket under any TLS layer, which unblocks a write to a client that does not read. */
+    void hardClose() {
+        closed = true;
+        try {
+            rawSocket.close();
         }
-        finally {
-            closed = true;
-            try {
-                socket.close();
-            }
-            catch (IOException ex) {
-                // Already closed.
-            }
-            if (locked) {
-                writeLock.unlock();
-            }
+        catch (IOException ex) {
+            // Closed already.
         }
     }
 

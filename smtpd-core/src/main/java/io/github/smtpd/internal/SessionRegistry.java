@@ -145,5 +145,32 @@ public final class SessionRegistry {
         for (Session session : active()) {
             session.forceClose();
         }
+        // A session whose processor still runs, or whose client stopped reading, gets a little longer, then its
+        // socket is closed: stop() must return.
+        awaitEmpty(System.nanoTime() + FORCE_CLOSE_WAIT.toNanos());
+        for (Session session : active()) {
+            session.hardClose();
+        }
+    }
+
+    private static final Duration FORCE_CLOSE_WAIT = Duration.ofSeconds(5);
+
+    private void awaitEmpty(long deadline) {
+        lock.lock();
+        try {
+            while (admitted > 0) {
+                long remaining = deadline - System.nanoTime();
+                if (remaining <= 0) {
+                    return;
+                }
+                changed.awaitNanos(Math.min(remaining, 50_000_000L));
+            }
+        }
+        catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+        }
+        finally {
+            lock.unlock();
+        }
     }
 }

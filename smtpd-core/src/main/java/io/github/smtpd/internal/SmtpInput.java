@@ -278,6 +278,13 @@ final class SmtpInput {
         }
     }
 
+    /** Takes the bytes read but not yet used, leaving none. */
+    byte[] takeBuffered() {
+        byte[] rest = java.util.Arrays.copyOfRange(buffer, position, limit);
+        position = limit;
+        return rest;
+    }
+
     /**
      * Drops every byte read but not yet used: after STARTTLS, what the client sent before the handshake must
      * never be taken as a command (CVE-2011-0411).

@@ -15,11 +15,17 @@ final class Tls {
     private Tls() {
     }
 
-    static SSLSocket wrap(SmtpServer server, Socket plain) throws IOException {
+    /**
+     * @param consumed bytes already read from {@code plain} that belong to the handshake (for implicit TLS
+     *        behind a PROXY header, the client hello may come in the same packet); empty after STARTTLS, where
+     *        anything read before the handshake is dropped
+     */
+    static SSLSocket wrap(SmtpServer server, Socket plain, byte[] consumed) throws IOException {
         SSLContext context = server.getSslContext().get();
         InetSocketAddress peer = (InetSocketAddress) plain.getRemoteSocketAddress();
-        SSLSocket ssl = (SSLSocket) context.getSocketFactory().createSocket(plain, peer.getHostString(), peer.getPort(),
-                true);
+        SSLSocket ssl = consumed.length > 0
+                ? (SSLSocket) context.getSocketFactory().createSocket(plain, new java.io.ByteArrayInputStream(consumed), true)
+                : (SSLSocket) context.getSocketFactory().createSocket(plain, peer.getHostString(), peer.getPort(), true);
         ssl.setUseClientMode(false);
         if (server.getTlsProtocols() != null) {
             ssl.setEnabledProtocols(server.getTlsProtocols().toArray(String[]::new));
