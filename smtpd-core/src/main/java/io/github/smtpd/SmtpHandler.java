@@ -46,6 +46,10 @@ public interface SmtpHandler {
     default void onReset(SmtpSession session) {
     }
 
+    /** The session ended; release anything held for it beyond a transaction (e.g. a reusable connection). */
+    default void onClose(SmtpSession session) {
+    }
+
     /** A handler that calls the processor at the end of DATA and accepts every sender and recipient. */
     static SmtpHandler of(MessageProcessor processor) {
         return processor::process;

@@ -251,6 +251,12 @@ public final class Session implements SmtpSession, Runnable {
             }
             ended("disconnected");
             abortTransaction();
+            try {
+                handler.onClose(this);
+            }
+            catch (RuntimeException ex) {
+                logger.warn("Session {}: the handler failed to close", id, ex);
+            }
             flushQuietly();
             closeSocket();
             if (clientAdmitted) {

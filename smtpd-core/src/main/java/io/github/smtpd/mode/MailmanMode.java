@@ -97,4 +97,9 @@ public final class MailmanMode implements SmtpHandler {
     public void onReset(SmtpSession session) {
         RelayTransaction.end(session);
     }
+
+    @Override
+    public void onClose(SmtpSession session) {
+        RelayTransaction.closeIdle(session);
+    }
 }

@@ -101,4 +101,9 @@ public final class ProxyMode implements SmtpHandler {
     public void onReset(SmtpSession session) {
         RelayTransaction.end(session);
     }
+
+    @Override
+    public void onClose(SmtpSession session) {
+        RelayTransaction.closeIdle(session);
+    }
 }

@@ -83,12 +83,77 @@ final class RelayTransaction {
         return transaction != null ? transaction.data(message) : LOCAL_ERROR;
     }
 
-    /** Ends the session's transaction, if any, closing its upstream connection. */
+    /**
+     * Ends the session's transaction, if any. Its upstream connection is kept for the session's next transaction
+     * (reset first when the transaction did not finish): a client that sends many messages on one connection
+     * then costs the upstream one connection, not one per message.
+     */
     static void end(SmtpSession session) {
         RelayTransaction transaction = (RelayTransaction) session.attributes().remove(KEY);
         if (transaction != null) {
-            transaction.close();
+            transaction.park();
         }
+    }
+
+    /** Closes the upstream connection kept for the session, if any: the session has ended. */
+    static void closeIdle(SmtpSession session) {
+        Object idle = session.attributes().remove(IDLE_KEY);
+        if (idle instanceof Parked parked) {
+            parked.client().close();
+        }
+    }
+
+    /** An upstream connection between two transactions of one session, and the options it was made with. */
+    private record Parked(UpstreamClient client, UpstreamOptions options) {
+    }
+
+    private static final String IDLE_KEY = RelayTransaction.class.getName() + ".idle";
+
+    /** A kept connection idle longer than this is closed rather than reused: the upstream may have dropped it. */
+    static final Duration REUSE_WITHIN = Duration.ofSeconds(30);
+
+    /** Whether the message went through, leaving the upstream connection ready for a new MAIL. */
+    private boolean completed;
+
+    private void park() {
+        if (upstream == null) {
+            return;
+        }
+        if (upstream.isBroken()) {
+            closeUpstream();
+            return;
+        }
+        if (!completed) {
+            try {
+                if (!upstream.rset().isPositive()) {
+                    closeUpstream();
+                    return;
+                }
+            }
+            catch (UpstreamException ex) {
+                closeUpstream();
+                return;
+            }
+        }
+        closeIdle(session);
+        session.attributes().put(IDLE_KEY, new Parked(upstream, upstreamOptions));
+        upstream = null;
+        destination = null;
+        accepted.clear();
+    }
+
+    /** The session's kept connection when it was made with these options and is fresh enough, else null. */
+    private UpstreamClient reuse(UpstreamOptions options) {
+        Object idle = session.attributes().remove(IDLE_KEY);
+        if (!(idle instanceof Parked parked)) {
+            return null;
+        }
+        if (parked.options() == options && !parked.client().isBroken()
+                && parked.client().idleTime().compareTo(REUSE_WITHIN) < 0) {
+            return parked.client();
+        }
+        parked.client().close();
+        return null;
     }
 
     /**
@@ -100,12 +165,24 @@ final class RelayTransaction {
      */
     Reply open(UpstreamOptions options, Object destination) {
         closeUpstream();
+        upstream = reuse(options);
+        if (upstream != null) {
+            Reply reply = mail(options, destination);
+            if (upstream != null || !reply.isTransientFailure()) {
+                return reply;
+            }
+            // The kept connection failed (the upstream dropped it): try once more on a new one.
+        }
         try {
             upstream = UpstreamClient.connect(options, session.fqdn());
         }
         catch (UpstreamException ex) {
             return ex.reply();
         }
+        return mail(options, destination);
+    }
+
+    private Reply mail(UpstreamOptions options, Object destination) {
         UpstreamParameters.Mapped mapped = UpstreamParameters.forMail(mailFrom, mailOptions, upstream,
                 session.authenticatedUser() != null);
         if (mapped.refusal() != null) {
@@ -179,7 +256,10 @@ final class RelayTransaction {
             return LOCAL_ERROR;
         }
         Reply reply = RecipientReplies.combine(accepted.stream().map(Recipient::address).toList(), replies);
-        logger.info("Message {} from <{}> relayed to {}: {}", message.id(), mailFrom, upstream.address(), reply);
+        // A positive reply ends the upstream's transaction, so the connection is ready for the next MAIL.
+        completed = reply.isPositive();
+        // The session logs the outcome of every message at INFO; the upstream's address is detail.
+        logger.debug("Message {} from <{}> relayed to {}: {}", message.id(), mailFrom, upstream.address(), reply);
         return reply;
     }
 

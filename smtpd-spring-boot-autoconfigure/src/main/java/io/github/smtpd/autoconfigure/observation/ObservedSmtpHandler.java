@@ -76,6 +76,11 @@ final class ObservedSmtpHandler implements SmtpHandler {
     }
 
     @Override
+    public void onClose(SmtpSession session) {
+        delegate.onClose(session);
+    }
+
+    @Override
     public String toString() {
         return "Observed[" + delegate + "]";
     }
