@@ -124,7 +124,12 @@ start_server() {
     *) echo "unknown server $name" >&2; exit 1 ;;
   esac
   SERVER_LOG="$logfile"
-  # Ready when the port answers with a greeting (bounded: 20 s).
+  wait_for_greeting "$name"
+}
+
+# wait_for_greeting [NAME]: returns when the server on $PORT answers with a greeting (bounded: 20 s).
+wait_for_greeting() {
+  local name="${1:-server}" logfile="${SERVER_LOG:-/dev/null}"
   local i
   for i in $(seq 1 200); do
     if python3 - "$PORT" <<'EOF' 2>/dev/null
@@ -286,7 +291,31 @@ if [ "$DO_MEMORY" = 1 ]; then
   big_messages smtpd-17p
   big_messages smtpd-25v
 
-  echo "proxy mode: not measured, smtpd-core has no proxy mode on this branch yet" | tee -a "$MEM" >&2
+  # Proxy mode against the direct rate: W1 straight to a sink, then through a proxy (JDK 17, platform
+  # threads) relaying to that same sink, interleaved. Three processes share the 2 cores here.
+  proxy_versus_direct() {
+    local rep direct_s proxy_s upstream_pid upstream_port
+    for rep in $(seq 1 "$MEM_REPS"); do
+      start_server smtpd-17p
+      upstream_pid=$SERVER_PID upstream_port=$PORT
+      source_run $(workload_args W1-warm) > /dev/null
+      direct_s=$(source_run $(workload_args W1))
+      PORT=$((PORT + 1))
+      "$JDK17/bin/java" -jar "$JAR" "127.0.0.1:$PORT" --backlog 1024 --proxy "127.0.0.1:$upstream_port" \
+        > "$LOGS/proxy-$PORT.log" 2>&1 &
+      SERVER_PID=$!
+      SERVER_LOG="$LOGS/proxy-$PORT.log"
+      wait_for_greeting proxy
+      source_run $(workload_args W1-warm) > /dev/null
+      proxy_s=$(source_run $(workload_args W1))
+      stop_server
+      kill "$upstream_pid" 2>/dev/null || true
+      wait "$upstream_pid" 2>/dev/null || true
+      awk -v d="$direct_s" -v p="$proxy_s" -v r="$rep" 'BEGIN {printf "proxy-W1 rep %d: direct %.0f msgs/s, through the proxy %.0f msgs/s, ratio %.2fx\n", r, 20000 / d, 20000 / p, d / p}' \
+        | tee -a "$MEM" >&2
+    done
+  }
+  proxy_versus_direct
 fi
 
 # ---- report ------------------------------------------------------------------------------------------

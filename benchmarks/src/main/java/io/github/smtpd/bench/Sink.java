@@ -16,7 +16,7 @@ import io.github.smtpd.SmtpServer;
  *
  * <pre>
  * java -jar smtpd-benchmarks.jar 127.0.0.1:2525 [--virtual] [--max-sessions N] [--per-client N]
- *      [--backlog N] [--spool-dir DIR] [--size-limit BYTES]
+ *      [--backlog N] [--spool-dir DIR] [--size-limit BYTES] [--proxy HOST:PORT]
  * </pre>
  *
  * {@code --virtual} runs each session on a virtual thread (JDK 21+; looked up by reflection since the
@@ -38,6 +38,7 @@ public final class Sink {
         int perClient = 0;
         int backlog = 4096;
         Path spoolDir = null;
+        String proxyTo = null;
         long sizeLimit = SmtpServer.DEFAULT_DATA_SIZE_LIMIT;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -47,6 +48,7 @@ public final class Sink {
                 case "--backlog" -> backlog = Integer.parseInt(args[++i]);
                 case "--spool-dir" -> spoolDir = Path.of(args[++i]);
                 case "--size-limit" -> sizeLimit = Long.parseLong(args[++i]);
+                case "--proxy" -> proxyTo = args[++i];
                 default -> {
                     if (args[i].startsWith("--") || address != null) {
                         usage("unknown argument " + args[i]);
@@ -59,6 +61,9 @@ public final class Sink {
             usage("host:port is required");
         }
         Executor executor = virtual ? virtualThreadExecutor() : platformThreadExecutor();
+        // --proxy host:port: relay every message there in proxy mode (for the proxy-versus-direct workload).
+        io.github.smtpd.SmtpHandler relay = proxyTo == null ? null
+                : new io.github.smtpd.mode.ProxyMode(io.github.smtpd.mode.ProxyOptions.of(proxyTo));
         AtomicLong messages = new AtomicLong();
         AtomicLong bytes = new AtomicLong();
         SmtpServer.Builder builder = SmtpServer.builder()
@@ -76,6 +81,9 @@ public final class Sink {
                 });
         if (spoolDir != null) {
             builder.spoolDirectory(spoolDir);
+        }
+        if (relay != null) {
+            builder.handler(relay);
         }
         SmtpServer server = builder.build();
         server.start();
@@ -114,7 +122,7 @@ public final class Sink {
     private static void usage(String problem) {
         System.err.println("sink: " + problem);
         System.err.println("usage: java -jar smtpd-benchmarks.jar host:port [--virtual] [--max-sessions N]"
-                + " [--per-client N] [--backlog N] [--spool-dir DIR] [--size-limit BYTES]");
+                + " [--per-client N] [--backlog N] [--spool-dir DIR] [--size-limit BYTES] [--proxy HOST:PORT]");
         System.exit(2);
     }
 }
