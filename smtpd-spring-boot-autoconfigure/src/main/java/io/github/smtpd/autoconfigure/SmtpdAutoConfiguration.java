@@ -62,7 +62,13 @@ public final class SmtpdAutoConfiguration {
             ObjectProvider<SmtpHandlerDecorator> decorators) {
         SmtpdPropertiesMapper mapper = new SmtpdPropertiesMapper(properties);
         SmtpServer.Builder builder = SmtpServer.builder();
-        mapper.applyTo(builder);
+        try {
+            mapper.applyTo(builder);
+        }
+        catch (IllegalArgumentException ex) {
+            throw new InvalidSmtpdPropertyException("smtpd.*", ex.getMessage(),
+                    "Change the smtpd.* property the message names.", ex);
+        }
         String bundle = properties.getSsl().getBundle();
         if (StringUtils.hasText(bundle)) {
             SslBundleContext context = SslBundleContext.of(sslBundles.getIfAvailable(), bundle.trim());

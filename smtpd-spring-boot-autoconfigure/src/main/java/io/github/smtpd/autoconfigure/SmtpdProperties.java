@@ -390,7 +390,7 @@ public class SmtpdProperties {
         /**
          * Most bytes kept of each captured message; longer ones are cut and marked truncated.
          */
-        private org.springframework.util.unit.DataSize maxContentSize = org.springframework.util.unit.DataSize.ofMegabytes(1);
+        private DataSize maxContentSize = DataSize.ofMegabytes(1);
 
         public int getCapacity() {
             return this.capacity;
@@ -400,11 +400,11 @@ public class SmtpdProperties {
             this.capacity = capacity;
         }
 
-        public org.springframework.util.unit.DataSize getMaxContentSize() {
+        public DataSize getMaxContentSize() {
             return this.maxContentSize;
         }
 
-        public void setMaxContentSize(org.springframework.util.unit.DataSize maxContentSize) {
+        public void setMaxContentSize(DataSize maxContentSize) {
             this.maxContentSize = maxContentSize;
         }
     }

@@ -189,6 +189,22 @@ class SmtpdTlsAndAuthTests {
     }
 
     @Test
+    void twoAuthenticationManagersAndNoUserStoreLeaveAuthOffInsteadOfFailing() {
+        runner.withBean("first", AuthenticationManager.class, () -> (authentication) -> authentication)
+            .withBean("second", AuthenticationManager.class, () -> (authentication) -> authentication)
+            .run((context) -> {
+                assertThat(context).hasNotFailed();
+                assertThat(context).doesNotHaveBean(SmtpAuthenticator.class);
+            });
+    }
+
+    @Test
+    void aDisabledServerMakesNoAuthenticator() {
+        runner.withPropertyValues("smtpd.enabled=false").withUserConfiguration(SecurityUsers.class)
+            .run((context) -> assertThat(context).doesNotHaveBean(SmtpAuthenticator.class));
+    }
+
+    @Test
     void withoutSpringSecurityThereIsNoDefaultAuthenticator() {
         runner.withClassLoader(new FilteredClassLoader(AuthenticationManager.class))
             .withUserConfiguration(SecurityUsers.class)

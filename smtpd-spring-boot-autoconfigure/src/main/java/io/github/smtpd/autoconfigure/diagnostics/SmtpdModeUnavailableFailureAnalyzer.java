@@ -10,8 +10,10 @@ class SmtpdModeUnavailableFailureAnalyzer extends AbstractFailureAnalyzer<SmtpdM
     protected FailureAnalysis analyze(Throwable rootFailure, SmtpdModeUnavailableException cause) {
         return new FailureAnalysis(
                 "The SMTP server could not start: smtpd.mode is '" + cause.getMode()
-                        + "', but that mode is not available yet in this version (no SmtpHandler bean implements it).",
-                "Set smtpd.mode=default and define MessageProcessor beans, or define your own SmtpHandler bean.",
+                        + "', but no SmtpHandler bean implements it (SmtpdModeAutoConfiguration, which makes the "
+                        + "built-in modes, is excluded or was replaced).",
+                "Include SmtpdModeAutoConfiguration again, define your own SmtpHandler bean, or set "
+                        + "smtpd.mode=default and define MessageProcessor beans.",
                 cause);
     }
 }

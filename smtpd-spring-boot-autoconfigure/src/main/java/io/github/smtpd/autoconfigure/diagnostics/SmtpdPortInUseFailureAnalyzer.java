@@ -12,7 +12,8 @@ class SmtpdPortInUseFailureAnalyzer extends AbstractFailureAnalyzer<PortInUseExc
         return new FailureAnalysis(cause.getMessage(),
                 "Identify and stop the process that's listening on port " + cause.getPort()
                         + " or configure this application to listen on another port with smtpd.localaddr "
-                        + "(for example localhost:2526, or port 0 for a free port).",
+                        + "(or smtpd.ssl.implicit-localaddr for the implicit TLS listener), for example "
+                        + "localhost:2526, or port 0 for a free port.",
                 cause);
     }
 }

@@ -5,7 +5,7 @@ import io.github.smtpd.autoconfigure.SmtpdAutoConfiguration;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.AnyNestedCondition;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnSingleCandidate;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.context.annotation.Bean;
@@ -24,7 +24,8 @@ import org.springframework.security.crypto.password.PasswordEncoder;
  */
 @AutoConfiguration(before = SmtpdAutoConfiguration.class,
         afterName = "org.springframework.boot.security.autoconfigure.UserDetailsServiceAutoConfiguration")
-@ConditionalOnClass(AuthenticationManager.class)
+@ConditionalOnClass({ AuthenticationManager.class, io.github.smtpd.SmtpServer.class })
+@org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty(name = "smtpd.enabled", matchIfMissing = true)
 public final class SmtpdSecurityAutoConfiguration {
 
     @Bean
@@ -33,25 +34,26 @@ public final class SmtpdSecurityAutoConfiguration {
     SpringSecuritySmtpAuthenticator springSecuritySmtpAuthenticator(ObjectProvider<AuthenticationManager> manager,
             ObjectProvider<UserDetailsService> users, ObjectProvider<PasswordEncoder> encoder) {
         AuthenticationManager authenticationManager = manager.getIfUnique(() -> {
-            DaoAuthenticationProvider provider = new DaoAuthenticationProvider(users.getObject());
+            // The condition guarantees one of the two: a single AuthenticationManager, or a single user store.
+            DaoAuthenticationProvider provider = new DaoAuthenticationProvider(users.getIfUnique());
             provider.setPasswordEncoder(encoder.getIfUnique(PasswordEncoderFactories::createDelegatingPasswordEncoder));
             return new ProviderManager(provider);
         });
         return new SpringSecuritySmtpAuthenticator(authenticationManager);
     }
 
-    /** An AuthenticationManager or a UserDetailsService bean: something that can check a password. */
+    /** One AuthenticationManager or one UserDetailsService bean: something unambiguous that can check a password. */
     static final class HasAuthenticationSource extends AnyNestedCondition {
 
         HasAuthenticationSource() {
             super(ConfigurationCondition.ConfigurationPhase.REGISTER_BEAN);
         }
 
-        @ConditionalOnBean(AuthenticationManager.class)
+        @ConditionalOnSingleCandidate(AuthenticationManager.class)
         static final class Manager {
         }
 
-        @ConditionalOnBean(UserDetailsService.class)
+        @ConditionalOnSingleCandidate(UserDetailsService.class)
         static final class Users {
         }
     }

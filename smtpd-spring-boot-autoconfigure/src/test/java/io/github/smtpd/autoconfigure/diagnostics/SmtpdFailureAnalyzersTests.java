@@ -63,7 +63,7 @@ class SmtpdFailureAnalyzersTests {
     @Test
     void modeNotAvailable() {
         FailureAnalysis analysis = analyze(new SmtpdModeUnavailableFailureAnalyzer(), "smtpd.mode=mailman");
-        assertThat(analysis.getDescription()).contains("smtpd.mode is 'mailman'", "not available");
+        assertThat(analysis.getDescription()).contains("smtpd.mode is 'mailman'", "no SmtpHandler bean implements it");
         assertThat(analysis.getAction()).contains("smtpd.mode=default");
     }
 

@@ -31,7 +31,8 @@ import org.springframework.boot.actuate.endpoint.annotation.WriteOperation;
  * </ul>
  * A read that finds nothing returns {@code null}, which the web layer turns into 404.
  */
-@Endpoint(id = "smtpd")
+// Read-only unless the application opts in (management.endpoint.smtpd.access=unrestricted): pausing stops mail.
+@Endpoint(id = "smtpd", defaultAccess = org.springframework.boot.actuate.endpoint.Access.READ_ONLY)
 public class SmtpdEndpoint {
 
     static final String SESSIONS = "sessions";

@@ -66,7 +66,7 @@ public class SmtpdStatistics implements SmtpServerListener, ApplicationListener<
     @Override
     public void messageCompleted(SmtpSession session, Message message, Reply reply, Duration processingTime) {
         messageBytes.add(message.size());
-        switch (MessageOutcome.of(reply)) {
+        switch (MessageOutcome.of(message, reply)) {
             case ACCEPTED -> accepted.increment();
             case REJECTED -> rejected.increment();
             case FAILED -> failed.increment();
