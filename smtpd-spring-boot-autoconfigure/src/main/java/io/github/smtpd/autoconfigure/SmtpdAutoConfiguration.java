@@ -12,6 +12,7 @@ import io.github.smtpd.SmtpServer;
 import io.github.smtpd.SmtpServerListener;
 import io.github.smtpd.autoconfigure.SmtpdProperties.Mode;
 import io.github.smtpd.autoconfigure.context.SmtpServerBootstrap;
+import io.github.smtpd.autoconfigure.context.SmtpServerGracefulShutdown;
 import io.github.smtpd.autoconfigure.context.SmtpdPortInfoApplicationListener;
 import io.github.smtpd.autoconfigure.diagnostics.InvalidSmtpdPropertyException;
 import io.github.smtpd.autoconfigure.diagnostics.SmtpdModeUnavailableException;
@@ -145,6 +146,12 @@ public final class SmtpdAutoConfiguration {
                     + "({}): Spring may stop waiting before sessions finish. Raise the phase timeout or lower the grace "
                     + "period.", grace, phaseTimeout);
         }
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    SmtpServerGracefulShutdown smtpServerGracefulShutdown(SmtpServerBootstrap smtpServerBootstrap) {
+        return new SmtpServerGracefulShutdown(smtpServerBootstrap);
     }
 
     @Bean

@@ -239,6 +239,22 @@ class SmtpdAutoConfigurationTests {
     }
 
     @Test
+    void theDrainStartsInTheWebServersGracefulShutdownPhase() {
+        runner.run((context) -> {
+            io.github.smtpd.autoconfigure.context.SmtpServerGracefulShutdown drain = context
+                .getBean(io.github.smtpd.autoconfigure.context.SmtpServerGracefulShutdown.class);
+            SmtpServerBootstrap bootstrap = context.getBean(SmtpServerBootstrap.class);
+            assertThat(drain.getPhase()).isGreaterThan(bootstrap.getPhase());
+            assertThat(drain.isRunning()).isTrue();
+            java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
+            drain.stop(stopped::countDown);
+            assertThat(stopped.await(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            assertThat(bootstrap.isRunning()).isFalse();
+            assertThat(context.getBean(SmtpServer.class).isRunning()).isFalse();
+        });
+    }
+
+    @Test
     void theServerStopsWithTheContext() {
         SmtpServer[] server = new SmtpServer[1];
         runner.run((context) -> server[0] = context.getBean(SmtpServer.class));

@@ -9,9 +9,10 @@ import org.springframework.context.SmartLifecycle;
 /**
  * Starts the {@link SmtpServer} with the application context and stops it gracefully with it.
  *
- * <p>It runs in the phase Spring Boot starts and stops its web servers in, so the server takes mail only
- * once every bean is ready and stops after the application's ordinary lifecycle beans. Stopping drains:
- * no new sessions, transactions in progress get {@code shutdownGracePeriod} to finish, the rest get 421.
+ * <p>It starts in the phase Spring Boot starts its web servers in, so the server takes mail only once every bean
+ * is ready. Stopping drains: no new sessions, transactions in progress get {@code shutdownGracePeriod} to
+ * finish, the rest get 421. The drain itself is started earlier by {@link SmtpServerGracefulShutdown}, in the
+ * phase web servers drain in, so HTTP and SMTP drain together.
  */
 public class SmtpServerBootstrap implements SmartLifecycle {
 
@@ -49,7 +50,7 @@ public class SmtpServerBootstrap implements SmartLifecycle {
     }
 
     /**
-     * Drains on a thread of its own so that the web server, in the same phase, drains at the same time; Spring
+     * Drains on a thread of its own so that the web server, draining in the same phase, does so at the same time; Spring
      * waits for the callback up to {@code spring.lifecycle.timeout-per-shutdown-phase}. The thread is not a
      * daemon: if Spring stops waiting, the drain still finishes before the JVM exits.
      */
