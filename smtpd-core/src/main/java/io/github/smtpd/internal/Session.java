@@ -13,7 +13,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -101,25 +100,8 @@ public final class Session implements SmtpSession, Runnable {
 
     private volatile boolean extended;
 
-    private volatile String mailFrom;
-
-    private final List<String> rcptTos = new ArrayList<>();
-
-    private List<String> mailOptions = List.of();
-
-    private final List<String> rcptOptions = new ArrayList<>();
-
-    private final List<List<String>> perRecipientOptions = new ArrayList<>();
-
-    /** The message being received in BDAT chunks, or {@code null}. */
-    private ContentBuffer chunks;
-
-    /** Whether this transaction used BDAT, after which DATA is out of sequence (RFC 3030 2). */
-    private boolean chunking;
-
-    private boolean binaryMime;
-
-    private boolean requireSmtpUtf8;
+    /** The transaction state: the envelope and any BDAT chunks. */
+    private final Envelope envelope = new Envelope();
 
     private int errors;
 
@@ -300,7 +282,7 @@ public final class Session implements SmtpSession, Runnable {
     private void commandLoop() throws IOException {
         int maxLine = maxCommandLine();
         while (!closeRequested) {
-            if (registry.isDraining() && mailFrom == null) {
+            if (registry.isDraining() && envelope.mailFrom == null) {
                 ended("shutdown");
                 reply(Replies.shuttingDown(server.getHostName()));
                 return;
@@ -510,7 +492,7 @@ public final class Session implements SmtpSession, Runnable {
         if (parsed == null) {
             return;
         }
-        if (mailFrom != null) {
+        if (envelope.mailFrom != null) {
             reply(Reply.of(503, "5.5.1", "Error: nested MAIL command"));
             return;
         }
@@ -571,10 +553,10 @@ public final class Session implements SmtpSession, Runnable {
         }
         Reply verdict = ask(() -> handler.onMail(this, parsed.address(), parameters.options()), "2.1.0");
         if (verdict.isPositive()) {
-            mailFrom = parsed.address();
-            mailOptions = parameters.options();
-            requireSmtpUtf8 = smtpUtf8;
-            binaryMime = binary;
+            envelope.mailFrom = parsed.address();
+            envelope.mailOptions = parameters.options();
+            envelope.requireSmtpUtf8 = smtpUtf8;
+            envelope.binaryMime = binary;
         }
         reply(verdict);
     }
@@ -584,7 +566,7 @@ public final class Session implements SmtpSession, Runnable {
             reply(Reply.of(503, "5.5.1", "Error: send HELO first"));
             return;
         }
-        if (mailFrom == null) {
+        if (envelope.mailFrom == null) {
             reply(Reply.of(503, "5.5.1", "Error: need MAIL command"));
             return;
         }
@@ -609,23 +591,21 @@ public final class Session implements SmtpSession, Runnable {
             reply(Reply.of(555, "5.5.4", "RCPT TO parameters not recognized or not implemented"));
             return;
         }
-        if (parsed.nonAscii() && !requireSmtpUtf8) {
+        if (parsed.nonAscii() && !envelope.requireSmtpUtf8) {
             reply(Reply.of(553, "5.6.7", "Error: non-ASCII address requires SMTPUTF8"));
             return;
         }
-        if (chunks != null) {
+        if (envelope.chunks != null) {
             reply(Reply.of(503, "5.5.1", "Error: RCPT after BDAT"));
             return;
         }
-        if (rcptTos.size() >= server.getMaxRecipients()) {
+        if (envelope.rcptTos().size() >= server.getMaxRecipients()) {
             reply(Reply.of(452, "4.5.3", "Error: too many recipients"));
             return;
         }
         Reply verdict = ask(() -> handler.onRcpt(this, parsed.address(), parameters.options()), "2.1.5");
         if (verdict.isPositive()) {
-            rcptTos.add(parsed.address());
-            rcptOptions.addAll(parameters.options());
-            perRecipientOptions.add(parameters.options());
+            envelope.addRecipient(parsed.address(), parameters.options());
         }
         reply(verdict);
     }
@@ -635,11 +615,11 @@ public final class Session implements SmtpSession, Runnable {
             reply(Reply.of(503, "5.5.1", "Error: send HELO first"));
             return;
         }
-        if (chunking) {
+        if (envelope.chunking) {
             reply(Reply.of(503, "5.5.1", "Error: DATA after BDAT in one transaction"));
             return;
         }
-        if (rcptTos.isEmpty()) {
+        if (envelope.rcptTos().isEmpty()) {
             reply(Reply.of(503, "5.5.1", "Error: need RCPT command"));
             return;
         }
@@ -647,7 +627,7 @@ public final class Session implements SmtpSession, Runnable {
             reply(Reply.of(501, "5.5.4", "Syntax: DATA"));
             return;
         }
-        if (binaryMime) {
+        if (envelope.binaryMime) {
             reply(Reply.of(503, "5.5.1", "Error: BODY=BINARYMIME requires BDAT"));
             return;
         }
@@ -715,7 +695,7 @@ public final class Session implements SmtpSession, Runnable {
         if (heloName == null) {
             refusal = Reply.of(503, "5.5.1", "Error: send HELO first");
         }
-        else if (rcptTos.isEmpty()) {
+        else if (envelope.rcptTos().isEmpty()) {
             refusal = Reply.of(503, "5.5.1", "Error: need RCPT command");
         }
         if (refusal != null) {
@@ -724,18 +704,18 @@ public final class Session implements SmtpSession, Runnable {
             reply(refusal);
             return;
         }
-        chunking = true;
-        if (chunks == null) {
-            chunks = newContentBuffer();
+        envelope.chunking = true;
+        if (envelope.chunks == null) {
+            envelope.chunks = newContentBuffer();
         }
-        ContentBuffer content = chunks;
+        ContentBuffer content = envelope.chunks;
         state = SessionState.DATA;
         try {
             setTimeout(server.getDataTimeout());
             input.readChunk(size, content);
         }
         catch (IOException ex) {
-            chunks = null;
+            envelope.chunks = null;
             content.release();
             throw ex;
         }
@@ -753,7 +733,7 @@ public final class Session implements SmtpSession, Runnable {
             }
             return;
         }
-        chunks = null;
+        envelope.chunks = null;
         try {
             content.finish();
             dataMemory = keepable(content.memory());
@@ -863,7 +843,7 @@ public final class Session implements SmtpSession, Runnable {
     }
 
     boolean inTransaction() {
-        return mailFrom != null;
+        return envelope.mailFrom != null;
     }
 
     /**
@@ -887,10 +867,12 @@ public final class Session implements SmtpSession, Runnable {
         String messageId = id + "." + Long.toString(messageIds.incrementAndGet(), 36);
         io.github.smtpd.MessageContent delivered = content;
         if (server.isReceivedHeader()) {
-            delivered = new PrefixedContent(ReceivedHeader.build(this, messageId, rcptTos, requireSmtpUtf8), content);
+            delivered = new PrefixedContent(
+                    ReceivedHeader.build(this, messageId, envelope.rcptTos(), envelope.requireSmtpUtf8), content);
         }
-        Message message = new Message(messageId, this, peer, heloName, mailFrom, rcptTos, mailOptions, rcptOptions,
-                perRecipientOptions, delivered, server.isDecodeData(), server.getRemoteAddress(), Instant.now());
+        Message message = new Message(messageId, this, peer, heloName, envelope.mailFrom, envelope.rcptTos(),
+                envelope.mailOptions, envelope.rcptOptions(), envelope.perRecipientOptions, delivered,
+                server.isDecodeData(), server.getRemoteAddress(), Instant.now());
         long start = System.nanoTime();
         Reply reply;
         boolean failed = false;
@@ -909,7 +891,7 @@ public final class Session implements SmtpSession, Runnable {
         if (server.getProtocol() == io.github.smtpd.Protocol.LMTP) {
             // RFC 2033 4.2: one reply per accepted recipient, in RCPT order.
             overall = null;
-            for (int i = 0; i < rcptTos.size(); i++) {
+            for (int i = 0; i < envelope.rcptTos().size(); i++) {
                 Reply own = failed ? null : message.recipientReply(i);
                 Reply recipientReply = own != null ? own : reply;
                 reply(recipientReply);
@@ -923,7 +905,8 @@ public final class Session implements SmtpSession, Runnable {
         }
         // The same words as the metrics' outcome tag: a 4xx means the client keeps the message and retries.
         logger.info("Message {} from {} <{}> to {} recipient(s), {} bytes: {} ({})", message.id(),
-                peer.getAddress().getHostAddress(), Reply.sanitize(mailFrom), rcptTos.size(), message.size(),
+                peer.getAddress().getHostAddress(), Reply.sanitize(envelope.mailFrom), envelope.rcptTos().size(),
+                message.size(),
                 failed || overall.isTransientFailure() ? "failed" : overall.isPositive() ? "accepted" : "rejected",
                 overall);
         listener.messageCompleted(this, message, overall, Duration.ofNanos(System.nanoTime() - start));
@@ -933,13 +916,14 @@ public final class Session implements SmtpSession, Runnable {
     private void refuse(ContentBuffer content, Reply reply) {
         replyAfterData(reply);
         logger.info("Message from {} <{}> to {} recipient(s), {} bytes: refused ({})",
-                peer.getAddress().getHostAddress(), Reply.sanitize(mailFrom), rcptTos.size(), content.size(), reply);
+                peer.getAddress().getHostAddress(), Reply.sanitize(envelope.mailFrom), envelope.rcptTos().size(),
+                content.size(), reply);
         listener.messageRefused(this, content.size(), reply);
     }
 
     /** A reply to the end of data for the whole message: in LMTP, once per recipient. */
     private void replyAfterData(Reply reply) {
-        int count = server.getProtocol() == io.github.smtpd.Protocol.LMTP ? rcptTos.size() : 1;
+        int count = server.getProtocol() == io.github.smtpd.Protocol.LMTP ? envelope.rcptTos().size() : 1;
         for (int i = 0; i < count; i++) {
             reply(reply);
         }
@@ -1044,20 +1028,7 @@ public final class Session implements SmtpSession, Runnable {
     // ---- Transaction state ----
 
     private void abortTransaction() {
-        boolean hadTransaction = mailFrom != null;
-        mailFrom = null;
-        rcptTos.clear();
-        rcptOptions.clear();
-        mailOptions = List.of();
-        perRecipientOptions.clear();
-        requireSmtpUtf8 = false;
-        binaryMime = false;
-        chunking = false;
-        if (chunks != null) {
-            chunks.release();
-            chunks = null;
-        }
-        if (hadTransaction) {
+        if (envelope.reset()) {
             try {
                 handler.onReset(this);
             }
@@ -1148,7 +1119,7 @@ public final class Session implements SmtpSession, Runnable {
 
     /** Called when the server begins to stop: a session idle between transactions is closed at once. */
     void shutdownRequested() {
-        if (waitingForCommand && mailFrom == null && !input.hasBuffered()) {
+        if (waitingForCommand && envelope.mailFrom == null && !input.hasBuffered()) {
             forceClose();
         }
     }
@@ -1228,22 +1199,22 @@ public final class Session implements SmtpSession, Runnable {
 
     @Override
     public String mailFrom() {
-        return mailFrom;
+        return envelope.mailFrom;
     }
 
     @Override
     public List<String> rcptTos() {
-        return Collections.unmodifiableList(new ArrayList<>(rcptTos));
+        return envelope.rcptTosSnapshot();
     }
 
     @Override
     public List<String> mailOptions() {
-        return mailOptions;
+        return envelope.mailOptions;
     }
 
     @Override
     public List<String> rcptOptions() {
-        return List.copyOf(rcptOptions);
+        return envelope.rcptOptionsSnapshot();
     }
 
     @Override
