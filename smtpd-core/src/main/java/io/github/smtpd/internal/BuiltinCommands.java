@@ -8,7 +8,8 @@ import io.github.smtpd.SmtpCommand;
 
 /**
  * The command table of smtpd's {@code SMTPChannel}: one entry per {@code smtp_<COMMAND>} method. To add a
- * built-in command, add a method to {@link Session} and an entry here.
+ * built-in command, add a method to {@link Session} (or to {@link EnvelopeCommands} or {@link MessageIntake},
+ * for the transaction's commands) and an entry here.
  */
 public final class BuiltinCommands {
 
@@ -33,10 +34,10 @@ public final class BuiltinCommands {
             table.put("HELO", (session, argument) -> ((Session) session).helo(argument));
             table.put("EHLO", (session, argument) -> ((Session) session).ehlo(argument));
         }
-        table.put("MAIL", (session, argument) -> ((Session) session).mail(argument));
-        table.put("RCPT", (session, argument) -> ((Session) session).rcpt(argument));
-        table.put("DATA", (session, argument) -> ((Session) session).data(argument));
-        table.put("BDAT", (session, argument) -> ((Session) session).bdat(argument));
+        table.put("MAIL", (session, argument) -> ((Session) session).envelopeCommands().mail(argument));
+        table.put("RCPT", (session, argument) -> ((Session) session).envelopeCommands().rcpt(argument));
+        table.put("DATA", (session, argument) -> ((Session) session).intake().data(argument));
+        table.put("BDAT", (session, argument) -> ((Session) session).intake().bdat(argument));
         table.put("RSET", (session, argument) -> ((Session) session).rset(argument));
         table.put("NOOP", (session, argument) -> ((Session) session).noop(argument));
         table.put("QUIT", (session, argument) -> ((Session) session).quit(argument));

@@ -13,15 +13,12 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 
-import io.github.smtpd.Message;
 import io.github.smtpd.Reply;
 import io.github.smtpd.SessionState;
 import io.github.smtpd.SmtpCommand;
@@ -34,9 +31,10 @@ import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /**
- * One client connection, smtpd's {@code SMTPChannel}: reads command lines, dispatches them through the command
- * table, keeps the transaction state and runs DATA. Runs as one task on the server's executor with blocking
- * I/O; only {@link #shutdownRequested()} and {@link #forceClose()} are called from another thread.
+ * One client connection, smtpd's {@code SMTPChannel}: reads command lines and dispatches them through the
+ * command table. It keeps the transaction state in an {@link Envelope}, filled by {@link EnvelopeCommands} (MAIL,
+ * RCPT) and consumed by {@link MessageIntake} (DATA, BDAT). Runs as one task on the server's executor with
+ * blocking I/O; only {@link #shutdownRequested()} and {@link #forceClose()} are called from another thread.
  */
 public final class Session implements SmtpSession, Runnable {
 
@@ -45,12 +43,7 @@ public final class Session implements SmtpSession, Runnable {
     /** RFC 5321 4.5.3.1.4: 512 octets with CRLF; smtpd counted 512 without it, and so do we. */
     static final int COMMAND_LINE_LIMIT = 512;
 
-    private static final AtomicLong messageIds = new AtomicLong();
-
     private static final Duration PROXY_HEADER_TIMEOUT = Duration.ofSeconds(10);
-
-    /** The largest message buffer a session keeps between messages. */
-    private static final int KEPT_BUFFER_LIMIT = 64 * 1024;
 
     private final SmtpServer server;
 
@@ -58,11 +51,11 @@ public final class Session implements SmtpSession, Runnable {
 
     private final String id;
 
-    private final SmtpHandler handler;
+    final SmtpHandler handler;
 
     private final Map<String, SmtpCommand> commands;
 
-    private final SmtpServerListener listener;
+    final SmtpServerListener listener;
 
     private final SessionRegistry registry;
 
@@ -101,31 +94,18 @@ public final class Session implements SmtpSession, Runnable {
 
     private volatile boolean extended;
 
-    private volatile String mailFrom;
+    /** The transaction state: the envelope and any BDAT chunks. */
+    final Envelope envelope = new Envelope();
 
-    private final List<String> rcptTos = new ArrayList<>();
+    /** MAIL and RCPT. */
+    private final EnvelopeCommands envelopeCommands;
 
-    private List<String> mailOptions = List.of();
-
-    private final List<String> rcptOptions = new ArrayList<>();
-
-    private final List<List<String>> perRecipientOptions = new ArrayList<>();
-
-    /** The message being received in BDAT chunks, or {@code null}. */
-    private ContentBuffer chunks;
-
-    /** Whether this transaction used BDAT, after which DATA is out of sequence (RFC 3030 2). */
-    private boolean chunking;
-
-    private boolean binaryMime;
-
-    private boolean requireSmtpUtf8;
+    /** DATA and BDAT. */
+    private final MessageIntake intake;
 
     private int errors;
 
     private Reply lastReply;
-
-    private byte[] dataMemory = new byte[0];
 
     private volatile boolean closeRequested;
 
@@ -162,6 +142,8 @@ public final class Session implements SmtpSession, Runnable {
         this.socketOutput = new WatchedOutputStream(socket.getOutputStream());
         this.output = new BufferedOutputStream(socketOutput, 1024);
         this.input = new SmtpInput(socket.getInputStream(), 16384, this::flushOutput);
+        this.envelopeCommands = new EnvelopeCommands(this);
+        this.intake = new MessageIntake(this);
     }
 
     /** Replaces the connection by a TLS one over it and does the handshake; the plain streams are dropped. */
@@ -300,7 +282,7 @@ public final class Session implements SmtpSession, Runnable {
     private void commandLoop() throws IOException {
         int maxLine = maxCommandLine();
         while (!closeRequested) {
-            if (registry.isDraining() && mailFrom == null) {
+            if (registry.isDraining() && envelope.mailFrom == null) {
                 ended("shutdown");
                 reply(Replies.shuttingDown(server.getHostName()));
                 return;
@@ -492,289 +474,27 @@ public final class Session implements SmtpSession, Runnable {
         reply(Reply.of(250, "2.0.0", "OK"));
     }
 
-    void mail(String argument) {
-        if (heloName == null) {
-            reply(Reply.of(503, "5.5.1", "Error: send HELO first"));
-            return;
-        }
-        if (server.isRequireTls() && !isSecure()) {
-            reply(Reply.of(530, "5.7.0", "Must issue a STARTTLS command first"));
-            return;
-        }
-        if (server.isRequireAuth() && authenticatedUser == null) {
-            reply(Reply.of(530, "5.7.0", "Authentication required"));
-            return;
-        }
-        Reply syntax = syntax("MAIL FROM");
-        MailPath parsed = pathArgument("FROM:", argument, true, syntax);
-        if (parsed == null) {
-            return;
-        }
-        if (mailFrom != null) {
-            reply(Reply.of(503, "5.5.1", "Error: nested MAIL command"));
-            return;
-        }
-        EsmtpParameters parameters = EsmtpParameters.parse(parsed.parameters());
-        if (parameters == null) {
-            reply(syntax);
-            return;
-        }
-        Map<String, String> values = new java.util.HashMap<>(parameters.values());
-        boolean binary = false;
-        if (!server.isDecodeData()) {
-            String body = values.remove("BODY");
-            if (body != null && !body.equals("7BIT") && !body.equals("8BITMIME") && !body.equals("BINARYMIME")) {
-                reply(Reply.of(501, "5.5.4", "Error: BODY can only be one of 7BIT, 8BITMIME, BINARYMIME"));
-                return;
-            }
-            binary = "BINARYMIME".equals(body);
-        }
-        String dsnError = Dsn.checkMail(values);
-        if (dsnError != null) {
-            reply(Reply.of(501, "5.5.4", dsnError));
-            return;
-        }
-        boolean smtpUtf8 = false;
-        if (server.isEnableSmtpUtf8() && values.containsKey("SMTPUTF8")) {
-            if (!values.remove("SMTPUTF8").isEmpty()) {
-                reply(Reply.of(501, "5.5.4", "Error: SMTPUTF8 takes no arguments"));
-                return;
-            }
-            smtpUtf8 = true;
-        }
-        if (server.getAuthenticator() != null && values.containsKey("AUTH")) {
-            // RFC 4954 5: the original submitter; accepted and handed on, never trusted for relaying.
-            String submitter = values.remove("AUTH");
-            if (!submitter.equals("<>") && !Dsn.isXtext(submitter)) {
-                reply(syntax);
-                return;
-            }
-        }
-        String size = values.remove("SIZE");
-        if (size != null) {
-            if (size.isEmpty() || size.length() > 18 || !size.chars().allMatch(c -> c >= '0' && c <= '9')) {
-                reply(syntax);
-                return;
-            }
-            if (server.getDataSizeLimit() > 0 && Long.parseLong(size) > server.getDataSizeLimit()) {
-                reply(Reply.of(552, "5.3.4", "Error: message size exceeds fixed maximum message size"));
-                return;
-            }
-        }
-        if (!values.isEmpty()) {
-            reply(Reply.of(555, "5.5.4", "MAIL FROM parameters not recognized or not implemented"));
-            return;
-        }
-        if (parsed.nonAscii() && !smtpUtf8) {
-            reply(Reply.of(553, "5.6.7", "Error: non-ASCII address requires SMTPUTF8"));
-            return;
-        }
-        Reply verdict = ask(() -> handler.onMail(this, parsed.address(), parameters.options()), "2.1.0");
-        if (verdict.isPositive()) {
-            mailFrom = parsed.address();
-            mailOptions = parameters.options();
-            requireSmtpUtf8 = smtpUtf8;
-            binaryMime = binary;
-        }
-        reply(verdict);
-    }
-
-    void rcpt(String argument) {
-        if (heloName == null) {
-            reply(Reply.of(503, "5.5.1", "Error: send HELO first"));
-            return;
-        }
-        if (mailFrom == null) {
-            reply(Reply.of(503, "5.5.1", "Error: need MAIL command"));
-            return;
-        }
-        Reply syntax = syntax("RCPT TO");
-        // RFC 5321 4.1.1.3: a forward path is never empty, so RCPT TO:<> is a syntax error (smtpd took it).
-        MailPath parsed = pathArgument("TO:", argument, false, syntax);
-        if (parsed == null) {
-            return;
-        }
-        EsmtpParameters parameters = EsmtpParameters.parse(parsed.parameters());
-        if (parameters == null) {
-            reply(syntax);
-            return;
-        }
-        Map<String, String> values = new java.util.HashMap<>(parameters.values());
-        String dsnError = Dsn.checkRcpt(values);
-        if (dsnError != null) {
-            reply(Reply.of(501, "5.5.4", dsnError));
-            return;
-        }
-        if (!values.isEmpty()) {
-            reply(Reply.of(555, "5.5.4", "RCPT TO parameters not recognized or not implemented"));
-            return;
-        }
-        if (parsed.nonAscii() && !requireSmtpUtf8) {
-            reply(Reply.of(553, "5.6.7", "Error: non-ASCII address requires SMTPUTF8"));
-            return;
-        }
-        if (chunks != null) {
-            reply(Reply.of(503, "5.5.1", "Error: RCPT after BDAT"));
-            return;
-        }
-        if (rcptTos.size() >= server.getMaxRecipients()) {
-            reply(Reply.of(452, "4.5.3", "Error: too many recipients"));
-            return;
-        }
-        Reply verdict = ask(() -> handler.onRcpt(this, parsed.address(), parameters.options()), "2.1.5");
-        if (verdict.isPositive()) {
-            rcptTos.add(parsed.address());
-            rcptOptions.addAll(parameters.options());
-            perRecipientOptions.add(parameters.options());
-        }
-        reply(verdict);
-    }
-
-    void data(String argument) throws IOException {
-        if (heloName == null) {
-            reply(Reply.of(503, "5.5.1", "Error: send HELO first"));
-            return;
-        }
-        if (chunking) {
-            reply(Reply.of(503, "5.5.1", "Error: DATA after BDAT in one transaction"));
-            return;
-        }
-        if (rcptTos.isEmpty()) {
-            reply(Reply.of(503, "5.5.1", "Error: need RCPT command"));
-            return;
-        }
-        if (argument != null) {
-            reply(Reply.of(501, "5.5.4", "Syntax: DATA"));
-            return;
-        }
-        if (binaryMime) {
-            reply(Reply.of(503, "5.5.1", "Error: BODY=BINARYMIME requires BDAT"));
-            return;
-        }
-        reply(Reply.of(354, "End data with <CR><LF>.<CR><LF>"));
-        state = SessionState.DATA;
-        ContentBuffer content = newContentBuffer();
-        try {
-            int flags;
-            try {
-                setTimeout(server.getDataTimeout());
-                flags = input.readData(content, server.getMaxDataLineLength());
-                content.finish();
-            }
-            finally {
-                state = SessionState.COMMAND;
-                dataMemory = keepable(content.memory());
-                setTimeout(server.getIdleTimeout());
-            }
-            if (content.isOverflowed()) {
-                refuse(content, Reply.of(552, "5.3.4", "Error: Too much mail data"));
-                return;
-            }
-            if (content.isStorageFailed()) {
-                refuse(content, Replies.noStorage());
-                return;
-            }
-            if ((flags & SmtpInput.LONG_LINE) != 0) {
-                refuse(content, Reply.of(554, "5.6.0", "Error: message line longer than "
-                        + server.getMaxDataLineLength() + " characters"));
-                return;
-            }
-            if ((flags & SmtpInput.BARE_LINE_ENDING) != 0
-                    && server.getLineEndingPolicy() == io.github.smtpd.LineEndingPolicy.REJECT) {
-                refuse(content, Reply.of(550, "5.6.0", "Error: bare CR or LF in message data; end lines with CRLF"));
-                return;
-            }
-            deliver(content);
-        }
-        finally {
-            content.release();
-            abortTransaction();
-        }
-    }
-
-    /** RFC 3030: {@code BDAT <size> [LAST]}; the chunk is read even when it is refused, to stay in step. */
-    void bdat(String argument) throws IOException {
-        String[] parts = argument == null ? new String[0] : argument.split(" +");
-        boolean last = parts.length == 2 && parts[1].equalsIgnoreCase("LAST");
-        boolean sized = parts.length >= 1 && parts[0].matches("\\d{1,18}");
-        if (!sized) {
-            // Without a size the chunk can not be skipped, and its bytes must never be read as commands.
-            reply(Reply.of(501, "5.5.4", "Syntax: BDAT chunk-size [LAST]"));
-            ended("error");
-            closeRequested = true;
-            return;
-        }
-        if (parts.length > 2 || (parts.length == 2 && !last)) {
-            input.readChunk(Long.parseLong(parts[0]), (bytes, offset, length) -> {
-            });
-            reply(Reply.of(501, "5.5.4", "Syntax: BDAT chunk-size [LAST]"));
-            return;
-        }
-        long size = Long.parseLong(parts[0]);
-        Reply refusal = null;
-        if (heloName == null) {
-            refusal = Reply.of(503, "5.5.1", "Error: send HELO first");
-        }
-        else if (rcptTos.isEmpty()) {
-            refusal = Reply.of(503, "5.5.1", "Error: need RCPT command");
-        }
-        if (refusal != null) {
-            input.readChunk(size, (bytes, offset, length) -> {
-            });
-            reply(refusal);
-            return;
-        }
-        chunking = true;
-        if (chunks == null) {
-            chunks = newContentBuffer();
-        }
-        ContentBuffer content = chunks;
-        state = SessionState.DATA;
-        try {
-            setTimeout(server.getDataTimeout());
-            input.readChunk(size, content);
-        }
-        catch (IOException ex) {
-            chunks = null;
-            content.release();
-            throw ex;
-        }
-        finally {
-            state = SessionState.COMMAND;
-            setTimeout(server.getIdleTimeout());
-        }
-        if (!last) {
-            if (content.isOverflowed()) {
-                // Refuse early, but keep the transaction: the client may still send chunks up to LAST.
-                reply(Reply.of(552, "5.3.4", "Error: Too much mail data"));
-            }
-            else {
-                reply(Reply.of(250, "2.0.0", size + " octets received"));
-            }
-            return;
-        }
-        chunks = null;
-        try {
-            content.finish();
-            dataMemory = keepable(content.memory());
-            if (content.isOverflowed()) {
-                refuse(content, Reply.of(552, "5.3.4", "Error: Too much mail data"));
-                return;
-            }
-            if (content.isStorageFailed()) {
-                refuse(content, Replies.noStorage());
-                return;
-            }
-            deliver(content);
-        }
-        finally {
-            content.release();
-            abortTransaction();
-        }
-    }
-
-    private void setTimeout(Duration timeout) {
+    void setTimeout(Duration timeout) {
         timeoutNanos = timeout.toNanos();
+    }
+
+    void setState(SessionState state) {
+        this.state = state;
+    }
+
+    /** The command input, which STARTTLS replaces. */
+    SmtpInput input() {
+        return input;
+    }
+
+    /** MAIL and RCPT, for the command table. */
+    EnvelopeCommands envelopeCommands() {
+        return envelopeCommands;
+    }
+
+    /** DATA and BDAT, for the command table. */
+    MessageIntake intake() {
+        return intake;
     }
 
     /**
@@ -863,99 +583,7 @@ public final class Session implements SmtpSession, Runnable {
     }
 
     boolean inTransaction() {
-        return mailFrom != null;
-    }
-
-    /**
-     * The buffer to keep for the next message: a small one saves allocations for a busy connection, a large one
-     * would hold up to the spool threshold per idle session.
-     */
-    private static byte[] keepable(byte[] memory) {
-        return memory.length <= KEPT_BUFFER_LIMIT ? memory : new byte[0];
-    }
-
-    private ContentBuffer newContentBuffer() {
-        return new ContentBuffer(server.getDataSizeLimit(), server.getSpoolThreshold(), server.getSpoolDirectory(),
-                dataMemory);
-    }
-
-    private void deliver(ContentBuffer content) {
-        if (server.isDecodeData() && !isUtf8(content)) {
-            refuse(content, Reply.of(554, "5.6.0", "Error: message content is not valid UTF-8"));
-            return;
-        }
-        String messageId = id + "." + Long.toString(messageIds.incrementAndGet(), 36);
-        io.github.smtpd.MessageContent delivered = content;
-        if (server.isReceivedHeader()) {
-            delivered = new PrefixedContent(ReceivedHeader.build(this, messageId, rcptTos, requireSmtpUtf8), content);
-        }
-        Message message = new Message(messageId, this, peer, heloName, mailFrom, rcptTos, mailOptions, rcptOptions,
-                perRecipientOptions, delivered, server.isDecodeData(), server.getRemoteAddress(), Instant.now());
-        long start = System.nanoTime();
-        Reply reply;
-        boolean failed = false;
-        try {
-            reply = handler.onData(message);
-            if (reply == null) {
-                reply = Reply.of(250, "2.0.0", "OK");
-            }
-        }
-        catch (Exception | LinkageError ex) {
-            logger.warn("Message {} from {} was not accepted: the message processor failed", message.id(), peer, ex);
-            reply = Replies.localError();
-            failed = true;
-        }
-        Reply overall = reply;
-        if (server.getProtocol() == io.github.smtpd.Protocol.LMTP) {
-            // RFC 2033 4.2: one reply per accepted recipient, in RCPT order.
-            overall = null;
-            for (int i = 0; i < rcptTos.size(); i++) {
-                Reply own = failed ? null : message.recipientReply(i);
-                Reply recipientReply = own != null ? own : reply;
-                reply(recipientReply);
-                if (overall == null || (overall.isPositive() && !recipientReply.isPositive())) {
-                    overall = recipientReply;
-                }
-            }
-        }
-        else {
-            reply(reply);
-        }
-        // The same words as the metrics' outcome tag: a 4xx means the client keeps the message and retries.
-        logger.info("Message {} from {} <{}> to {} recipient(s), {} bytes: {} ({})", message.id(),
-                peer.getAddress().getHostAddress(), Reply.sanitize(mailFrom), rcptTos.size(), message.size(),
-                failed || overall.isTransientFailure() ? "failed" : overall.isPositive() ? "accepted" : "rejected",
-                overall);
-        listener.messageCompleted(this, message, overall, Duration.ofNanos(System.nanoTime() - start));
-    }
-
-    /** Refuses a message whose data was received, before any processor sees it, and says so in the log. */
-    private void refuse(ContentBuffer content, Reply reply) {
-        replyAfterData(reply);
-        logger.info("Message from {} <{}> to {} recipient(s), {} bytes: refused ({})",
-                peer.getAddress().getHostAddress(), Reply.sanitize(mailFrom), rcptTos.size(), content.size(), reply);
-        listener.messageRefused(this, content.size(), reply);
-    }
-
-    /** A reply to the end of data for the whole message: in LMTP, once per recipient. */
-    private void replyAfterData(Reply reply) {
-        int count = server.getProtocol() == io.github.smtpd.Protocol.LMTP ? rcptTos.size() : 1;
-        for (int i = 0; i < count; i++) {
-            reply(reply);
-        }
-    }
-
-    private static boolean isUtf8(ContentBuffer content) {
-        try (var in = content.open()) {
-            StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(in.readAllBytes()));
-            return true;
-        }
-        catch (IOException ex) {
-            return false;
-        }
+        return envelope.mailFrom != null;
     }
 
     void help(String argument) {
@@ -998,66 +626,10 @@ public final class Session implements SmtpSession, Runnable {
         reply(Reply.of(502, "5.5.1", "EXPN not implemented"));
     }
 
-    /** smtpd's syntax reply for MAIL and RCPT, which mentions parameters only after EHLO. */
-    private Reply syntax(String command) {
-        return Reply.of(501, "5.5.4", "Syntax: " + command + ": <address>" + (extended ? " [SP <mail-parameters>]" : ""));
-    }
-
-    /**
-     * The path after {@code FROM:} or {@code TO:}; on a syntax error (parameters count as one after HELO) the
-     * reply is sent and {@code null} returned.
-     */
-    private MailPath pathArgument(String keyword, String argument, boolean allowNullPath, Reply syntax) {
-        String path = stripKeyword(keyword, argument);
-        MailPath parsed = path == null ? null : MailPath.parse(path, allowNullPath);
-        if (parsed == null || (!extended && !parsed.parameters().isEmpty())) {
-            reply(syntax);
-            return null;
-        }
-        return parsed;
-    }
-
-    private static String stripKeyword(String keyword, String argument) {
-        if (argument == null || argument.length() < keyword.length()
-                || !argument.regionMatches(true, 0, keyword, 0, keyword.length())) {
-            return null;
-        }
-        return argument.substring(keyword.length()).strip();
-    }
-
-    private interface Step {
-        Reply call() throws Exception;
-    }
-
-    /** Runs a MAIL or RCPT hook: {@code null} means 250 OK, a failure means 451. */
-    private Reply ask(Step step, String okCode) {
-        try {
-            Reply reply = step.call();
-            return reply != null ? reply : Reply.of(250, okCode, "OK");
-        }
-        catch (Exception ex) {
-            logger.warn("Session {}: a transaction hook failed", id, ex);
-            return Replies.localError();
-        }
-    }
-
     // ---- Transaction state ----
 
-    private void abortTransaction() {
-        boolean hadTransaction = mailFrom != null;
-        mailFrom = null;
-        rcptTos.clear();
-        rcptOptions.clear();
-        mailOptions = List.of();
-        perRecipientOptions.clear();
-        requireSmtpUtf8 = false;
-        binaryMime = false;
-        chunking = false;
-        if (chunks != null) {
-            chunks.release();
-            chunks = null;
-        }
-        if (hadTransaction) {
+    void abortTransaction() {
+        if (envelope.reset()) {
             try {
                 handler.onReset(this);
             }
@@ -1148,7 +720,7 @@ public final class Session implements SmtpSession, Runnable {
 
     /** Called when the server begins to stop: a session idle between transactions is closed at once. */
     void shutdownRequested() {
-        if (waitingForCommand && mailFrom == null && !input.hasBuffered()) {
+        if (waitingForCommand && envelope.mailFrom == null && !input.hasBuffered()) {
             forceClose();
         }
     }
@@ -1228,22 +800,22 @@ public final class Session implements SmtpSession, Runnable {
 
     @Override
     public String mailFrom() {
-        return mailFrom;
+        return envelope.mailFrom;
     }
 
     @Override
     public List<String> rcptTos() {
-        return Collections.unmodifiableList(new ArrayList<>(rcptTos));
+        return envelope.rcptTosSnapshot();
     }
 
     @Override
     public List<String> mailOptions() {
-        return mailOptions;
+        return envelope.mailOptions;
     }
 
     @Override
     public List<String> rcptOptions() {
-        return List.copyOf(rcptOptions);
+        return envelope.rcptOptionsSnapshot();
     }
 
     @Override
@@ -1279,7 +851,7 @@ public final class Session implements SmtpSession, Runnable {
     }
 
     /** Records how the session ended; the first reason wins. */
-    private void ended(String reason) {
+    void ended(String reason) {
         if (outcome == null) {
             outcome = reason;
         }

@@ -1,0 +1,293 @@
+package io.github.smtpd.internal;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.atomic.AtomicLong;
+
+import io.github.smtpd.Message;
+import io.github.smtpd.Reply;
+import io.github.smtpd.SessionState;
+import io.github.smtpd.SmtpHandler;
+import io.github.smtpd.SmtpServer;
+import io.github.smtpd.SmtpServerListener;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The message intake of one {@link Session}: DATA and BDAT read the content into a {@link ContentBuffer}, refuse
+ * it or hand it to the processor as a {@link Message}, and end the transaction. Runs on the session's thread.
+ */
+final class MessageIntake {
+
+    /** The session's logger: message log lines keep the name operators and tests filter by. */
+    private static final Logger logger = LoggerFactory.getLogger(Session.class);
+
+    private static final AtomicLong messageIds = new AtomicLong();
+
+    /** The largest message buffer a session keeps between messages. */
+    private static final int KEPT_BUFFER_LIMIT = 64 * 1024;
+
+    private final Session session;
+
+    private final Envelope envelope;
+
+    private final SmtpServer server;
+
+    private final SmtpHandler handler;
+
+    private final SmtpServerListener listener;
+
+    private byte[] dataMemory = new byte[0];
+
+    MessageIntake(Session session) {
+        this.session = session;
+        this.envelope = session.envelope;
+        this.server = session.server();
+        this.handler = session.handler;
+        this.listener = session.listener;
+    }
+
+    void data(String argument) throws IOException {
+        if (session.heloName() == null) {
+            session.reply(Reply.of(503, "5.5.1", "Error: send HELO first"));
+            return;
+        }
+        if (envelope.chunking) {
+            session.reply(Reply.of(503, "5.5.1", "Error: DATA after BDAT in one transaction"));
+            return;
+        }
+        if (envelope.rcptTos().isEmpty()) {
+            session.reply(Reply.of(503, "5.5.1", "Error: need RCPT command"));
+            return;
+        }
+        if (argument != null) {
+            session.reply(Reply.of(501, "5.5.4", "Syntax: DATA"));
+            return;
+        }
+        if (envelope.binaryMime) {
+            session.reply(Reply.of(503, "5.5.1", "Error: BODY=BINARYMIME requires BDAT"));
+            return;
+        }
+        session.reply(Reply.of(354, "End data with <CR><LF>.<CR><LF>"));
+        session.setState(SessionState.DATA);
+        ContentBuffer content = newContentBuffer();
+        try {
+            int flags;
+            try {
+                session.setTimeout(server.getDataTimeout());
+                flags = session.input().readData(content, server.getMaxDataLineLength());
+                content.finish();
+            }
+            finally {
+                session.setState(SessionState.COMMAND);
+                dataMemory = keepable(content.memory());
+                session.setTimeout(server.getIdleTimeout());
+            }
+            if (content.isOverflowed()) {
+                refuse(content, Reply.of(552, "5.3.4", "Error: Too much mail data"));
+                return;
+            }
+            if (content.isStorageFailed()) {
+                refuse(content, Replies.noStorage());
+                return;
+            }
+            if ((flags & SmtpInput.LONG_LINE) != 0) {
+                refuse(content, Reply.of(554, "5.6.0", "Error: message line longer than "
+                        + server.getMaxDataLineLength() + " characters"));
+                return;
+            }
+            if ((flags & SmtpInput.BARE_LINE_ENDING) != 0
+                    && server.getLineEndingPolicy() == io.github.smtpd.LineEndingPolicy.REJECT) {
+                refuse(content, Reply.of(550, "5.6.0", "Error: bare CR or LF in message data; end lines with CRLF"));
+                return;
+            }
+            deliver(content);
+        }
+        finally {
+            content.release();
+            session.abortTransaction();
+        }
+    }
+
+    /** RFC 3030: {@code BDAT <size> [LAST]}; the chunk is read even when it is refused, to stay in step. */
+    void bdat(String argument) throws IOException {
+        String[] parts = argument == null ? new String[0] : argument.split(" +");
+        boolean last = parts.length == 2 && parts[1].equalsIgnoreCase("LAST");
+        boolean sized = parts.length >= 1 && parts[0].matches("\\d{1,18}");
+        if (!sized) {
+            // Without a size the chunk can not be skipped, and its bytes must never be read as commands.
+            session.reply(Reply.of(501, "5.5.4", "Syntax: BDAT chunk-size [LAST]"));
+            session.ended("error");
+            session.close();
+            return;
+        }
+        if (parts.length > 2 || (parts.length == 2 && !last)) {
+            session.input().readChunk(Long.parseLong(parts[0]), (bytes, offset, length) -> {
+            });
+            session.reply(Reply.of(501, "5.5.4", "Syntax: BDAT chunk-size [LAST]"));
+            return;
+        }
+        long size = Long.parseLong(parts[0]);
+        Reply refusal = null;
+        if (session.heloName() == null) {
+            refusal = Reply.of(503, "5.5.1", "Error: send HELO first");
+        }
+        else if (envelope.rcptTos().isEmpty()) {
+            refusal = Reply.of(503, "5.5.1", "Error: need RCPT command");
+        }
+        if (refusal != null) {
+            session.input().readChunk(size, (bytes, offset, length) -> {
+            });
+            session.reply(refusal);
+            return;
+        }
+        envelope.chunking = true;
+        if (envelope.chunks == null) {
+            envelope.chunks = newContentBuffer();
+        }
+        ContentBuffer content = envelope.chunks;
+        session.setState(SessionState.DATA);
+        try {
+            session.setTimeout(server.getDataTimeout());
+            session.input().readChunk(size, content);
+        }
+        catch (IOException ex) {
+            envelope.chunks = null;
+            content.release();
+            throw ex;
+        }
+        finally {
+            session.setState(SessionState.COMMAND);
+            session.setTimeout(server.getIdleTimeout());
+        }
+        if (!last) {
+            if (content.isOverflowed()) {
+                // Refuse early, but keep the transaction: the client may still send chunks up to LAST.
+                session.reply(Reply.of(552, "5.3.4", "Error: Too much mail data"));
+            }
+            else {
+                session.reply(Reply.of(250, "2.0.0", size + " octets received"));
+            }
+            return;
+        }
+        envelope.chunks = null;
+        try {
+            content.finish();
+            dataMemory = keepable(content.memory());
+            if (content.isOverflowed()) {
+                refuse(content, Reply.of(552, "5.3.4", "Error: Too much mail data"));
+                return;
+            }
+            if (content.isStorageFailed()) {
+                refuse(content, Replies.noStorage());
+                return;
+            }
+            deliver(content);
+        }
+        finally {
+            content.release();
+            session.abortTransaction();
+        }
+    }
+
+    private void deliver(ContentBuffer content) {
+        if (server.isDecodeData() && !isUtf8(content)) {
+            refuse(content, Reply.of(554, "5.6.0", "Error: message content is not valid UTF-8"));
+            return;
+        }
+        String messageId = session.id() + "." + Long.toString(messageIds.incrementAndGet(), 36);
+        io.github.smtpd.MessageContent delivered = content;
+        if (server.isReceivedHeader()) {
+            delivered = new PrefixedContent(
+                    ReceivedHeader.build(session, messageId, envelope.rcptTos(), envelope.requireSmtpUtf8), content);
+        }
+        Message message = new Message(messageId, session, session.peer(), session.heloName(), envelope.mailFrom,
+                envelope.rcptTos(), envelope.mailOptions, envelope.rcptOptions(), envelope.perRecipientOptions,
+                delivered, server.isDecodeData(), server.getRemoteAddress(), Instant.now());
+        long start = System.nanoTime();
+        Reply reply;
+        boolean failed = false;
+        try {
+            reply = handler.onData(message);
+            if (reply == null) {
+                reply = Reply.of(250, "2.0.0", "OK");
+            }
+        }
+        catch (Exception | LinkageError ex) {
+            logger.warn("Message {} from {} was not accepted: the message processor failed", message.id(),
+                    session.peer(), ex);
+            reply = Replies.localError();
+            failed = true;
+        }
+        Reply overall = reply;
+        if (server.getProtocol() == io.github.smtpd.Protocol.LMTP) {
+            // RFC 2033 4.2: one reply per accepted recipient, in RCPT order.
+            overall = null;
+            for (int i = 0; i < envelope.rcptTos().size(); i++) {
+                Reply own = failed ? null : message.recipientReply(i);
+                Reply recipientReply = own != null ? own : reply;
+                session.reply(recipientReply);
+                if (overall == null || (overall.isPositive() && !recipientReply.isPositive())) {
+                    overall = recipientReply;
+                }
+            }
+        }
+        else {
+            session.reply(reply);
+        }
+        // The same words as the metrics' outcome tag: a 4xx means the client keeps the message and retries.
+        logger.info("Message {} from {} <{}> to {} recipient(s), {} bytes: {} ({})", message.id(),
+                session.peer().getAddress().getHostAddress(), Reply.sanitize(envelope.mailFrom),
+                envelope.rcptTos().size(), message.size(),
+                failed || overall.isTransientFailure() ? "failed" : overall.isPositive() ? "accepted" : "rejected",
+                overall);
+        listener.messageCompleted(session, message, overall, Duration.ofNanos(System.nanoTime() - start));
+    }
+
+    /** Refuses a message whose data was received, before any processor sees it, and says so in the log. */
+    private void refuse(ContentBuffer content, Reply reply) {
+        replyAfterData(reply);
+        logger.info("Message from {} <{}> to {} recipient(s), {} bytes: refused ({})",
+                session.peer().getAddress().getHostAddress(), Reply.sanitize(envelope.mailFrom),
+                envelope.rcptTos().size(), content.size(), reply);
+        listener.messageRefused(session, content.size(), reply);
+    }
+
+    /** A reply to the end of data for the whole message: in LMTP, once per recipient. */
+    private void replyAfterData(Reply reply) {
+        int count = server.getProtocol() == io.github.smtpd.Protocol.LMTP ? envelope.rcptTos().size() : 1;
+        for (int i = 0; i < count; i++) {
+            session.reply(reply);
+        }
+    }
+
+    private static boolean isUtf8(ContentBuffer content) {
+        try (var in = content.open()) {
+            StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(in.readAllBytes()));
+            return true;
+        }
+        catch (IOException ex) {
+            return false;
+        }
+    }
+
+    /**
+     * The buffer to keep for the next message: a small one saves allocations for a busy connection, a large one
+     * would hold up to the spool threshold per idle session.
+     */
+    private static byte[] keepable(byte[] memory) {
+        return memory.length <= KEPT_BUFFER_LIMIT ? memory : new byte[0];
+    }
+
+    private ContentBuffer newContentBuffer() {
+        return new ContentBuffer(server.getDataSizeLimit(), server.getSpoolThreshold(), server.getSpoolDirectory(),
+                dataMemory);
+    }
+}
