@@ -3,9 +3,7 @@ package io.github.smtpd.mode;
 import java.util.List;
 import java.util.Objects;
 
-import io.github.smtpd.Message;
 import io.github.smtpd.Reply;
-import io.github.smtpd.SmtpHandler;
 import io.github.smtpd.SmtpSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * the relay's rules ({@link ProxyOptions}): any of them from a trusted network or an authenticated client,
  * only those in the relay domains from anyone else, and {@code 554 5.7.1} for the rest.
  */
-public final class MailmanMode implements SmtpHandler {
+public final class MailmanMode extends RelayHandler {
 
     private static final Logger logger = LoggerFactory.getLogger(MailmanMode.class);
 
@@ -86,20 +84,5 @@ public final class MailmanMode implements SmtpHandler {
             }
         }
         return transaction.rcpt(address, parameters);
-    }
-
-    @Override
-    public Reply onData(Message message) {
-        return RelayTransaction.deliver(message);
-    }
-
-    @Override
-    public void onReset(SmtpSession session) {
-        RelayTransaction.end(session);
-    }
-
-    @Override
-    public void onClose(SmtpSession session) {
-        RelayTransaction.closeIdle(session);
     }
 }

@@ -3,9 +3,7 @@ package io.github.smtpd.mode;
 import java.util.List;
 import java.util.Objects;
 
-import io.github.smtpd.Message;
 import io.github.smtpd.Reply;
-import io.github.smtpd.SmtpHandler;
 import io.github.smtpd.SmtpSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,7 +38,7 @@ import org.slf4j.LoggerFactory;
  *         .build();
  * }</pre>
  */
-public final class ProxyMode implements SmtpHandler {
+public final class ProxyMode extends RelayHandler {
 
     private static final Logger logger = LoggerFactory.getLogger(ProxyMode.class);
 
@@ -90,20 +88,5 @@ public final class ProxyMode implements SmtpHandler {
             }
         }
         return transaction.rcpt(address, parameters);
-    }
-
-    @Override
-    public Reply onData(Message message) {
-        return RelayTransaction.deliver(message);
-    }
-
-    @Override
-    public void onReset(SmtpSession session) {
-        RelayTransaction.end(session);
-    }
-
-    @Override
-    public void onClose(SmtpSession session) {
-        RelayTransaction.closeIdle(session);
     }
 }
