@@ -174,10 +174,7 @@ class DataTest extends ServerTestSupport {
         client.close();
         // A second, complete message proves the server went on, and is the only one processed.
         try (RawClient second = RawClient.connect(TestServers.address(server))) {
-            second.command("HELO c");
-            second.command("MAIL FROM:<a@b.example>");
-            second.command("RCPT TO:<c@d.example>");
-            second.command("DATA");
+            second.openData("HELO c", "a@b.example", "c@d.example");
             assertThat(second.command("whole\r\n.")).isEqualTo("250 OK");
         }
         assertThat(processor.next().text()).isEqualTo("whole\r\n");
@@ -194,6 +191,19 @@ class DataTest extends ServerTestSupport {
         RecordingProcessor.Received received = processor.next();
         assertThat(received.message().isDecodeData()).isTrue();
         assertThat(received.text()).isEqualTo("caf\u00e9\r\n");
+    }
+
+    @Test
+    void decodeDataChecksSpilledContentAcrossChunkBoundaries() throws Exception {
+        RecordingProcessor processor = new RecordingProcessor();
+        // A two-byte character cut by the checker's 8 KiB chunks, in a message that spilled to disk.
+        String text = "a".repeat(8191) + "\u00e9" + "b".repeat(20_000) + "\r\n";
+        try (RawClient client = transaction(TestServers.loopback().decodeData(true).spoolThreshold(1024)
+            .spoolDirectory(spool).messageProcessor(processor))) {
+            client.send(text);
+            assertThat(client.command(".")).isEqualTo("250 OK");
+        }
+        assertThat(processor.next().text()).isEqualTo(text);
     }
 
     @Test

@@ -87,12 +87,9 @@ final class MessageIntake {
                 dataMemory = keepable(content.memory());
                 session.setTimeout(server.getIdleTimeout());
             }
-            if (content.isOverflowed()) {
-                refuse(content, Reply.of(552, "5.3.4", "Error: Too much mail data"));
-                return;
-            }
-            if (content.isStorageFailed()) {
-                refuse(content, Replies.noStorage());
+            Reply unstored = unstored(content);
+            if (unstored != null) {
+                refuse(content, unstored);
                 return;
             }
             if ((flags & SmtpInput.LONG_LINE) != 0) {
@@ -178,12 +175,9 @@ final class MessageIntake {
         try {
             content.finish();
             dataMemory = keepable(content.memory());
-            if (content.isOverflowed()) {
-                refuse(content, Reply.of(552, "5.3.4", "Error: Too much mail data"));
-                return;
-            }
-            if (content.isStorageFailed()) {
-                refuse(content, Replies.noStorage());
+            Reply unstored = unstored(content);
+            if (unstored != null) {
+                refuse(content, unstored);
                 return;
             }
             deliver(content);
@@ -265,16 +259,50 @@ final class MessageIntake {
         }
     }
 
+    /** Why the content could not be kept whole (too large, or the spool failed), or {@code null}. */
+    private static Reply unstored(ContentBuffer content) {
+        if (content.isOverflowed()) {
+            return Reply.of(552, "5.3.4", "Error: Too much mail data");
+        }
+        return content.isStorageFailed() ? Replies.noStorage() : null;
+    }
+
+    /** Checks the content chunk by chunk: a spilled message is never read into memory whole. */
     private static boolean isUtf8(ContentBuffer content) {
+        java.nio.charset.CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT);
+        ByteBuffer bytes = ByteBuffer.allocate(8192);
+        java.nio.CharBuffer chars = java.nio.CharBuffer.allocate(8192);
         try (var in = content.open()) {
-            StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(in.readAllBytes()));
-            return true;
+            int read;
+            while ((read = in.read(bytes.array(), bytes.position(), bytes.remaining())) >= 0) {
+                bytes.position(bytes.position() + read).flip();
+                if (isMalformed(decoder, bytes, chars, false)) {
+                    return false;
+                }
+                // Keeps the bytes of a character cut by the chunk's end for the next round.
+                bytes.compact();
+            }
+            bytes.flip();
+            return !isMalformed(decoder, bytes, chars, true) && !decoder.flush(chars).isError();
         }
         catch (IOException ex) {
             return false;
+        }
+    }
+
+    private static boolean isMalformed(java.nio.charset.CharsetDecoder decoder, ByteBuffer bytes,
+            java.nio.CharBuffer chars, boolean endOfInput) {
+        while (true) {
+            java.nio.charset.CoderResult result = decoder.decode(bytes, chars, endOfInput);
+            if (result.isError()) {
+                return true;
+            }
+            if (!result.isOverflow()) {
+                return false;
+            }
+            chars.clear();
         }
     }
 

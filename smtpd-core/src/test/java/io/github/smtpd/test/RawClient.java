@@ -66,6 +66,19 @@ public final class RawClient implements Closeable {
         return readReply();
     }
 
+    /**
+     * Greets, names the sender and recipients and sends DATA, without checking the replies in between; returns
+     * the reply to DATA. For tests about what happens after it.
+     */
+    public String openData(String greeting, String from, String... recipients) throws IOException {
+        command(greeting);
+        command("MAIL FROM:<" + from + ">");
+        for (String recipient : recipients) {
+            command("RCPT TO:<" + recipient + ">");
+        }
+        return command("DATA");
+    }
+
     public void send(String text) throws IOException {
         send(text.getBytes(StandardCharsets.UTF_8));
     }
