@@ -82,10 +82,7 @@ class EsmtpExtensionsTest extends ServerTestSupport {
         processor.replyWith(Reply.of(550, "No such user here"));
         start(TestServers.loopback());
         try (RawClient client = RawClient.connect(TestServers.address(server))) {
-            client.command("EHLO c");
-            client.command("MAIL FROM:<a@b.example>");
-            client.command("RCPT TO:<c@d.example>");
-            client.command("DATA");
+            client.openData("EHLO c", "a@b.example", "c@d.example");
             assertThat(client.command("x\r\n.")).isEqualTo("550 5.0.0 No such user here");
         }
     }

@@ -41,10 +41,7 @@ class LimitsTest extends ServerTestSupport {
     void aClientIdleInTheMiddleOfDataGets421() throws Exception {
         start(TestServers.loopback().idleTimeout(Duration.ofMinutes(5)).dataTimeout(Duration.ofMillis(300)));
         try (RawClient client = RawClient.connect(TestServers.address(server))) {
-            client.command("HELO c");
-            client.command("MAIL FROM:<a@b.example>");
-            client.command("RCPT TO:<c@d.example>");
-            client.command("DATA");
+            client.openData("HELO c", "a@b.example", "c@d.example");
             client.send("Subject: never finished\r\n");
             assertThat(client.readReply()).isEqualTo("421 smtpd.test Error: timeout exceeded");
             assertThat(client.isClosedByServer()).isTrue();

@@ -85,10 +85,7 @@ class MessageProcessorTest extends ServerTestSupport {
     void aReturnedReplyIsSentAsGiven() throws Exception {
         start(new RecordingProcessor().replyWith(Reply.parse("550 No such user here")));
         try (RawClient client = RawClient.connect(TestServers.address(server))) {
-            client.command("HELO c");
-            client.command("MAIL FROM:<a@b.example>");
-            client.command("RCPT TO:<c@d.example>");
-            client.command("DATA");
+            client.openData("HELO c", "a@b.example", "c@d.example");
             assertThat(client.command("Subject: x\r\n\r\nbody\r\n.")).isEqualTo("550 No such user here");
             assertThat(client.command("NOOP")).isEqualTo("250 OK");
         }
@@ -106,10 +103,7 @@ class MessageProcessorTest extends ServerTestSupport {
         assertThatThrownBy(() -> Transport.send(mail)).isInstanceOf(MessagingException.class)
                 .satisfies(ex -> assertThat(ex.toString() + ex.getCause()).contains("451"));
         try (RawClient client = RawClient.connect(TestServers.address(server))) {
-            client.command("HELO c");
-            client.command("MAIL FROM:<a@b.example>");
-            client.command("RCPT TO:<c@d.example>");
-            client.command("DATA");
+            client.openData("HELO c", "a@b.example", "c@d.example");
             String reply = client.command("x\r\n.");
             assertThat(reply).isEqualTo("451 Requested action aborted: local error in processing");
             assertThat(reply).doesNotContain("disk full");
@@ -154,10 +148,7 @@ class MessageProcessorTest extends ServerTestSupport {
         server = TestServers.loopback().remoteAddress("upstream.example:25").messageProcessor(processor).build();
         server.start();
         try (RawClient client = RawClient.connect(TestServers.address(server))) {
-            client.command("HELO c");
-            client.command("MAIL FROM:<a@b.example>");
-            client.command("RCPT TO:<c@d.example>");
-            client.command("DATA");
+            client.openData("HELO c", "a@b.example", "c@d.example");
             client.command("x\r\n.");
         }
         Message message = processor.next().message();

@@ -30,10 +30,7 @@ class ProxyProtocolTest extends ServerTestSupport {
 
     private void sendMessage(RawClient client) throws Exception {
         assertThat(client.readReply()).startsWith("220 ");
-        client.command("HELO c");
-        client.command("MAIL FROM:<a@b.example>");
-        client.command("RCPT TO:<c@d.example>");
-        client.command("DATA");
+        client.openData("HELO c", "a@b.example", "c@d.example");
         assertThat(client.command("x\r\n.")).isEqualTo("250 OK");
     }
 

@@ -73,10 +73,7 @@ class ReceivedHeaderTest extends ServerTestSupport {
         try (RawClient client = RawClient.open(TestServers.address(server))) {
             client.send("PROXY TCP6 2001:db8:0:0:1:0:0:1 ::1 40000 25\r\n");
             assertThat(client.readReply()).startsWith("220 ");
-            client.command("EHLO client.example");
-            client.command("MAIL FROM:<a@b.example>");
-            client.command("RCPT TO:<c@d.example>");
-            client.command("DATA");
+            client.openData("EHLO client.example", "a@b.example", "c@d.example");
             assertThat(client.command("Subject: x\r\n\r\nbody\r\n.")).endsWith("OK");
         }
         assertThat(processor.next().text()).startsWith("Received: from client.example ([IPv6:2001:db8::1:0:0:1])\r\n");

@@ -149,10 +149,7 @@ class RobustnessTest extends ServerTestSupport {
             return null;
         }));
         try (RawClient client = connect()) {
-            client.command("EHLO x");
-            client.command("MAIL FROM:<a@example.org>");
-            client.command("RCPT TO:<b@example.org>");
-            client.command("DATA");
+            client.openData("EHLO x", "a@example.org", "b@example.org");
             client.send("Subject: hello\r\n\r\nbody\r\n.\r\n");
             assertThat(processing.await(10, TimeUnit.SECONDS)).isTrue();
             server.stop(Duration.ofMillis(100));
@@ -189,10 +186,7 @@ class RobustnessTest extends ServerTestSupport {
         start(TestServers.loopback().spoolThreshold(16).spoolDirectory(spool));
         Files.delete(spool);
         try (RawClient client = connect()) {
-            client.command("EHLO x");
-            client.command("MAIL FROM:<a@example.org>");
-            client.command("RCPT TO:<b@example.org>");
-            client.command("DATA");
+            client.openData("EHLO x", "a@example.org", "b@example.org");
             client.send("Subject: hello\r\n\r\n" + "x".repeat(200) + "\r\n.\r\n");
             assertThat(client.readReply()).isEqualTo("452 4.3.1 Insufficient system storage");
             assertThat(client.command("NOOP")).isEqualTo("250 2.0.0 OK");

@@ -130,10 +130,7 @@ class ServerLifecycleTest extends ServerTestSupport {
         server.start();
         ExecutorService stopper = Executors.newSingleThreadExecutor();
         try (RawClient client = RawClient.connect(TestServers.address(server))) {
-            client.command("HELO c");
-            client.command("MAIL FROM:<a@b.example>");
-            client.command("RCPT TO:<c@d.example>");
-            client.command("DATA");
+            client.openData("HELO c", "a@b.example", "c@d.example");
             client.send("Subject: in flight\r\n\r\nfirst half\r\n");
             Future<?> stopping = stopper.submit(() -> server.stop(Duration.ofSeconds(30)));
             awaitNotAccepting();
@@ -154,10 +151,7 @@ class ServerLifecycleTest extends ServerTestSupport {
         server = TestServers.loopback().messageProcessor(processor).build();
         server.start();
         try (RawClient client = RawClient.connect(TestServers.address(server))) {
-            client.command("HELO c");
-            client.command("MAIL FROM:<a@b.example>");
-            client.command("RCPT TO:<c@d.example>");
-            client.command("DATA");
+            client.openData("HELO c", "a@b.example", "c@d.example");
             client.send("Subject: too slow\r\n");
             server.stop(Duration.ofMillis(200));
             assertThat(client.readReply()).startsWith("421 ");
@@ -189,10 +183,7 @@ class ServerLifecycleTest extends ServerTestSupport {
             }).build();
             server.start();
             try (RawClient client = RawClient.connect(TestServers.address(server))) {
-                client.command("HELO c");
-                client.command("MAIL FROM:<a@b.example>");
-                client.command("RCPT TO:<c@d.example>");
-                client.command("DATA");
+                client.openData("HELO c", "a@b.example", "c@d.example");
                 assertThat(client.command("x\r\n.")).isEqualTo("250 OK");
             }
             assertThat(ran.await(1, TimeUnit.SECONDS)).isTrue();

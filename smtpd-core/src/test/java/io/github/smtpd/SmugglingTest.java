@@ -28,10 +28,7 @@ class SmugglingTest extends ServerTestSupport {
 
     private void smuggle(String lookAlike) throws Exception {
         try (RawClient client = RawClient.connect(TestServers.address(server))) {
-            client.command("EHLO c");
-            client.command("MAIL FROM:<good@sender.example>");
-            client.command("RCPT TO:<victim@d.example>");
-            client.command("DATA");
+            client.openData("EHLO c", "good@sender.example", "victim@d.example");
             client.send("Subject: outer\r\n\r\nouter body" + lookAlike
                     + "MAIL FROM:<ceo@sender.example>\r\nRCPT TO:<victim@d.example>\r\nDATA\r\n"
                     + "Subject: smuggled\r\n\r\nsmuggled body\r\n.\r\n");
