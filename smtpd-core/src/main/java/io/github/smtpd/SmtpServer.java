@@ -28,6 +28,7 @@ import java.util.function.Supplier;
 import javax.net.ssl.SSLContext;
 
 import io.github.smtpd.internal.BuiltinCommands;
+import io.github.smtpd.internal.EventLoop;
 import io.github.smtpd.internal.Listeners;
 import io.github.smtpd.internal.Session;
 import io.github.smtpd.internal.SessionRegistry;
@@ -144,6 +145,14 @@ public final class SmtpServer {
 
     private volatile ServerSocket serverSocket;
 
+    /** Threads that run plain-text sessions while they wait for their clients; none when the handler blocks. */
+    private volatile EventLoop[] eventLoops = new EventLoop[0];
+
+    private final java.util.concurrent.atomic.AtomicInteger nextLoop = new java.util.concurrent.atomic.AtomicInteger();
+
+    /** Whether sessions may start on an event loop: see {@link EventLoop#canRun}. */
+    private final boolean eventDriven;
+
     private volatile Thread acceptThread;
 
     private volatile boolean running;
@@ -219,6 +228,7 @@ public final class SmtpServer {
         this.listener = Listeners.composite(builder.listeners);
         this.sessions = new SessionRegistry();
         this.idPrefix = Integer.toString(serverCounter.incrementAndGet(), 36);
+        this.eventDriven = trustedProxies == null && EventLoop.canRun(handler);
     }
 
     private static void requirePositive(String name, int value) {
@@ -257,6 +267,14 @@ public final class SmtpServer {
             implicitTlsSocket = tlsSocket;
             executor = (givenExecutor != null) ? givenExecutor : defaultExecutor();
             sessions.open();
+            if (eventDriven) {
+                EventLoop[] loops = new EventLoop[EVENT_LOOPS];
+                for (int i = 0; i < loops.length; i++) {
+                    loops[i] = new EventLoop("smtpd-loop-" + socket.getLocalPort() + "-" + i);
+                    loops[i].start();
+                }
+                eventLoops = loops;
+            }
             running = true;
             paused = false;
             Thread thread = new Thread(() -> acceptLoop(socket, false), "smtpd-accept-" + socket.getLocalPort());
@@ -281,7 +299,8 @@ public final class SmtpServer {
     private ServerSocket bind(InetSocketAddress requestedAddress) {
         ServerSocket socket = null;
         try {
-            socket = new ServerSocket();
+            // Through a channel, so that accepted connections can be watched by an event loop's selector.
+            socket = java.nio.channels.ServerSocketChannel.open().socket();
             socket.setReuseAddress(true);
             socket.bind(requestedAddress.isUnresolved()
                     ? new InetSocketAddress(InetAddress.getByName(requestedAddress.getHostString()), requestedAddress.getPort())
@@ -310,9 +329,9 @@ public final class SmtpServer {
     private void acceptLoop(ServerSocket socket, boolean implicitTls) {
         long lastWarning = 0;
         while (running && !socket.isClosed()) {
-            Socket client;
+            java.nio.channels.SocketChannel client;
             try {
-                client = socket.accept();
+                client = socket.getChannel().accept();
             }
             catch (IOException ex) {
                 if (!running || socket.isClosed()) {
@@ -359,11 +378,30 @@ public final class SmtpServer {
         }
     }
 
-    private void admit(Socket client, boolean implicitTls) {
+    private void admit(java.nio.channels.SocketChannel channel, boolean implicitTls) {
+        Socket client = channel.socket();
         InetSocketAddress peer = (InetSocketAddress) client.getRemoteSocketAddress();
         String refusal = paused ? "paused" : sessions.tryAdmit(maxSessions);
         if (refusal != null) {
             refuse(client, peer, refusal);
+            return;
+        }
+        EventLoop[] loops = eventLoops;
+        if (!implicitTls && loops.length > 0) {
+            EventLoop loop = loops[Math.floorMod(nextLoop.getAndIncrement(), loops.length)];
+            Session session;
+            try {
+                client.setTcpNoDelay(true);
+                channel.configureBlocking(false);
+                session = new Session(this, channel, idPrefix + "-" + sessions.nextId(), handler, commands, listener,
+                        sessions, loop, executor);
+            }
+            catch (IOException ex) {
+                sessions.release();
+                closeQuietly(client);
+                return;
+            }
+            loop.execute(session::openOnLoop);
             return;
         }
         Session session;
@@ -441,6 +479,10 @@ public final class SmtpServer {
             }
         }
         sessions.drain(grace);
+        for (EventLoop loop : eventLoops) {
+            loop.stop();
+        }
+        eventLoops = new EventLoop[0];
         if (givenExecutor == null && executor instanceof ExecutorService service) {
             service.shutdown();
             try {
@@ -640,6 +682,12 @@ public final class SmtpServer {
     public List<String> getCommands() {
         return List.copyOf(commands.keySet());
     }
+
+    /**
+     * How many event loops serve sessions. One thread is enough to read the commands of thousands of clients;
+     * message processing runs on the executor, in parallel.
+     */
+    private static final int EVENT_LOOPS = Integer.getInteger("smtpd.eventLoops", 1);
 
     private static Executor defaultExecutor() {
         AtomicInteger threads = new AtomicInteger();

@@ -86,7 +86,8 @@ class ProxyProtocolTest extends ServerTestSupport {
         start("192.0.2.0/24", 50);
         try (RawClient client = RawClient.open(TestServers.address(server))) {
             client.send("PROXY TCP4 203.0.113.7 127.0.0.1 40000 25\r\n");
-            assertThat(client.readReply()).isNull();
+            // Closed without a greeting; with the header unread, the close may arrive as a reset.
+            assertThat(client.isClosedByServer()).isTrue();
         }
     }
 

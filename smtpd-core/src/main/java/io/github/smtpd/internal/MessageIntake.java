@@ -74,19 +74,74 @@ final class MessageIntake {
         }
         session.reply(Reply.of(354, "End data with <CR><LF>.<CR><LF>"));
         session.setState(SessionState.DATA);
+        session.setTimeout(server.getDataTimeout());
         ContentBuffer content = newContentBuffer();
+        if (session.isEventDriven()) {
+            // The loop feeds the content as it comes, then calls received() and complete().
+            receiving = content;
+            session.input().startData(content, server.getMaxDataLineLength());
+            return;
+        }
+        int flags;
         try {
-            int flags;
-            try {
-                session.setTimeout(server.getDataTimeout());
-                flags = session.input().readData(content, server.getMaxDataLineLength());
-                content.finish();
-            }
-            finally {
-                session.setState(SessionState.COMMAND);
-                dataMemory = keepable(content.memory());
-                session.setTimeout(server.getIdleTimeout());
-            }
+            flags = session.input().readData(content, server.getMaxDataLineLength());
+            content.finish();
+        }
+        catch (IOException | RuntimeException ex) {
+            content.release();
+            session.abortTransaction();
+            throw ex;
+        }
+        finally {
+            afterData(content);
+        }
+        complete(content, flags);
+    }
+
+    /** The message an event loop is reading, or {@code null}. */
+    private ContentBuffer receiving;
+
+    boolean isReceiving() {
+        return receiving != null;
+    }
+
+    /** The loop read the end of data: the content is complete. */
+    ContentBuffer received() throws IOException {
+        ContentBuffer content = receiving;
+        receiving = null;
+        try {
+            content.finish();
+        }
+        catch (IOException | RuntimeException ex) {
+            content.release();
+            session.abortTransaction();
+            throw ex;
+        }
+        finally {
+            afterData(content);
+        }
+        return content;
+    }
+
+    /** The session ended in the middle of DATA. */
+    void abandon() {
+        ContentBuffer content = receiving;
+        if (content != null) {
+            receiving = null;
+            content.release();
+            afterData(content);
+        }
+    }
+
+    private void afterData(ContentBuffer content) {
+        session.setState(SessionState.COMMAND);
+        dataMemory = keepable(content.memory());
+        session.setTimeout(server.getIdleTimeout());
+    }
+
+    /** Refuses the received message or hands it to the processor, then ends the transaction. */
+    void complete(ContentBuffer content, int flags) {
+        try {
             Reply unstored = unstored(content);
             if (unstored != null) {
                 refuse(content, unstored);

@@ -127,6 +127,27 @@ public final class Session implements SmtpSession, Runnable {
     /** Whether listeners were told of this session, so they hear of its end only then. */
     private boolean opened;
 
+    /** The loop that runs this session while it waits for its client, or {@code null} for a blocking one. */
+    private final EventLoop loop;
+
+    private final java.nio.channels.SocketChannel channel;
+
+    /** The replies of an event-driven session, which may wait in memory for a client that reads slowly. */
+    private final ChannelOutput channelOutput;
+
+    /** Where an event-driven session processes messages and goes on when it must block. */
+    private final java.util.concurrent.Executor executor;
+
+    private java.nio.channels.SelectionKey key;
+
+    /** Whether the event loop runs this session; false once it moved to a thread of its own. */
+    private volatile boolean eventDriven;
+
+    /** Whether an event-driven session's message is being processed on the executor, away from its loop. */
+    private volatile boolean processing;
+
+    private final java.util.concurrent.atomic.AtomicBoolean finished = new java.util.concurrent.atomic.AtomicBoolean();
+
     public Session(SmtpServer server, Socket socket, String id, SmtpHandler handler, Map<String, SmtpCommand> commands,
             SmtpServerListener listener, SessionRegistry registry, boolean implicitTls) throws IOException {
         this.implicitTls = implicitTls;
@@ -144,6 +165,39 @@ public final class Session implements SmtpSession, Runnable {
         this.input = new SmtpInput(socket.getInputStream(), 16384, this::flushOutput);
         this.envelopeCommands = new EnvelopeCommands(this);
         this.intake = new MessageIntake(this);
+        this.loop = null;
+        this.channel = null;
+        this.channelOutput = null;
+        this.executor = null;
+    }
+
+    /**
+     * A session that an {@link EventLoop} runs while it waits for its client; {@code channel} is non-blocking.
+     * Commands that must block move it to a thread of {@code executor} for good; message processing runs there.
+     */
+    public Session(SmtpServer server, java.nio.channels.SocketChannel channel, String id, SmtpHandler handler,
+            Map<String, SmtpCommand> commands, SmtpServerListener listener, SessionRegistry registry, EventLoop loop,
+            java.util.concurrent.Executor executor) throws IOException {
+        this.implicitTls = false;
+        this.rawSocket = channel.socket();
+        this.server = server;
+        this.socket = rawSocket;
+        this.id = id;
+        this.handler = handler;
+        this.commands = commands;
+        this.listener = listener;
+        this.registry = registry;
+        this.peer = (InetSocketAddress) channel.getRemoteAddress();
+        this.loop = loop;
+        this.channel = channel;
+        this.executor = executor;
+        this.channelOutput = new ChannelOutput(channel);
+        this.socketOutput = new WatchedOutputStream(channelOutput);
+        this.output = socketOutput;
+        this.input = new SmtpInput(null, 16384, this::flushOutput);
+        this.envelopeCommands = new EnvelopeCommands(this);
+        this.intake = new MessageIntake(this);
+        this.eventDriven = true;
     }
 
     /** Replaces the connection by a TLS one over it and does the handshake; the plain streams are dropped. */
@@ -173,43 +227,62 @@ public final class Session implements SmtpSession, Runnable {
         registry.started(this);
         MDC.put("smtpd.session", id);
         try {
-            setTimeout(server.getIdleTimeout());
-            if (server.getTrustedProxies() != null && !readProxyHeader()) {
-                ended("rejected");
-                return;
+            if (open()) {
+                commandLoop();
             }
-            if (!registry.admitClient(peer.getAddress(), server.getMaxSessionsPerClient())) {
-                ended("rejected");
-                reply(Reply.of(421, "4.7.0", server.getHostName() + " Error: too many connections from your address"));
-                listener.connectionRejected(peer, "per-client");
-                return;
-            }
-            clientAdmitted = true;
-            if (implicitTls) {
-                try {
-                    upgradeToTls();
-                }
-                catch (IOException ex) {
-                    ended("tls-failed");
-                    listener.tlsHandshake(this, false);
-                    throw ex;
-                }
-            }
-            if (implicitTls) {
-                listener.tlsHandshake(this, true);
-            }
-            if (registry.isDraining()) {
-                ended("shutdown");
-                reply(Replies.shuttingDown(server.getHostName()));
-                return;
-            }
-            reply(Reply.of(220, server.getHostName()
-                    + (server.getProtocol() == io.github.smtpd.Protocol.LMTP ? " LMTP" : " ESMTP") + " smtpd for Java"));
-            opened = true;
-            listener.sessionOpened(this);
-            commandLoop();
         }
-        catch (SocketTimeoutException ex) {
+        catch (IOException | RuntimeException | Error ex) {
+            failed(ex);
+        }
+        finally {
+            finish();
+        }
+    }
+
+    /**
+     * Admits the client and greets it.
+     *
+     * @return whether the session goes on to its commands
+     */
+    private boolean open() throws IOException {
+        setTimeout(server.getIdleTimeout());
+        if (server.getTrustedProxies() != null && !readProxyHeader()) {
+            ended("rejected");
+            return false;
+        }
+        if (!registry.admitClient(peer.getAddress(), server.getMaxSessionsPerClient())) {
+            ended("rejected");
+            reply(Reply.of(421, "4.7.0", server.getHostName() + " Error: too many connections from your address"));
+            listener.connectionRejected(peer, "per-client");
+            return false;
+        }
+        clientAdmitted = true;
+        if (implicitTls) {
+            try {
+                upgradeToTls();
+            }
+            catch (IOException ex) {
+                ended("tls-failed");
+                listener.tlsHandshake(this, false);
+                throw ex;
+            }
+            listener.tlsHandshake(this, true);
+        }
+        if (registry.isDraining()) {
+            ended("shutdown");
+            reply(Replies.shuttingDown(server.getHostName()));
+            return false;
+        }
+        reply(Reply.of(220, server.getHostName()
+                + (server.getProtocol() == io.github.smtpd.Protocol.LMTP ? " LMTP" : " ESMTP") + " smtpd for Java"));
+        opened = true;
+        listener.sessionOpened(this);
+        return true;
+    }
+
+    /** Records why the session failed, and says goodbye where that is still possible. */
+    private void failed(Throwable ex) {
+        if (ex instanceof SocketTimeoutException) {
             // Only a TLS handshake reads with a socket timeout; before an implicit TLS handshake, plain text
             // would be garbage to the client.
             ended("timeout");
@@ -217,38 +290,231 @@ public final class Session implements SmtpSession, Runnable {
                 replyQuietly(Reply.of(421, "4.4.2", server.getHostName() + " Error: timeout exceeded"));
             }
         }
-        catch (IOException | java.io.UncheckedIOException ex) {
+        else if (ex instanceof IOException || ex instanceof java.io.UncheckedIOException) {
             ended(registry.isDraining() ? "shutdown" : "disconnected");
             logger.debug("Session {} with {} ended: {}", id, peer, ex.toString());
         }
-        catch (RuntimeException | Error ex) {
+        else {
             ended("error");
             logger.error("Session {} with {} failed", id, peer, ex);
             replyQuietly(Reply.of(421, "4.3.0", server.getHostName() + " Error: internal server error, closing"));
         }
+    }
+
+    /** Ends the session once, on whichever thread runs it last: goodbye, hooks, socket, counts and listeners. */
+    private void finish() {
+        if (!finished.compareAndSet(false, true)) {
+            return;
+        }
+        Reply reason = closeReason;
+        if (reason != null && !farewellSent && !closed) {
+            replyQuietly(reason);
+        }
+        ended("disconnected");
+        intake.abandon();
+        abortTransaction();
+        try {
+            handler.onClose(this);
+        }
+        catch (RuntimeException ex) {
+            logger.warn("Session {}: the handler failed to close", id, ex);
+        }
+        flushQuietly();
+        closeSocket();
+        if (clientAdmitted) {
+            registry.releaseClient(peer.getAddress());
+        }
+        registry.ended(this);
+        if (opened) {
+            listener.sessionClosed(this);
+        }
+        MDC.remove("smtpd.session");
+    }
+
+    // ---- Event-driven sessions: run by an EventLoop while they wait for their client ----
+
+    /** An action of an event-driven session, on the loop's thread or the executor's. */
+    private interface Step {
+        void run() throws IOException;
+    }
+
+    /** Runs {@code step} for this session; a failure ends it, as it would end a blocking one. */
+    private void step(Step step) {
+        MDC.put("smtpd.session", id);
+        try {
+            step.run();
+        }
+        catch (IOException | RuntimeException | Error ex) {
+            failed(ex);
+            finish();
+        }
         finally {
-            Reply reason = closeReason;
-            if (reason != null && !farewellSent && !closed) {
-                replyQuietly(reason);
-            }
-            ended("disconnected");
-            abortTransaction();
-            try {
-                handler.onClose(this);
-            }
-            catch (RuntimeException ex) {
-                logger.warn("Session {}: the handler failed to close", id, ex);
-            }
-            flushQuietly();
-            closeSocket();
-            if (clientAdmitted) {
-                registry.releaseClient(peer.getAddress());
-            }
-            registry.ended(this);
-            if (opened) {
-                listener.sessionClosed(this);
-            }
             MDC.remove("smtpd.session");
+        }
+    }
+
+    /** Starts this session on its loop's thread: greets the client and waits for its commands. */
+    public void openOnLoop() {
+        registry.started(this);
+        step(() -> {
+            if (!open()) {
+                finish();
+                return;
+            }
+            key = loop.register(channel, this);
+            processInput();
+        });
+    }
+
+    /** The loop saw this session's socket ready. */
+    void ready(java.nio.channels.SelectionKey readyKey) {
+        step(() -> {
+            if (readyKey.isWritable()) {
+                flushOutput();
+                if (channelOutput.hasPending()) {
+                    return;
+                }
+                processInput();
+                return;
+            }
+            waitingForCommand = false;
+            input.waiting(false);
+            int read = input.readFrom(channel);
+            if (read < 0) {
+                ended(registry.isDraining() ? "shutdown" : "disconnected");
+                finish();
+                return;
+            }
+            processInput();
+        });
+    }
+
+    /**
+     * Runs the commands the client sent while they need no blocking, then flushes their replies and waits for
+     * more on the loop; or hands the session to the executor for a message or a command that blocks.
+     */
+    private void processInput() throws IOException {
+        int maxLine = maxCommandLine();
+        while (!closeRequested) {
+            if (intake.isReceiving()) {
+                int flags = input.pollData();
+                if (flags == SmtpInput.MORE) {
+                    break;
+                }
+                process(intake.received(), flags);
+                return;
+            }
+            if (registry.isDraining() && envelope.mailFrom == null) {
+                ended("shutdown");
+                reply(Replies.shuttingDown(server.getHostName()));
+                closeRequested = true;
+                break;
+            }
+            int length = input.pollLine(maxLine);
+            if (length == SmtpInput.MORE) {
+                break;
+            }
+            if (!dispatch(length, maxLine)) {
+                return;
+            }
+            if (tooManyErrors()) {
+                closeRequested = true;
+                break;
+            }
+        }
+        flushOutput();
+        if (closeRequested || closed) {
+            finish();
+            return;
+        }
+        if (channelOutput.hasPending()) {
+            // The client reads slowly: hold its input until it took its replies.
+            key.interestOps(java.nio.channels.SelectionKey.OP_WRITE);
+            return;
+        }
+        key.interestOps(java.nio.channels.SelectionKey.OP_READ);
+        waitingForCommand = !intake.isReceiving();
+        input.waiting(true);
+    }
+
+    /** Hands a received message to the executor, which processes it, replies, and gives the session back. */
+    private void process(ContentBuffer content, int flags) {
+        processing = true;
+        key.interestOps(0);
+        Runnable task = () -> {
+            MDC.put("smtpd.session", id);
+            try {
+                intake.complete(content, flags);
+                finished("DATA");
+                if (!input.hasBuffered()) {
+                    flushOutput();
+                }
+            }
+            catch (IOException | RuntimeException | Error ex) {
+                failed(ex);
+                finish();
+                return;
+            }
+            finally {
+                MDC.remove("smtpd.session");
+            }
+            loop.execute(this::resume);
+        };
+        try {
+            executor.execute(task);
+        }
+        catch (java.util.concurrent.RejectedExecutionException ex) {
+            processing = false;
+            content.release();
+            abortTransaction();
+            reply(Replies.localError());
+            logger.warn("Session {}: no thread to process a message on ({}); the client will retry", id,
+                    ex.toString());
+        }
+    }
+
+    private void resume() {
+        processing = false;
+        if (finished.get()) {
+            return;
+        }
+        step(this::processInput);
+    }
+
+    /**
+     * Moves the session off the loop to a thread of its own, where {@code pending} (the command that must block)
+     * and every later command run with blocking I/O, as in a session that never had a loop.
+     */
+    private void leaveLoop(Step pending) {
+        input.waiting(false);
+        loop.release(key, () -> {
+            try {
+                channel.configureBlocking(true);
+                input.readFrom(rawSocket.getInputStream());
+                eventDriven = false;
+                executor.execute(() -> continueBlocking(pending));
+            }
+            catch (IOException | RuntimeException ex) {
+                step(() -> {
+                    throw ex instanceof IOException io ? io : new IOException(ex);
+                });
+            }
+        });
+    }
+
+    private void continueBlocking(Step pending) {
+        MDC.put("smtpd.session", id);
+        try {
+            pending.run();
+            if (!tooManyErrors()) {
+                commandLoop();
+            }
+        }
+        catch (IOException | RuntimeException | Error ex) {
+            failed(ex);
+        }
+        finally {
+            finish();
         }
     }
 
@@ -299,12 +565,20 @@ public final class Session implements SmtpSession, Runnable {
                 return;
             }
             dispatch(length, maxLine);
-            if (errors > server.getMaxBadCommands()) {
-                ended("too-many-errors");
-                reply(Reply.of(421, "4.7.0", server.getHostName() + " Error: too many errors"));
+            if (tooManyErrors()) {
                 return;
             }
         }
+    }
+
+    /** Says goodbye to a client that made too many errors. */
+    private boolean tooManyErrors() {
+        if (errors > server.getMaxBadCommands()) {
+            ended("too-many-errors");
+            reply(Reply.of(421, "4.7.0", server.getHostName() + " Error: too many errors"));
+            return true;
+        }
+        return false;
     }
 
     /** The longest line any command may have, so one read bound covers them all (smtpd's limits per verb). */
@@ -335,17 +609,18 @@ public final class Session implements SmtpSession, Runnable {
         return limit;
     }
 
-    private void dispatch(int length, int maxLine) throws IOException {
+    /** @return false when the session left its event loop to run the command on a thread of its own */
+    private boolean dispatch(int length, int maxLine) throws IOException {
         lastReply = null;
         if (length == SmtpInput.TOO_LONG) {
             reply(Reply.of(500, "5.5.2", "Error: line too long"));
             finished("UNKNOWN");
-            return;
+            return true;
         }
         if (length == 0) {
             reply(Reply.of(500, "5.5.2", "Error: bad syntax"));
             finished("UNKNOWN");
-            return;
+            return true;
         }
         String line = decode(input.lineBytes(), length);
         int space = line.indexOf(' ');
@@ -357,16 +632,28 @@ public final class Session implements SmtpSession, Runnable {
         if (length > commandLimit(verb)) {
             reply(Reply.of(500, "5.5.2", "Error: line too long"));
             finished("UNKNOWN");
-            return;
+            return true;
         }
         SmtpCommand command = commands.get(verb);
         if (command == null) {
             reply(Reply.of(500, "5.5.2", "Error: command \"" + Reply.sanitize(verb) + "\" not recognized"));
             finished("UNKNOWN");
-            return;
+            return true;
+        }
+        if (eventDriven && !BuiltinCommands.runsOnEventLoop(server.getProtocol(), verb, command)) {
+            String commandArgument = argument;
+            leaveLoop(() -> {
+                command.execute(this, commandArgument);
+                finished(verb);
+            });
+            return false;
         }
         command.execute(this, argument);
-        finished(verb);
+        if (!intake.isReceiving()) {
+            // A DATA the loop goes on reading is finished once its message has been processed.
+            finished(verb);
+        }
+        return true;
     }
 
     private void finished(String verb) {
@@ -510,7 +797,8 @@ public final class Session implements SmtpSession, Runnable {
             logger.debug("Session {} with {} timed out", id, peer);
             interrupt(Reply.of(421, "4.4.2", server.getHostName() + " Error: timeout exceeded"));
         }
-        else if (socketOutput.writingNanos(now) > timeoutNanos) {
+        else if (socketOutput.writingNanos(now) > timeoutNanos
+                || (channelOutput != null && channelOutput.pendingNanos(now) > timeoutNanos)) {
             // The client stopped reading: no reply can reach it, so the connection is just closed.
             ended("timeout");
             logger.debug("Session {} with {} stopped reading its replies", id, peer);
@@ -759,6 +1047,19 @@ public final class Session implements SmtpSession, Runnable {
         catch (IOException ex) {
             // Closed already.
         }
+        if (eventDriven) {
+            // A closed channel leaves the selector without a word: the loop must end a session parked there.
+            loop.execute(() -> {
+                if (eventDriven && !processing) {
+                    step(this::finish);
+                }
+            });
+        }
+    }
+
+    /** Whether an event loop reads this session's input, so that DATA must not wait for it. */
+    boolean isEventDriven() {
+        return eventDriven;
     }
 
     // ---- SmtpSession ----

@@ -17,6 +17,9 @@ final class SmtpInput {
     /** {@link #readLine} consumed a line longer than allowed. */
     static final int TOO_LONG = -2;
 
+    /** {@link #pollLine} and {@link #pollData} used every buffered byte and need more. */
+    static final int MORE = -3;
+
     private static final int BOL = 0;
 
     private static final int DOT = 1;
@@ -27,7 +30,8 @@ final class SmtpInput {
 
     private static final int CR = 4;
 
-    private final InputStream in;
+    /** Where a blocking read waits; {@code null} while an event loop feeds this input ({@link #readFrom}). */
+    private InputStream in;
 
     private final Flusher flusher;
 
@@ -119,6 +123,48 @@ final class SmtpInput {
     }
 
     /**
+     * Reads what the socket has without waiting, for an event loop: appends to the unused bytes.
+     *
+     * @return the bytes read, 0 when none were ready, or -1 at end of stream
+     */
+    int readFrom(java.nio.channels.ReadableByteChannel channel) throws IOException {
+        if (position == limit) {
+            position = 0;
+            limit = 0;
+        }
+        else if (limit == buffer.length && position > 0) {
+            System.arraycopy(buffer, position, buffer, 0, limit - position);
+            limit -= position;
+            position = 0;
+        }
+        if (lastReadFilled && buffer.length < bufferSize) {
+            // As in fill(): the client sends more than the small buffer holds.
+            byte[] bigger = new byte[bufferSize];
+            System.arraycopy(buffer, position, bigger, 0, limit - position);
+            limit -= position;
+            position = 0;
+            buffer = bigger;
+        }
+        int read = channel.read(java.nio.ByteBuffer.wrap(buffer, limit, buffer.length - limit));
+        if (read > 0) {
+            lastReadFilled = limit + read == buffer.length;
+            limit += read;
+            bytesRead += read;
+        }
+        return read;
+    }
+
+    /** Makes blocking reads wait on {@code stream}: a session an event loop fed goes on in a thread of its own. */
+    void readFrom(InputStream stream) {
+        in = stream;
+    }
+
+    /** Marks the time an event loop began waiting for this client, for the watchdog; 0 to stop. */
+    void waiting(boolean waiting) {
+        waitingSince = waiting ? System.nanoTime() | 1 : 0;
+    }
+
+    /**
      * Reads one line into {@link #lineBytes()}, without its line ending (CRLF, or a bare LF that some
      * clients send in commands).
      *
@@ -126,12 +172,30 @@ final class SmtpInput {
      *         (the whole line is consumed, so the session can answer and go on)
      */
     int readLine(int max) throws IOException {
-        int length = 0;
-        boolean tooLong = false;
         while (true) {
-            if (position == limit && !fill()) {
+            int length = pollLine(max);
+            if (length != MORE) {
+                return length;
+            }
+            if (!fill()) {
                 return EOF;
             }
+        }
+    }
+
+    /** The bytes of a line cut by the end of the buffer so far, and whether it is too long already. */
+    private int partialLength;
+
+    private boolean partialTooLong;
+
+    /**
+     * {@link #readLine} without waiting: takes a line from the buffered bytes, or keeps the start of one and
+     * returns {@link #MORE}.
+     */
+    int pollLine(int max) {
+        int length = partialLength;
+        boolean tooLong = partialTooLong;
+        while (position < limit) {
             int start = position;
             int end = limit;
             int lf = -1;
@@ -158,6 +222,8 @@ final class SmtpInput {
             }
             position = lf >= 0 ? lf + 1 : end;
             if (lf >= 0) {
+                partialLength = 0;
+                partialTooLong = false;
                 if (tooLong) {
                     return TOO_LONG;
                 }
@@ -167,6 +233,9 @@ final class SmtpInput {
                 return length > max ? TOO_LONG : length;
             }
         }
+        partialLength = length;
+        partialTooLong = tooLong;
+        return MORE;
     }
 
     /** {@link #readData} saw a CR or LF that was not part of a CRLF. */
@@ -185,97 +254,136 @@ final class SmtpInput {
      * @throws EOFException when the client closes the connection before the end of data
      */
     int readData(DataSink sink, int maxLineLength) throws IOException {
-        growBuffer();
-        // The data starts right after the CRLF of the DATA command, i.e. at the beginning of a line.
-        int state = BOL;
-        int flags = 0;
-        long lineStart = bytesRead - limit + position;
+        startData(sink, maxLineLength);
         while (true) {
-            if (position == limit && !fill()) {
+            int flags = pollData();
+            if (flags != MORE) {
+                return flags;
+            }
+            if (!fill()) {
+                dataSink = null;
                 throw new EOFException("Connection closed in the middle of DATA");
             }
-            byte[] buf = buffer;
-            int i = position;
-            int end = limit;
-            int runStart = i;
-            long base = bytesRead - limit;
-            while (i < end) {
-                switch (state) {
-                    case MID -> {
-                        byte b = 0;
-                        while (i < end && (b = buf[i]) != '\r' && b != '\n') {
-                            i++;
-                        }
-                        if (i < end) {
-                            if (b == '\n') {
-                                flags |= BARE_LINE_ENDING;
-                            }
-                            else {
-                                state = CR;
-                            }
-                            i++;
-                        }
-                    }
-                    case CR -> {
-                        byte b = buf[i];
-                        if (b == '\n') {
-                            long lineFeed = base + i;
-                            if (maxLineLength > 0 && lineFeed - 1 - lineStart > maxLineLength) {
-                                flags |= LONG_LINE;
-                            }
-                            lineStart = lineFeed + 1;
-                            state = BOL;
-                            i++;
-                        }
-                        else {
-                            flags |= BARE_LINE_ENDING;
-                            if (b != '\r') {
-                                state = MID;
-                            }
-                            i++;
-                        }
-                    }
-                    case BOL -> {
-                        if (buf[i] == '.') {
-                            // The leading dot of a line is transparency (RFC 5321 4.5.2): never content.
-                            sink.write(buf, runStart, i - runStart);
-                            i++;
-                            runStart = i;
-                            state = DOT;
-                        }
-                        else {
-                            state = MID;
-                        }
-                    }
-                    case DOT -> {
-                        if (buf[i] == '\r') {
-                            // Hold the CR back: if LF follows, this was the end of data.
-                            sink.write(buf, runStart, i - runStart);
-                            i++;
-                            runStart = i;
-                            state = DOT_CR;
-                        }
-                        else {
-                            state = MID;
-                        }
-                    }
-                    case DOT_CR -> {
-                        if (buf[i] == '\n') {
-                            position = i + 1;
-                            return flags;
-                        }
-                        sink.write(CR_BYTES, 0, 1);
-                        state = CR;
-                    }
-                    default -> throw new IllegalStateException("DATA reader state " + state);
-                }
-            }
-            if (maxLineLength > 0 && state != BOL && base + end - lineStart > maxLineLength + 1) {
-                flags |= LONG_LINE;
-            }
-            sink.write(buf, runStart, i - runStart);
-            position = end;
         }
+    }
+
+    /** Where {@link #pollData} puts the content; {@code null} outside DATA. */
+    private DataSink dataSink;
+
+    private int dataMaxLineLength;
+
+    private int dataState;
+
+    private int dataFlags;
+
+    private long dataLineStart;
+
+    /** Begins reading message data for {@link #pollData}, right after the CRLF of the DATA command. */
+    void startData(DataSink sink, int maxLineLength) {
+        growBuffer();
+        dataSink = sink;
+        dataMaxLineLength = maxLineLength;
+        dataState = BOL;
+        dataFlags = 0;
+        dataLineStart = bytesRead - limit + position;
+    }
+
+    /**
+     * {@link #readData} without waiting: hands the buffered content to the sink and returns the flags once
+     * {@code CRLF.CRLF} was read, or {@link #MORE}.
+     */
+    int pollData() throws IOException {
+        DataSink sink = dataSink;
+        int maxLineLength = dataMaxLineLength;
+        int state = dataState;
+        int flags = dataFlags;
+        long lineStart = dataLineStart;
+        byte[] buf = buffer;
+        int i = position;
+        int end = limit;
+        int runStart = i;
+        long base = bytesRead - limit;
+        while (i < end) {
+            switch (state) {
+                case MID -> {
+                    byte b = 0;
+                    while (i < end && (b = buf[i]) != '\r' && b != '\n') {
+                        i++;
+                    }
+                    if (i < end) {
+                        if (b == '\n') {
+                            flags |= BARE_LINE_ENDING;
+                        }
+                        else {
+                            state = CR;
+                        }
+                        i++;
+                    }
+                }
+                case CR -> {
+                    byte b = buf[i];
+                    if (b == '\n') {
+                        long lineFeed = base + i;
+                        if (maxLineLength > 0 && lineFeed - 1 - lineStart > maxLineLength) {
+                            flags |= LONG_LINE;
+                        }
+                        lineStart = lineFeed + 1;
+                        state = BOL;
+                        i++;
+                    }
+                    else {
+                        flags |= BARE_LINE_ENDING;
+                        if (b != '\r') {
+                            state = MID;
+                        }
+                        i++;
+                    }
+                }
+                case BOL -> {
+                    if (buf[i] == '.') {
+                        // The leading dot of a line is transparency (RFC 5321 4.5.2): never content.
+                        sink.write(buf, runStart, i - runStart);
+                        i++;
+                        runStart = i;
+                        state = DOT;
+                    }
+                    else {
+                        state = MID;
+                    }
+                }
+                case DOT -> {
+                    if (buf[i] == '\r') {
+                        // Hold the CR back: if LF follows, this was the end of data.
+                        sink.write(buf, runStart, i - runStart);
+                        i++;
+                        runStart = i;
+                        state = DOT_CR;
+                    }
+                    else {
+                        state = MID;
+                    }
+                }
+                case DOT_CR -> {
+                    if (buf[i] == '\n') {
+                        position = i + 1;
+                        dataSink = null;
+                        return flags;
+                    }
+                    sink.write(CR_BYTES, 0, 1);
+                    state = CR;
+                }
+                default -> throw new IllegalStateException("DATA reader state " + state);
+            }
+        }
+        if (maxLineLength > 0 && state != BOL && base + end - lineStart > maxLineLength + 1) {
+            flags |= LONG_LINE;
+        }
+        sink.write(buf, runStart, i - runStart);
+        position = end;
+        dataState = state;
+        dataFlags = flags;
+        dataLineStart = lineStart;
+        return MORE;
     }
 
     /** Takes the bytes read but not yet used, leaving none. */

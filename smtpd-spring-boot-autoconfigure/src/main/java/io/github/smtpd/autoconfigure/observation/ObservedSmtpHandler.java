@@ -14,14 +14,15 @@ import io.micrometer.observation.ObservationRegistry;
  * Observes every {@code onData} of the handler it wraps: the observation starts when the message has been received
  * and stops when the handler answered, and it is the current one meanwhile, so a span made by a processor (an HTTP
  * call, a database write) is a child of the message's span, and log lines carry its trace id. The other hooks pass
- * straight through.
+ * straight through, and only when the wrapped handler has them: a handler without hooks before DATA lets sessions
+ * run on the server's event loop (see {@link io.github.smtpd.internal.EventLoop#canRun}).
  */
-final class ObservedSmtpHandler implements SmtpHandler {
+class ObservedSmtpHandler implements SmtpHandler {
 
     private static final DefaultSmtpMessageObservationConvention DEFAULT_CONVENTION =
             new DefaultSmtpMessageObservationConvention();
 
-    private final SmtpHandler delegate;
+    final SmtpHandler delegate;
 
     private final ObservationRegistry registry;
 
@@ -30,22 +31,19 @@ final class ObservedSmtpHandler implements SmtpHandler {
     private final String mode;
 
     /** @param convention the application's convention, or {@code null} for the default one */
-    ObservedSmtpHandler(SmtpHandler delegate, ObservationRegistry registry,
+    static ObservedSmtpHandler wrap(SmtpHandler delegate, ObservationRegistry registry,
+            SmtpMessageObservationConvention convention, String mode) {
+        return io.github.smtpd.internal.EventLoop.canRun(delegate)
+                ? new ObservedSmtpHandler(delegate, registry, convention, mode)
+                : new WithHooks(delegate, registry, convention, mode);
+    }
+
+    private ObservedSmtpHandler(SmtpHandler delegate, ObservationRegistry registry,
             SmtpMessageObservationConvention convention, String mode) {
         this.delegate = delegate;
         this.registry = registry;
         this.convention = convention;
         this.mode = mode;
-    }
-
-    @Override
-    public Reply onMail(SmtpSession session, String address, List<String> options) throws Exception {
-        return delegate.onMail(session, address, options);
-    }
-
-    @Override
-    public Reply onRcpt(SmtpSession session, String address, List<String> options) throws Exception {
-        return delegate.onRcpt(session, address, options);
     }
 
     @Override
@@ -71,17 +69,36 @@ final class ObservedSmtpHandler implements SmtpHandler {
     }
 
     @Override
-    public void onReset(SmtpSession session) {
-        delegate.onReset(session);
-    }
-
-    @Override
-    public void onClose(SmtpSession session) {
-        delegate.onClose(session);
-    }
-
-    @Override
     public String toString() {
         return "Observed[" + delegate + "]";
+    }
+
+    /** The same, passing the wrapped handler's hooks through. */
+    private static final class WithHooks extends ObservedSmtpHandler {
+
+        WithHooks(SmtpHandler delegate, ObservationRegistry registry, SmtpMessageObservationConvention convention,
+                String mode) {
+            super(delegate, registry, convention, mode);
+        }
+
+        @Override
+        public Reply onMail(SmtpSession session, String address, List<String> options) throws Exception {
+            return delegate.onMail(session, address, options);
+        }
+
+        @Override
+        public Reply onRcpt(SmtpSession session, String address, List<String> options) throws Exception {
+            return delegate.onRcpt(session, address, options);
+        }
+
+        @Override
+        public void onReset(SmtpSession session) {
+            delegate.onReset(session);
+        }
+
+        @Override
+        public void onClose(SmtpSession session) {
+            delegate.onClose(session);
+        }
     }
 }

@@ -32,6 +32,6 @@ public final class SmtpdObservationAutoConfiguration {
             ObjectProvider<SmtpMessageObservationConvention> convention, ObjectProvider<SmtpdProperties> properties) {
         String mode = properties.getIfAvailable(SmtpdProperties::new).getMode().name().toLowerCase(Locale.ROOT);
         SmtpMessageObservationConvention custom = convention.getIfAvailable();
-        return (handler) -> new ObservedSmtpHandler(handler, registry, custom, mode);
+        return (handler) -> ObservedSmtpHandler.wrap(handler, registry, custom, mode);
     }
 }

@@ -1,0 +1,76 @@
+package io.github.smtpd.internal;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+
+/**
+ * Replies on their way to a client whose socket an event loop watches: buffered until {@link #flush()}, which
+ * writes what the socket takes now and keeps the rest. In blocking mode (a session that left the loop) a flush
+ * writes everything.
+ */
+final class ChannelOutput extends OutputStream {
+
+    private final SocketChannel channel;
+
+    private byte[] buffer = new byte[512];
+
+    private int start;
+
+    private int end;
+
+    /** When bytes began to wait for the client to read them ({@link System#nanoTime()}), or 0. */
+    private volatile long pendingSince;
+
+    ChannelOutput(SocketChannel channel) {
+        this.channel = channel;
+    }
+
+    @Override
+    public void write(int b) {
+        write(new byte[] { (byte) b }, 0, 1);
+    }
+
+    @Override
+    public void write(byte[] bytes, int offset, int length) {
+        if (end + length > buffer.length) {
+            int pending = end - start;
+            byte[] target = pending + length > buffer.length
+                    ? new byte[Math.max(buffer.length * 2, pending + length)] : buffer;
+            System.arraycopy(buffer, start, target, 0, pending);
+            buffer = target;
+            start = 0;
+            end = pending;
+        }
+        System.arraycopy(bytes, offset, buffer, end, length);
+        end += length;
+    }
+
+    /** Writes what the socket takes; the rest waits for {@link #hasPending()} to be cleared by another flush. */
+    @Override
+    public void flush() throws IOException {
+        if (start == end) {
+            return;
+        }
+        start += channel.write(ByteBuffer.wrap(buffer, start, end - start));
+        if (start == end) {
+            start = 0;
+            end = 0;
+            pendingSince = 0;
+        }
+        else if (pendingSince == 0) {
+            pendingSince = System.nanoTime() | 1;
+        }
+    }
+
+    boolean hasPending() {
+        return start != end;
+    }
+
+    /** How long written replies have waited for the client to read them, in nanoseconds; 0 when none wait. */
+    long pendingNanos(long now) {
+        long since = pendingSince;
+        return since == 0 ? 0 : now - since;
+    }
+}

@@ -1,0 +1,170 @@
+package io.github.smtpd.internal;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One thread with a selector that runs the plain-text sessions while they wait for their client: it reads what
+ * each client sent and runs the commands that need no blocking (EHLO, MAIL, RCPT, the DATA content, RSET…) on
+ * this thread. A thread blocked in a read per session costs a kernel context switch for every command round
+ * trip; here one wake-up serves every session with input ready, which is how Postfix's smtp-sink keeps its
+ * kernel time low. Message processing, and commands that must block (STARTTLS, AUTH, BDAT, custom ones), run
+ * on the server's executor instead.
+ */
+public final class EventLoop {
+
+    private static final Logger logger = LoggerFactory.getLogger(EventLoop.class);
+
+    private final Selector selector;
+
+    private final Thread thread;
+
+    private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+
+    /** Sessions that leave the loop once their keys are cancelled (see {@link #release}). */
+    private final List<Runnable> afterDeregistration = new ArrayList<>();
+
+    /** Whether the thread is (about to be) blocked in select, so that a new task must wake it. */
+    private volatile boolean sleeping;
+
+    private volatile boolean running = true;
+
+    public EventLoop(String name) {
+        try {
+            this.selector = Selector.open();
+        }
+        catch (IOException ex) {
+            throw new UncheckedIOException("Could not open a selector for the SMTP event loop", ex);
+        }
+        this.thread = new Thread(this::run, name);
+        this.thread.setDaemon(true);
+    }
+
+    /**
+     * Whether sessions with {@code handler} may run on a loop: only when it has no hooks before DATA (nor on
+     * reset or close), which would run on the loop's thread and could block every session on it. A handler that
+     * overrides them (the proxy asks its upstream at RCPT) gets a thread per session.
+     */
+    public static boolean canRun(io.github.smtpd.SmtpHandler handler) {
+        try {
+            Class<?> type = handler.getClass();
+            return type.getMethod("onMail", io.github.smtpd.SmtpSession.class, String.class, List.class)
+                    .getDeclaringClass() == io.github.smtpd.SmtpHandler.class
+                    && type.getMethod("onRcpt", io.github.smtpd.SmtpSession.class, String.class, List.class)
+                            .getDeclaringClass() == io.github.smtpd.SmtpHandler.class
+                    && type.getMethod("onReset", io.github.smtpd.SmtpSession.class)
+                            .getDeclaringClass() == io.github.smtpd.SmtpHandler.class
+                    && type.getMethod("onClose", io.github.smtpd.SmtpSession.class)
+                            .getDeclaringClass() == io.github.smtpd.SmtpHandler.class;
+        }
+        catch (NoSuchMethodException ex) {
+            return false;
+        }
+    }
+
+    public void start() {
+        thread.start();
+    }
+
+    /** Stops the thread; sessions still registered are closed by the session registry's drain first. */
+    public void stop() {
+        running = false;
+        selector.wakeup();
+        try {
+            thread.join(5000);
+        }
+        catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Runs {@code task} on the loop's thread, soon. */
+    public void execute(Runnable task) {
+        tasks.add(task);
+        // Only a sleeping selector needs the wake-up's system call; a busy loop finds the task on its next turn.
+        if (sleeping && Thread.currentThread() != thread) {
+            selector.wakeup();
+        }
+    }
+
+    boolean inLoop() {
+        return Thread.currentThread() == thread;
+    }
+
+    SelectionKey register(java.nio.channels.SelectableChannel channel, Object attachment) throws IOException {
+        return channel.register(selector, SelectionKey.OP_READ, attachment);
+    }
+
+    /**
+     * Cancels {@code key} and runs {@code then} once the selector has forgotten the channel, on this thread: only
+     * then may the channel be switched to blocking mode.
+     */
+    void release(SelectionKey key, Runnable then) {
+        key.cancel();
+        afterDeregistration.add(then);
+    }
+
+    private void run() {
+        while (running) {
+            try {
+                runTasks();
+                sleeping = true;
+                if (tasks.isEmpty()) {
+                    selector.select(this::ready);
+                }
+                else {
+                    selector.selectNow(this::ready);
+                }
+                sleeping = false;
+                runTasks();
+                while (!afterDeregistration.isEmpty()) {
+                    // A selection removes cancelled keys; it may ready other sessions, which may leave too.
+                    selector.selectNow(this::ready);
+                    List<Runnable> leaving = new ArrayList<>(afterDeregistration);
+                    afterDeregistration.clear();
+                    leaving.forEach(EventLoop::runQuietly);
+                }
+            }
+            catch (IOException | RuntimeException ex) {
+                logger.error("SMTP event loop {} failed; it goes on", thread.getName(), ex);
+            }
+        }
+        try {
+            selector.close();
+        }
+        catch (IOException ex) {
+            // Closing anyway.
+        }
+    }
+
+    private void runTasks() {
+        Runnable task;
+        while ((task = tasks.poll()) != null) {
+            runQuietly(task);
+        }
+    }
+
+    private static void runQuietly(Runnable task) {
+        try {
+            task.run();
+        }
+        catch (RuntimeException ex) {
+            logger.error("SMTP event loop task failed", ex);
+        }
+    }
+
+    private void ready(SelectionKey key) {
+        if (key.isValid() && key.attachment() instanceof Session session) {
+            session.ready(key);
+        }
+    }
+}
