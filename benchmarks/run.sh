@@ -4,7 +4,7 @@
 #   benchmarks/run.sh            full run: 6 interleaved repetitions of W1/W2/W3, memory scenarios (~15 min)
 #   benchmarks/run.sh --quick    2 repetitions, one of each memory scenario (~5 min)
 #   options: --reps N  --no-memory  --no-throughput  --no-build  --out DIR
-#            --workloads "W1 W2 W3"  --servers "smtp-sink smtpd-17p smtpd-25v"  (subsets, for development)
+#            --workloads "W1 W2 W3"  --servers "smtp-sink smtpd-17p smtpd-25v smtpd-17e"  (subsets, for development)
 #
 # Load is Postfix's smtp-source; the reference server is Postfix's smtp-sink. The Postfix daemon is never
 # started: only those two test programs are used. Our server is the sink in this module (a MessageProcessor
@@ -27,7 +27,7 @@ DO_THROUGHPUT=1
 DO_MEMORY=1
 OUT="$HERE/target/results"
 WORKLOADS="W1 W2 W3"
-SERVER_LIST="smtp-sink smtpd-17p smtpd-25v"
+SERVER_LIST="smtp-sink smtpd-17p smtpd-25v smtpd-17e"
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) QUICK=1; REPS=2; MEM_REPS=1 ;;
@@ -101,7 +101,7 @@ cleanup() {
 trap cleanup EXIT
 
 # ---- servers -----------------------------------------------------------------------------------------
-# start_server NAME [extra JVM options...]; sets SERVER_PID and PORT. NAME is smtp-sink, smtpd-17p or smtpd-25v.
+# start_server NAME [extra JVM options...]; sets SERVER_PID and PORT. NAME is smtp-sink, smtpd-17p, smtpd-25v or smtpd-17e.
 start_server() {
   local name="$1"; shift
   PORT=$((PORT + 1))
@@ -113,11 +113,17 @@ start_server() {
       SERVER_PID=$!
       ;;
     smtpd-17p)
-      "$JDK17/bin/java" "$@" -jar "$JAR" "127.0.0.1:$PORT" --backlog 1024 --spool-dir "$SPOOL" > "$logfile" 2>&1 &
+      "$JDK17/bin/java" ${SMTPD_JAVA_OPTS:-} "$@" -jar "$JAR" "127.0.0.1:$PORT" --backlog 1024 --spool-dir "$SPOOL" > "$logfile" 2>&1 &
+      SERVER_PID=$!
+      ;;
+    smtpd-17e)
+      # The sink as an application with blocking processors would run it: each message goes to the executor.
+      "$JDK17/bin/java" ${SMTPD_JAVA_OPTS:-} "$@" -jar "$JAR" "127.0.0.1:$PORT" --processors-on-executor \
+        --backlog 1024 --spool-dir "$SPOOL" > "$logfile" 2>&1 &
       SERVER_PID=$!
       ;;
     smtpd-25v)
-      "$JDK25/bin/java" "$@" -jar "$JAR" "127.0.0.1:$PORT" --virtual --backlog 1024 --spool-dir "$SPOOL" \
+      "$JDK25/bin/java" ${SMTPD_JAVA_OPTS:-} "$@" -jar "$JAR" "127.0.0.1:$PORT" --virtual --backlog 1024 --spool-dir "$SPOOL" \
         > "$logfile" 2>&1 &
       SERVER_PID=$!
       ;;

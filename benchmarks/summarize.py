@@ -9,11 +9,12 @@ import sys
 from collections import defaultdict
 
 MIB = 1024 * 1024
-SERVERS = ["smtp-sink", "smtpd-17p", "smtpd-25v"]
+SERVERS = ["smtp-sink", "smtpd-17p", "smtpd-25v", "smtpd-17e"]
 LABELS = {
     "smtp-sink": "Postfix smtp-sink",
     "smtpd-17p": "smtpd for Java, JDK 17, platform threads",
     "smtpd-25v": "smtpd for Java, JDK 25, virtual threads",
+    "smtpd-17e": "smtpd for Java, JDK 17, processors on the executor",
 }
 
 

@@ -34,6 +34,7 @@ public final class Sink {
         }
         String address = null;
         boolean virtual = false;
+        boolean processorsOnExecutor = false;
         int maxSessions = 20_000;
         int perClient = 0;
         int backlog = 4096;
@@ -43,6 +44,7 @@ public final class Sink {
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--virtual" -> virtual = true;
+                case "--processors-on-executor" -> processorsOnExecutor = true;
                 case "--max-sessions" -> maxSessions = Integer.parseInt(args[++i]);
                 case "--per-client" -> perClient = Integer.parseInt(args[++i]);
                 case "--backlog" -> backlog = Integer.parseInt(args[++i]);
@@ -74,6 +76,8 @@ public final class Sink {
                 .backlog(backlog)
                 .dataSizeLimit(sizeLimit)
                 .executor(executor)
+                // Counting never blocks, so it may run on the event loop (--processors-on-executor: the default).
+                .nonBlockingProcessors(!processorsOnExecutor)
                 .messageProcessor(message -> {
                     messages.incrementAndGet();
                     bytes.addAndGet(message.size());

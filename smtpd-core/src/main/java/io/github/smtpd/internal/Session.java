@@ -401,8 +401,10 @@ public final class Session implements SmtpSession, Runnable {
                 if (flags == SmtpInput.MORE) {
                     break;
                 }
-                process(intake.received(), flags);
-                return;
+                if (!process(intake.received(), flags)) {
+                    return;
+                }
+                continue;
             }
             if (registry.isDraining() && envelope.mailFrom == null) {
                 ended("shutdown");
@@ -437,31 +439,32 @@ public final class Session implements SmtpSession, Runnable {
         input.waiting(true);
     }
 
-    /** Hands a received message to the executor, which processes it, replies, and gives the session back. */
-    private void process(ContentBuffer content, int flags) {
+    /**
+     * Hands a received message to the executor, which processes it, replies, and gives the session back; or
+     * processes it here when the application promised that its processors never block.
+     *
+     * @return whether the loop goes on with this session's input now
+     */
+    private boolean process(ContentBuffer content, int flags) {
+        if (server.isNonBlockingProcessors()) {
+            return completeMessage(content, flags);
+        }
         processing = true;
         key.interestOps(0);
-        Runnable task = () -> {
-            MDC.put("smtpd.session", id);
-            try {
-                intake.complete(content, flags);
-                finished("DATA");
-                if (!input.hasBuffered()) {
-                    flushOutput();
-                }
-            }
-            catch (IOException | RuntimeException | Error ex) {
-                failed(ex);
-                finish();
-                return;
-            }
-            finally {
-                MDC.remove("smtpd.session");
-            }
-            loop.execute(this::resume);
-        };
         try {
-            executor.execute(task);
+            executor.execute(() -> {
+                MDC.put("smtpd.session", id);
+                boolean goOn;
+                try {
+                    goOn = completeMessage(content, flags);
+                }
+                finally {
+                    MDC.remove("smtpd.session");
+                }
+                if (goOn) {
+                    loop.execute(this::resume);
+                }
+            });
         }
         catch (java.util.concurrent.RejectedExecutionException ex) {
             processing = false;
@@ -470,6 +473,25 @@ public final class Session implements SmtpSession, Runnable {
             reply(Replies.localError());
             logger.warn("Session {}: no thread to process a message on ({}); the client will retry", id,
                     ex.toString());
+            return true;
+        }
+        return false;
+    }
+
+    /** Processes a received message and replies; false when that ended the session. */
+    private boolean completeMessage(ContentBuffer content, int flags) {
+        try {
+            intake.complete(content, flags);
+            finished("DATA");
+            if (!input.hasBuffered()) {
+                flushOutput();
+            }
+            return true;
+        }
+        catch (IOException | RuntimeException | Error ex) {
+            failed(ex);
+            finish();
+            return false;
         }
     }
 

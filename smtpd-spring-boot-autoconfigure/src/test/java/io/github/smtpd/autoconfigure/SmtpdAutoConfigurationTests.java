@@ -109,7 +109,7 @@ class SmtpdAutoConfigurationTests {
     void theEsmtpAndSecurityPropertiesAreMappedOntoTheServer() {
         runner.withPropertyValues("smtpd.remoteaddr=first.example.org:25, second.example.org:2525",
                 "smtpd.data-timeout=90s", "smtpd.protocol=lmtp", "smtpd.enhanced-status-codes=false",
-                "smtpd.received-header=false", "smtpd.line-ending-policy=reject", "smtpd.max-data-line-length=998",
+                "smtpd.received-header=false", "smtpd.non-blocking-processors=true", "smtpd.line-ending-policy=reject", "smtpd.max-data-line-length=998",
                 "smtpd.proxy-protocol.trusted-proxies=10.0.0.0/8,192.0.2.7", "smtpd.auth.allow-plaintext=true",
                 "smtpd.auth.failure-delay=250ms")
             .run((context) -> {
@@ -119,6 +119,7 @@ class SmtpdAutoConfigurationTests {
                 assertThat(server.getProtocol()).isEqualTo(io.github.smtpd.Protocol.LMTP);
                 assertThat(server.isEnhancedStatusCodes()).isFalse();
                 assertThat(server.isReceivedHeader()).isFalse();
+                assertThat(server.isNonBlockingProcessors()).isTrue();
                 assertThat(server.getLineEndingPolicy()).isEqualTo(io.github.smtpd.LineEndingPolicy.REJECT);
                 assertThat(server.getMaxDataLineLength()).isEqualTo(998);
                 assertThat(server.getTrustedProxies()).extracting(Object::toString).containsExactly("10.0.0.0/8",

@@ -1,0 +1,144 @@
+package io.github.smtpd;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import io.github.smtpd.test.RawClient;
+import io.github.smtpd.test.RecordingProcessor;
+import io.github.smtpd.test.ServerTestSupport;
+import io.github.smtpd.test.TestServers;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Which thread runs what: plain-text sessions wait for their clients on an event loop, messages are processed on
+ * the executor unless the processors are declared non-blocking, and whatever may block gets a thread of its own.
+ */
+class EventLoopTest extends ServerTestSupport {
+
+    private static final String LOOP_THREAD = "smtpd-loop-";
+
+    private final BlockingQueue<String> threads = new LinkedBlockingQueue<>();
+
+    private MessageProcessor recordingThread() {
+        return message -> {
+            threads.add(Thread.currentThread().getName());
+            return null;
+        };
+    }
+
+    private void sendOneMessage() throws Exception {
+        try (RawClient client = connect()) {
+            assertThat(client.openData("EHLO client.example", "a@example.org", "b@example.org")).startsWith("354");
+            client.send("Subject: hi\r\n\r\nbody\r\n.\r\n");
+            assertThat(client.readReply()).startsWith("250");
+            assertThat(client.command("QUIT")).startsWith("221");
+        }
+    }
+
+    @Test
+    void processorsRunOnTheExecutorByDefault() throws Exception {
+        launch(TestServers.loopback().messageProcessor(recordingThread()));
+        sendOneMessage();
+        assertThat(threads.poll(10, TimeUnit.SECONDS)).isNotNull().doesNotStartWith(LOOP_THREAD);
+    }
+
+    @Test
+    void nonBlockingProcessorsRunOnTheLoopThatReadTheMessage() throws Exception {
+        launch(TestServers.loopback().nonBlockingProcessors(true).messageProcessor(recordingThread()));
+        sendOneMessage();
+        assertThat(threads.poll(10, TimeUnit.SECONDS)).isNotNull().startsWith(LOOP_THREAD);
+    }
+
+    @Test
+    void aHandlerWithHooksBeforeDataGetsAThreadPerSession() throws Exception {
+        launch(TestServers.loopback().handler(new SmtpHandler() {
+            @Override
+            public Reply onRcpt(SmtpSession session, String address, List<String> options) {
+                threads.add(Thread.currentThread().getName());
+                return null;
+            }
+
+            @Override
+            public Reply onData(Message message) {
+                return null;
+            }
+        }));
+        sendOneMessage();
+        assertThat(threads.poll(10, TimeUnit.SECONDS)).isNotNull().doesNotStartWith(LOOP_THREAD);
+    }
+
+    @Test
+    void aCustomCommandMovesTheSessionToAThreadOfItsOwnAndItGoesOn() throws Exception {
+        RecordingProcessor processor = new RecordingProcessor();
+        launch(TestServers.loopback().messageProcessor(processor).command("XWHO", (session, argument) -> {
+            threads.add(Thread.currentThread().getName());
+            session.reply(Reply.of(250, "you"));
+        }));
+        try (RawClient client = connect()) {
+            assertThat(client.command("EHLO client.example")).startsWith("250");
+            assertThat(client.command("XWHO")).startsWith("250");
+            assertThat(client.command("MAIL FROM:<a@example.org>")).startsWith("250");
+            assertThat(client.command("RCPT TO:<b@example.org>")).startsWith("250");
+            assertThat(client.command("DATA")).startsWith("354");
+            client.send("Subject: after\r\n\r\nbody\r\n.\r\n");
+            assertThat(client.readReply()).startsWith("250");
+        }
+        assertThat(threads.poll(10, TimeUnit.SECONDS)).isNotNull().doesNotStartWith(LOOP_THREAD);
+        assertThat(processor.next().text()).contains("Subject: after");
+    }
+
+    @ParameterizedTest(name = "non-blocking processors: {0}")
+    @ValueSource(booleans = { false, true })
+    void twoMessagesSentInOneWriteAreAnsweredInOrder(boolean nonBlocking) throws Exception {
+        RecordingProcessor processor = new RecordingProcessor();
+        launch(TestServers.loopback().nonBlockingProcessors(nonBlocking).messageProcessor(processor));
+        try (RawClient client = RawClient.open(TestServers.address(server))) {
+            client.send("EHLO client.example\r\n"
+                    + "MAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.org>\r\nDATA\r\nSubject: one\r\n\r\n1\r\n.\r\n"
+                    + "MAIL FROM:<a@example.org>\r\nRCPT TO:<c@example.org>\r\nDATA\r\nSubject: two\r\n\r\n2\r\n.\r\n"
+                    + "QUIT\r\n");
+            List<String> codes = new ArrayList<>();
+            String reply;
+            while ((reply = client.readReply()) != null) {
+                codes.add(reply.substring(0, 3));
+            }
+            assertThat(codes).containsExactly("220", "250", "250", "250", "354", "250", "250", "250", "354", "250",
+                    "221");
+        }
+        assertThat(processor.next().text()).contains("Subject: one");
+        assertThat(processor.next().text()).contains("Subject: two");
+    }
+
+    @Test
+    void idleSessionsHoldNoThreads() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger tasks = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newCachedThreadPool();
+        launch(TestServers.loopback().maxSessionsPerClient(0).messageProcessor(recordingThread()).executor((task) -> {
+            tasks.incrementAndGet();
+            pool.execute(task);
+        }));
+        List<RawClient> clients = new ArrayList<>();
+        try {
+            for (int i = 0; i < 200; i++) {
+                RawClient client = connect();
+                clients.add(client);
+                assertThat(client.command("NOOP")).startsWith("250");
+            }
+            assertThat(server.getSessions()).hasSize(200);
+            assertThat(tasks).hasValue(0);
+        }
+        finally {
+            for (RawClient client : clients) {
+                client.close();
+            }
+            pool.shutdownNow();
+        }
+    }
+}
