@@ -280,10 +280,29 @@ public final class SmtpServer {
             }
             running = true;
             paused = false;
-            Thread thread = new Thread(() -> acceptLoop(socket, false), "smtpd-accept-" + socket.getLocalPort());
-            thread.setDaemon(false);
-            acceptThread = thread;
-            thread.start();
+            if (eventLoops.length > 0) {
+                EventLoop loop = eventLoops[0];
+                try {
+                    acceptKey = loop.registerAcceptor(socket.getChannel(), () -> acceptReady(socket, loop));
+                }
+                catch (IOException ex) {
+                    running = false;
+                    for (EventLoop started : eventLoops) {
+                        started.stop();
+                    }
+                    eventLoops = new EventLoop[0];
+                    closeQuietly(socket);
+                    closeQuietly(tlsSocket);
+                    throw new SmtpServerException("SMTP server failed to start: could not watch "
+                            + formatAddress(getLocalAddress()), ex);
+                }
+            }
+            else {
+                Thread thread = new Thread(() -> acceptLoop(socket, false), "smtpd-accept-" + socket.getLocalPort());
+                thread.setDaemon(false);
+                acceptThread = thread;
+                thread.start();
+            }
             Thread watchdog = new Thread(this::watchTimeouts, "smtpd-timeouts-" + socket.getLocalPort());
             watchdog.setDaemon(true);
             watchdogThread = watchdog;
@@ -357,6 +376,48 @@ public final class SmtpServer {
                 continue;
             }
             admit(client, implicitTls);
+        }
+    }
+
+    /** The listener's key on the first event loop, when the loop accepts. */
+    private volatile java.nio.channels.SelectionKey acceptKey;
+
+    private long lastAcceptWarning;
+
+    /** On the event loop: accepts the connections waiting, a bounded batch so that sessions are served too. */
+    private void acceptReady(ServerSocket socket, EventLoop loop) {
+        for (int i = 0; i < 64 && running; i++) {
+            java.nio.channels.SocketChannel client;
+            try {
+                client = socket.getChannel().accept();
+            }
+            catch (IOException ex) {
+                if (!running || socket.isClosed()) {
+                    return;
+                }
+                // Usually "too many open files": passing, as sessions end. Stop watching the listener for a
+                // moment rather than spin on it.
+                long now = System.nanoTime();
+                if (now - lastAcceptWarning > 10_000_000_000L) {
+                    logger.warn("SMTP listener on port {} could not accept a connection: {}", socket.getLocalPort(),
+                            ex.toString());
+                    lastAcceptWarning = now;
+                }
+                java.nio.channels.SelectionKey key = acceptKey;
+                if (key != null && key.isValid()) {
+                    key.interestOps(0);
+                    loop.schedule(() -> {
+                        if (key.isValid()) {
+                            key.interestOps(java.nio.channels.SelectionKey.OP_ACCEPT);
+                        }
+                    }, 100);
+                }
+                return;
+            }
+            if (client == null) {
+                return;
+            }
+            admit(client, false);
         }
     }
 
@@ -483,9 +544,11 @@ public final class SmtpServer {
         }
         sessions.drain(grace);
         for (EventLoop loop : eventLoops) {
+            // Closing the selector also closes for good the listener it watched, releasing the port.
             loop.stop();
         }
         eventLoops = new EventLoop[0];
+        acceptKey = null;
         if (givenExecutor == null && executor instanceof ExecutorService service) {
             service.shutdown();
             try {
@@ -521,7 +584,8 @@ public final class SmtpServer {
     /** Whether the listener is bound and its accept thread alive. */
     public boolean isRunning() {
         Thread thread = acceptThread;
-        return running && thread != null && thread.isAlive();
+        java.nio.channels.SelectionKey key = acceptKey;
+        return running && ((thread != null && thread.isAlive()) || (key != null && key.isValid()));
     }
 
     /**

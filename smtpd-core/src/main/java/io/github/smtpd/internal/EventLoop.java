@@ -46,7 +46,8 @@ public final class EventLoop {
             throw new UncheckedIOException("Could not open a selector for the SMTP event loop", ex);
         }
         this.thread = new Thread(this::run, name);
-        this.thread.setDaemon(true);
+        // Like an accept thread: a server started from a plain main method keeps the JVM alive.
+        this.thread.setDaemon(false);
     }
 
     /**
@@ -105,6 +106,50 @@ public final class EventLoop {
     }
 
     /**
+     * Accepts connections on this loop, as smtp-sink does: a thread blocked in accept would cost a context switch
+     * per connection. {@code acceptable} runs on this thread whenever connections wait.
+     */
+    public SelectionKey registerAcceptor(java.nio.channels.ServerSocketChannel channel, Runnable acceptable)
+            throws IOException {
+        channel.configureBlocking(false);
+        SelectionKey key = channel.register(selector, SelectionKey.OP_ACCEPT, acceptable);
+        // A selection already under way would not see the new key.
+        selector.wakeup();
+        return key;
+    }
+
+    /** Runs {@code task} on this loop's thread after {@code delayMillis} (roughly: at its next turn after that). */
+    public void schedule(Runnable task, long delayMillis) {
+        execute(() -> timers.add(new Timer(System.nanoTime() + delayMillis * 1_000_000, task)));
+    }
+
+    private record Timer(long due, Runnable task) {
+    }
+
+    /** Delayed tasks; only this thread touches the list. */
+    private final List<Timer> timers = new ArrayList<>();
+
+    private void runDueTimers() {
+        if (timers.isEmpty()) {
+            return;
+        }
+        long now = System.nanoTime();
+        List<Timer> due = new ArrayList<>();
+        timers.removeIf((timer) -> timer.due() - now <= 0 && due.add(timer));
+        due.forEach((timer) -> runQuietly(timer.task()));
+    }
+
+    /** How long select may wait: until the next timer, or for ever (0). */
+    private long selectTimeoutMillis() {
+        long now = System.nanoTime();
+        long wait = Long.MAX_VALUE;
+        for (Timer timer : timers) {
+            wait = Math.min(wait, Math.max(1, (timer.due() - now) / 1_000_000 + 1));
+        }
+        return wait == Long.MAX_VALUE ? 0 : wait;
+    }
+
+    /**
      * Cancels {@code key} and runs {@code then} once the selector has forgotten the channel, on this thread: only
      * then may the channel be switched to blocking mode.
      */
@@ -119,12 +164,13 @@ public final class EventLoop {
                 runTasks();
                 sleeping = true;
                 if (tasks.isEmpty()) {
-                    selector.select(this::ready);
+                    selector.select(this::ready, selectTimeoutMillis());
                 }
                 else {
                     selector.selectNow(this::ready);
                 }
                 sleeping = false;
+                runDueTimers();
                 runTasks();
                 while (!afterDeregistration.isEmpty()) {
                     // A selection removes cancelled keys; it may ready other sessions, which may leave too.
@@ -163,8 +209,14 @@ public final class EventLoop {
     }
 
     private void ready(SelectionKey key) {
-        if (key.isValid() && key.attachment() instanceof Session session) {
+        if (!key.isValid()) {
+            return;
+        }
+        if (key.attachment() instanceof Session session) {
             session.ready(key);
+        }
+        else if (key.attachment() instanceof Runnable acceptable) {
+            acceptable.run();
         }
     }
 }

@@ -424,8 +424,18 @@ public final class Session implements SmtpSession, Runnable {
                 break;
             }
         }
+        boolean idle = !closeRequested && !closed && !intake.isReceiving();
+        // Set before the replies go out: a client that saw its reply may be idle for shutdownRequested().
+        waitingForCommand = idle;
         flushOutput();
         if (closeRequested || closed) {
+            finish();
+            return;
+        }
+        if (idle && registry.isDraining() && envelope.mailFrom == null) {
+            // The server began to stop while this session was busy, and may have passed it by: close it now.
+            ended("shutdown");
+            reply(Replies.shuttingDown(server.getHostName()));
             finish();
             return;
         }
@@ -435,7 +445,6 @@ public final class Session implements SmtpSession, Runnable {
             return;
         }
         key.interestOps(java.nio.channels.SelectionKey.OP_READ);
-        waitingForCommand = !intake.isReceiving();
         input.waiting(true);
     }
 
