@@ -520,6 +520,7 @@ public final class SmtpServer {
      */
     public void stop(Duration grace) {
         Thread thread;
+        EventLoop[] loops;
         synchronized (lifecycleMonitor) {
             if (!running && serverSocket == null) {
                 return;
@@ -528,6 +529,7 @@ public final class SmtpServer {
             closeQuietly(serverSocket);
             closeQuietly(implicitTlsSocket);
             thread = acceptThread;
+            loops = eventLoops;
         }
         Thread watchdog = watchdogThread;
         if (watchdog != null) {
@@ -543,12 +545,10 @@ public final class SmtpServer {
             }
         }
         sessions.drain(grace);
-        for (EventLoop loop : eventLoops) {
+        for (EventLoop loop : loops) {
             // Closing the selector also closes for good the listener it watched, releasing the port.
             loop.stop();
         }
-        eventLoops = new EventLoop[0];
-        acceptKey = null;
         if (givenExecutor == null && executor instanceof ExecutorService service) {
             service.shutdown();
             try {
@@ -561,6 +561,8 @@ public final class SmtpServer {
         synchronized (lifecycleMonitor) {
             serverSocket = null;
             acceptThread = null;
+            eventLoops = new EventLoop[0];
+            acceptKey = null;
             implicitTlsSocket = null;
             implicitTlsThread = null;
         }
@@ -678,12 +680,12 @@ public final class SmtpServer {
         return enhancedStatusCodes;
     }
 
-    /** Whether a {@code Received:} trace header is prepended to every message. */
     /** Whether processors run on the event loop that read the message; see {@link Builder#nonBlockingProcessors}. */
     public boolean isNonBlockingProcessors() {
         return nonBlockingProcessors;
     }
 
+    /** Whether a {@code Received:} trace header is prepended to every message. */
     public boolean isReceivedHeader() {
         return receivedHeader;
     }

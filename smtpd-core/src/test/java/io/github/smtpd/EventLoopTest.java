@@ -96,6 +96,24 @@ class EventLoopTest extends ServerTestSupport {
 
     @ParameterizedTest(name = "non-blocking processors: {0}")
     @ValueSource(booleans = { false, true })
+    void aCommandThatLeavesTheLoopRightAfterAPipelinedMessageIsAnswered(boolean nonBlocking) throws Exception {
+        // The message is processed away from the loop, which then hands the session to a thread of its own: on a
+        // quiet server nothing else wakes the loop, so the hand-over must not wait for another event.
+        RecordingProcessor processor = new RecordingProcessor();
+        launch(TestServers.loopback().nonBlockingProcessors(nonBlocking).messageProcessor(processor)
+            .command("XWHO", (session, argument) -> session.reply(Reply.of(250, "you"))));
+        try (RawClient client = connect()) {
+            assertThat(client.openData("EHLO client.example", "a@example.org", "b@example.org")).startsWith("354");
+            client.send("Subject: first\r\n\r\nbody\r\n.\r\nXWHO\r\n");
+            assertThat(client.readReply()).startsWith("250 2.0.0");
+            assertThat(client.readReply()).isEqualTo("250 2.0.0 you");
+            assertThat(client.command("QUIT")).startsWith("221");
+        }
+        assertThat(processor.next().text()).contains("Subject: first");
+    }
+
+    @ParameterizedTest(name = "non-blocking processors: {0}")
+    @ValueSource(booleans = { false, true })
     void twoMessagesSentInOneWriteAreAnsweredInOrder(boolean nonBlocking) throws Exception {
         RecordingProcessor processor = new RecordingProcessor();
         launch(TestServers.loopback().nonBlockingProcessors(nonBlocking).messageProcessor(processor));

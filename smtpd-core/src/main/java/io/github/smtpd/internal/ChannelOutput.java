@@ -64,6 +64,11 @@ final class ChannelOutput extends OutputStream {
         }
     }
 
+    /** Bytes written and not yet taken by the socket. */
+    int buffered() {
+        return end - start;
+    }
+
     boolean hasPending() {
         return start != end;
     }

@@ -88,13 +88,26 @@ public final class EventLoop {
         }
     }
 
-    /** Runs {@code task} on the loop's thread, soon. */
+    /** Set once the thread has left its loop: tasks then run on the thread that gives them. */
+    private volatile boolean stopped;
+
+    /** Runs {@code task} on the loop's thread, soon; on this thread once the loop has stopped. */
     public void execute(Runnable task) {
         tasks.add(task);
+        if (stopped) {
+            // A session handed back, or closed, after the loop ended must still finish.
+            runTasks();
+            return;
+        }
         // Only a sleeping selector needs the wake-up's system call; a busy loop finds the task on its next turn.
         if (sleeping && Thread.currentThread() != thread) {
             selector.wakeup();
         }
+    }
+
+    /** Makes the selector look at its keys again: a channel closed from another thread is only closed then. */
+    void wakeup() {
+        selector.wakeup();
     }
 
     boolean inLoop() {
@@ -163,7 +176,7 @@ public final class EventLoop {
             try {
                 runTasks();
                 sleeping = true;
-                if (tasks.isEmpty()) {
+                if (tasks.isEmpty() && afterDeregistration.isEmpty()) {
                     selector.select(this::ready, selectTimeoutMillis());
                 }
                 else {
@@ -180,16 +193,21 @@ public final class EventLoop {
                     leaving.forEach(EventLoop::runQuietly);
                 }
             }
-            catch (IOException | RuntimeException ex) {
+            catch (IOException | RuntimeException | Error ex) {
+                // The loop serves every session on it: it must outlive any one failure.
                 logger.error("SMTP event loop {} failed; it goes on", thread.getName(), ex);
             }
         }
+        stopped = true;
         try {
             selector.close();
         }
         catch (IOException ex) {
             // Closing anyway.
         }
+        afterDeregistration.forEach(EventLoop::runQuietly);
+        afterDeregistration.clear();
+        runTasks();
     }
 
     private void runTasks() {
@@ -203,7 +221,7 @@ public final class EventLoop {
         try {
             task.run();
         }
-        catch (RuntimeException ex) {
+        catch (RuntimeException | Error ex) {
             logger.error("SMTP event loop task failed", ex);
         }
     }

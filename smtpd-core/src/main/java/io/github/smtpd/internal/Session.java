@@ -290,7 +290,9 @@ public final class Session implements SmtpSession, Runnable {
                 replyQuietly(Reply.of(421, "4.4.2", server.getHostName() + " Error: timeout exceeded"));
             }
         }
-        else if (ex instanceof IOException || ex instanceof java.io.UncheckedIOException) {
+        else if (ex instanceof IOException || ex instanceof java.io.UncheckedIOException
+                || ex instanceof java.nio.channels.CancelledKeyException || closed) {
+            // A cancelled key means another thread closed the connection (the watchdog, a stop).
             ended(registry.isDraining() ? "shutdown" : "disconnected");
             logger.debug("Session {} with {} ended: {}", id, peer, ex.toString());
         }
@@ -321,6 +323,10 @@ public final class Session implements SmtpSession, Runnable {
         }
         flushQuietly();
         closeSocket();
+        if (loop != null && !loop.inLoop()) {
+            // A channel still registered is closed by the loop's next selection; make it come.
+            loop.wakeup();
+        }
         if (clientAdmitted) {
             registry.releaseClient(peer.getAddress());
         }
@@ -396,6 +402,13 @@ public final class Session implements SmtpSession, Runnable {
     private void processInput() throws IOException {
         int maxLine = maxCommandLine();
         while (!closeRequested) {
+            if (channelOutput.buffered() > OUTPUT_LIMIT) {
+                // A client that pipelines faster than it reads: stop here until its replies are taken.
+                flushOutput();
+                if (channelOutput.hasPending()) {
+                    break;
+                }
+            }
             if (intake.isReceiving()) {
                 int flags = input.pollData();
                 if (flags == SmtpInput.MORE) {
@@ -403,6 +416,10 @@ public final class Session implements SmtpSession, Runnable {
                 }
                 if (!process(intake.received(), flags)) {
                     return;
+                }
+                if (tooManyErrors()) {
+                    closeRequested = true;
+                    break;
                 }
                 continue;
             }
@@ -429,6 +446,11 @@ public final class Session implements SmtpSession, Runnable {
         waitingForCommand = idle;
         flushOutput();
         if (closeRequested || closed) {
+            if (!closed && channelOutput.hasPending()) {
+                // The goodbye waits for a slow reader (the watchdog bounds how long), as a blocking write would.
+                key.interestOps(java.nio.channels.SelectionKey.OP_WRITE);
+                return;
+            }
             finish();
             return;
         }
@@ -459,8 +481,8 @@ public final class Session implements SmtpSession, Runnable {
             return completeMessage(content, flags);
         }
         processing = true;
-        key.interestOps(0);
         try {
+            key.interestOps(0);
             executor.execute(() -> {
                 MDC.put("smtpd.session", id);
                 boolean goOn;
@@ -480,12 +502,23 @@ public final class Session implements SmtpSession, Runnable {
             content.release();
             abortTransaction();
             reply(Replies.localError());
+            finished("DATA");
             logger.warn("Session {}: no thread to process a message on ({}); the client will retry", id,
                     ex.toString());
             return true;
         }
+        catch (RuntimeException | Error ex) {
+            // Not handed over (the connection was closed meanwhile, or no thread could start): the content is ours.
+            processing = false;
+            content.release();
+            abortTransaction();
+            throw ex;
+        }
         return false;
     }
+
+    /** Replies a session may hold for a client that does not read them before it stops running commands. */
+    private static final int OUTPUT_LIMIT = 64 * 1024;
 
     /** Processes a received message and replies; false when that ended the session. */
     private boolean completeMessage(ContentBuffer content, int flags) {
@@ -509,7 +542,12 @@ public final class Session implements SmtpSession, Runnable {
         if (finished.get()) {
             return;
         }
-        step(this::processInput);
+        step(() -> {
+            if (tooManyErrors()) {
+                closeRequested = true;
+            }
+            processInput();
+        });
     }
 
     /**
@@ -525,7 +563,8 @@ public final class Session implements SmtpSession, Runnable {
                 eventDriven = false;
                 executor.execute(() -> continueBlocking(pending));
             }
-            catch (IOException | RuntimeException ex) {
+            catch (IOException | RuntimeException | Error ex) {
+                // No thread for it (or no blocking mode): the session ends here rather than hang.
                 step(() -> {
                     throw ex instanceof IOException io ? io : new IOException(ex);
                 });
