@@ -8,7 +8,7 @@ import java.nio.channels.SocketChannel;
 /**
  * Replies on their way to a client whose socket an event loop watches: buffered until {@link #flush()}, which
  * writes what the socket takes now and keeps the rest. In blocking mode (a session that left the loop) a flush
- * writes everything.
+ * writes everything. It also tells the watchdog how long replies have waited for the client, either way.
  */
 final class ChannelOutput extends OutputStream {
 
@@ -52,6 +52,10 @@ final class ChannelOutput extends OutputStream {
     public void flush() throws IOException {
         if (start == end) {
             return;
+        }
+        if (channel.isBlocking()) {
+            // Off the loop a write may block on a client that does not read: the watchdog must see it waiting.
+            pendingSince = System.nanoTime() | 1;
         }
         start += channel.write(ByteBuffer.wrap(buffer, start, end - start));
         if (start == end) {

@@ -109,7 +109,7 @@ final class EnvelopeCommands {
             session.reply(Reply.of(553, "5.6.7", "Error: non-ASCII address requires SMTPUTF8"));
             return;
         }
-        Reply verdict = ask(() -> handler.onMail(session, parsed.address(), parameters.options()), "2.1.0");
+        Reply verdict = ask(() -> handler.onMail(session, parsed.address(), parameters.options()), Replies.SENDER_OK);
         if (verdict.isPositive()) {
             envelope.mailFrom = parsed.address();
             envelope.mailOptions = parameters.options();
@@ -161,7 +161,8 @@ final class EnvelopeCommands {
             session.reply(Reply.of(452, "4.5.3", "Error: too many recipients"));
             return;
         }
-        Reply verdict = ask(() -> handler.onRcpt(session, parsed.address(), parameters.options()), "2.1.5");
+        Reply verdict = ask(() -> handler.onRcpt(session, parsed.address(), parameters.options()),
+                Replies.RECIPIENT_OK);
         if (verdict.isPositive()) {
             envelope.addRecipient(parsed.address(), parameters.options());
         }
@@ -201,10 +202,10 @@ final class EnvelopeCommands {
     }
 
     /** Runs a MAIL or RCPT hook: {@code null} means 250 OK, a failure means 451. */
-    private Reply ask(Step step, String okCode) {
+    private Reply ask(Step step, Reply ok) {
         try {
             Reply reply = step.call();
-            return reply != null ? reply : Reply.of(250, okCode, "OK");
+            return reply != null ? reply : ok;
         }
         catch (Exception ex) {
             logger.warn("Session {}: a transaction hook failed", session.id(), ex);

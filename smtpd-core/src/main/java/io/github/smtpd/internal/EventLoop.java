@@ -110,6 +110,14 @@ public final class EventLoop {
         selector.wakeup();
     }
 
+    /** This turn's clock: one {@link System#nanoTime()} per wake-up serves every session it runs. */
+    private long now = System.nanoTime();
+
+    /** {@link System#nanoTime()} as of the loop's current turn; on the loop's thread only. */
+    long now() {
+        return now;
+    }
+
     boolean inLoop() {
         return Thread.currentThread() == thread;
     }
@@ -183,6 +191,7 @@ public final class EventLoop {
                     selector.selectNow(this::ready);
                 }
                 sleeping = false;
+                now = System.nanoTime();
                 runDueTimers();
                 runTasks();
                 while (!afterDeregistration.isEmpty()) {

@@ -72,7 +72,7 @@ final class MessageIntake {
             session.reply(Reply.of(503, "5.5.1", "Error: BODY=BINARYMIME requires BDAT"));
             return;
         }
-        session.reply(Reply.of(354, "End data with <CR><LF>.<CR><LF>"));
+        session.reply(Replies.START_DATA);
         session.setState(SessionState.DATA);
         session.setTimeout(server.getDataTimeout());
         ContentBuffer content = newContentBuffer();
@@ -263,7 +263,7 @@ final class MessageIntake {
         try {
             reply = handler.onData(message);
             if (reply == null) {
-                reply = Reply.of(250, "2.0.0", "OK");
+                reply = Replies.OK;
             }
         }
         catch (Exception | LinkageError ex) {

@@ -8,6 +8,16 @@ public final class Replies {
     private Replies() {
     }
 
+    // The replies of every transaction, made once: a Reply checks its code and text when it is built.
+
+    static final Reply SENDER_OK = Reply.of(250, "2.1.0", "OK");
+
+    static final Reply RECIPIENT_OK = Reply.of(250, "2.1.5", "OK");
+
+    static final Reply START_DATA = Reply.of(354, "End data with <CR><LF>.<CR><LF>");
+
+    static final Reply OK = Reply.of(250, "2.0.0", "OK");
+
     static Reply shuttingDown(String hostName) {
         return Reply.of(421, "4.3.2", hostName + " Service not available, closing transmission channel");
     }

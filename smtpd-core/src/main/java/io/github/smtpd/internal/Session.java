@@ -192,8 +192,9 @@ public final class Session implements SmtpSession, Runnable {
         this.channel = channel;
         this.executor = executor;
         this.channelOutput = new ChannelOutput(channel);
+        // ChannelOutput times its own waits; the watched stream only stands in until a TLS one replaces it.
         this.socketOutput = new WatchedOutputStream(channelOutput);
-        this.output = socketOutput;
+        this.output = channelOutput;
         this.input = new SmtpInput(null, 16384, this::flushOutput);
         this.envelopeCommands = new EnvelopeCommands(this);
         this.intake = new MessageIntake(this);
@@ -384,7 +385,7 @@ public final class Session implements SmtpSession, Runnable {
                 return;
             }
             waitingForCommand = false;
-            input.waiting(false);
+            input.waitingSince(0);
             int read = input.readFrom(channel);
             if (read < 0) {
                 ended(registry.isDraining() ? "shutdown" : "disconnected");
@@ -467,7 +468,7 @@ public final class Session implements SmtpSession, Runnable {
             return;
         }
         key.interestOps(java.nio.channels.SelectionKey.OP_READ);
-        input.waiting(true);
+        input.waitingSince(loop.now());
     }
 
     /**
@@ -555,7 +556,7 @@ public final class Session implements SmtpSession, Runnable {
      * and every later command run with blocking I/O, as in a session that never had a loop.
      */
     private void leaveLoop(Step pending) {
-        input.waiting(false);
+        input.waitingSince(0);
         loop.release(key, () -> {
             try {
                 channel.configureBlocking(true);
@@ -813,7 +814,7 @@ public final class Session implements SmtpSession, Runnable {
 
     void noop(String argument) {
         // RFC 5321 4.1.1.9: NOOP may carry a string, which is ignored (smtpd answered 501).
-        reply(Reply.of(250, "2.0.0", "OK"));
+        reply(Replies.OK);
     }
 
     void quit(String argument) {
@@ -828,7 +829,7 @@ public final class Session implements SmtpSession, Runnable {
             return;
         }
         abortTransaction();
-        reply(Reply.of(250, "2.0.0", "OK"));
+        reply(Replies.OK);
     }
 
     void setTimeout(Duration timeout) {

@@ -159,9 +159,12 @@ final class SmtpInput {
         in = stream;
     }
 
-    /** Marks the time an event loop began waiting for this client, for the watchdog; 0 to stop. */
-    void waiting(boolean waiting) {
-        waitingSince = waiting ? System.nanoTime() | 1 : 0;
+    /**
+     * Marks when an event loop began waiting for this client ({@link System#nanoTime()}, the loop's clock of
+     * this turn), for the watchdog; 0 when it stopped.
+     */
+    void waitingSince(long nanos) {
+        waitingSince = nanos == 0 ? 0 : nanos | 1;
     }
 
     /**
