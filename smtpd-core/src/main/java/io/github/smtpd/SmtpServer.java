@@ -761,7 +761,7 @@ public final class SmtpServer {
      * How many event loops serve sessions. One thread is enough to read the commands of thousands of clients;
      * message processing runs on the executor, in parallel.
      */
-    private static final int EVENT_LOOPS = Integer.getInteger("smtpd.eventLoops", 1);
+    private static final int EVENT_LOOPS = Math.max(1, Integer.getInteger("smtpd.eventLoops", 1));
 
     private static Executor defaultExecutor() {
         AtomicInteger threads = new AtomicInteger();
