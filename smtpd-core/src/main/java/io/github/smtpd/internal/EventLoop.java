@@ -118,6 +118,44 @@ public final class EventLoop {
         return now;
     }
 
+    /**
+     * Buffers of sessions that ended, for the next ones on this loop: with a connection per message, the 16 KiB
+     * DATA read buffer and the message's first memory block were most of what a session allocated. Only this
+     * thread touches them.
+     */
+    private final java.util.ArrayDeque<byte[]> readBuffers = new java.util.ArrayDeque<>();
+
+    private final java.util.ArrayDeque<byte[]> messageBuffers = new java.util.ArrayDeque<>();
+
+    private static final int POOLED_READ_BUFFERS = 256;
+
+    private static final int POOLED_MESSAGE_BUFFERS = 64;
+
+    /** A read buffer of {@code size} bytes, reused when one is free; on this loop's thread only. */
+    byte[] takeReadBuffer(int size) {
+        byte[] buffer = readBuffers.poll();
+        return buffer != null && buffer.length == size ? buffer : new byte[size];
+    }
+
+    /** A message memory block to start with (may be empty); on this loop's thread only. */
+    byte[] takeMessageBuffer() {
+        byte[] buffer = messageBuffers.poll();
+        return buffer != null ? buffer : new byte[0];
+    }
+
+    /** Takes back the buffers of a session that ended, on this loop's thread; elsewhere they are left to the GC. */
+    void giveBack(byte[] readBuffer, byte[] messageBuffer) {
+        if (!inLoop()) {
+            return;
+        }
+        if (readBuffer != null && readBuffers.size() < POOLED_READ_BUFFERS) {
+            readBuffers.push(readBuffer);
+        }
+        if (messageBuffer != null && messageBuffer.length > 0 && messageBuffers.size() < POOLED_MESSAGE_BUFFERS) {
+            messageBuffers.push(messageBuffer);
+        }
+    }
+
     boolean inLoop() {
         return Thread.currentThread() == thread;
     }

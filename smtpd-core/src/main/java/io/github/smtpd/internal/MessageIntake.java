@@ -369,7 +369,17 @@ final class MessageIntake {
         return memory.length <= KEPT_BUFFER_LIMIT ? memory : new byte[0];
     }
 
+    /** The memory block kept between messages, for the loop's pool once the session ended; dropped here. */
+    byte[] takeMemory() {
+        byte[] memory = dataMemory;
+        dataMemory = new byte[0];
+        return memory;
+    }
+
     private ContentBuffer newContentBuffer() {
+        if (dataMemory.length == 0 && session.loop() != null && session.loop().inLoop()) {
+            dataMemory = session.loop().takeMessageBuffer();
+        }
         return new ContentBuffer(server.getDataSizeLimit(), server.getSpoolThreshold(), server.getSpoolDirectory(),
                 dataMemory);
     }

@@ -196,6 +196,7 @@ public final class Session implements SmtpSession, Runnable {
         this.socketOutput = new WatchedOutputStream(channelOutput);
         this.output = channelOutput;
         this.input = new SmtpInput(null, 16384, this::flushOutput);
+        this.input.pooledBy(loop);
         this.envelopeCommands = new EnvelopeCommands(this);
         this.intake = new MessageIntake(this);
         this.eventDriven = true;
@@ -327,6 +328,9 @@ public final class Session implements SmtpSession, Runnable {
         if (loop != null && !loop.inLoop()) {
             // A channel still registered is closed by the loop's next selection; make it come.
             loop.wakeup();
+        }
+        else if (loop != null && eventDriven) {
+            loop.giveBack(input.takeBulkBuffer(), intake.takeMemory());
         }
         if (clientAdmitted) {
             registry.releaseClient(peer.getAddress());
@@ -1126,6 +1130,11 @@ public final class Session implements SmtpSession, Runnable {
                 }
             });
         }
+    }
+
+    /** The loop that ran this session, or {@code null}: it lends the session its bulk buffers. */
+    EventLoop loop() {
+        return loop;
     }
 
     /** Whether an event loop reads this session's input, so that DATA must not wait for it. */

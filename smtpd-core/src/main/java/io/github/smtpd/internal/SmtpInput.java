@@ -51,6 +51,29 @@ final class SmtpInput {
 
     private byte[] line = new byte[128];
 
+    /** Where bulk buffers come from and go back to on an event loop; {@code null} for a blocking session. */
+    private EventLoop pool;
+
+    void pooledBy(EventLoop loop) {
+        this.pool = loop;
+    }
+
+    private byte[] newBulkBuffer() {
+        return pool != null && pool.inLoop() ? pool.takeReadBuffer(bufferSize) : new byte[bufferSize];
+    }
+
+    /** The bulk buffer this input holds, if any, for its loop's pool once the session ended; drops it here. */
+    byte[] takeBulkBuffer() {
+        if (buffer.length != bufferSize) {
+            return null;
+        }
+        byte[] bulk = buffer;
+        buffer = new byte[0];
+        position = 0;
+        limit = 0;
+        return bulk;
+    }
+
     /** Whether the last read filled the whole buffer, i.e. the client may have more bytes waiting. */
     private boolean lastReadFilled;
 
@@ -102,7 +125,7 @@ final class SmtpInput {
         }
         if (lastReadFilled && buffer.length < bufferSize) {
             // The client sends more than the small buffer holds; it is drained, so it is simply replaced.
-            buffer = new byte[bufferSize];
+            buffer = newBulkBuffer();
         }
         int read;
         waitingSince = System.nanoTime() | 1;
@@ -139,7 +162,7 @@ final class SmtpInput {
         }
         if (lastReadFilled && buffer.length < bufferSize) {
             // As in fill(): the client sends more than the small buffer holds.
-            byte[] bigger = new byte[bufferSize];
+            byte[] bigger = newBulkBuffer();
             System.arraycopy(buffer, position, bigger, 0, limit - position);
             limit -= position;
             position = 0;
@@ -411,7 +434,7 @@ final class SmtpInput {
     /** Switches to the full-size buffer for message data, keeping the bytes not consumed yet. */
     private void growBuffer() {
         if (buffer.length < bufferSize) {
-            byte[] bigger = new byte[bufferSize];
+            byte[] bigger = newBulkBuffer();
             int pending = limit - position;
             System.arraycopy(buffer, position, bigger, 0, pending);
             buffer = bigger;

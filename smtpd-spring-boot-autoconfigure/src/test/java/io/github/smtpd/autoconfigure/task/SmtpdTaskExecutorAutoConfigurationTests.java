@@ -61,8 +61,8 @@ class SmtpdTaskExecutorAutoConfigurationTests {
             Thread thread = sessionThread(server, context.getBean(ThreadRecorder.class));
             assertThat(isVirtual(thread)).isTrue();
             assertThat(thread.getName()).startsWith(SmtpdTaskExecutorAutoConfiguration.THREAD_NAME_PREFIX);
-            // Virtual threads are daemons; the accept thread is what keeps the application alive.
-            assertThat(acceptThread(server).isDaemon()).isFalse();
+            // Virtual threads are daemons; the event loop that accepts is what keeps the application alive.
+            assertThat(acceptingThread(server).isDaemon()).isFalse();
         });
     }
 
@@ -120,9 +120,9 @@ class SmtpdTaskExecutorAutoConfigurationTests {
         return recorder.thread.get(30, TimeUnit.SECONDS);
     }
 
-    private static Thread acceptThread(SmtpServer server) {
+    private static Thread acceptingThread(SmtpServer server) {
         return Thread.getAllStackTraces().keySet().stream()
-            .filter((thread) -> thread.getName().equals("smtpd-accept-" + server.getPort()))
+            .filter((thread) -> thread.getName().equals("smtpd-loop-" + server.getPort() + "-0"))
             .findFirst().orElseThrow();
     }
 
