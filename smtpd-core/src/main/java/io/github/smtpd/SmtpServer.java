@@ -349,7 +349,6 @@ public final class SmtpServer {
     }
 
     private void acceptLoop(ServerSocket socket, boolean implicitTls) {
-        long lastWarning = 0;
         while (running && !socket.isClosed()) {
             java.nio.channels.SocketChannel client;
             try {
@@ -360,12 +359,7 @@ public final class SmtpServer {
                     break;
                 }
                 // Usually "too many open files": passing, as sessions end. Keep listening, but do not spin.
-                long now = System.nanoTime();
-                if (now - lastWarning > 10_000_000_000L) {
-                    logger.warn("SMTP listener on port {} could not accept a connection: {}", socket.getLocalPort(),
-                            ex.toString());
-                    lastWarning = now;
-                }
+                warnAcceptFailed(socket, ex);
                 try {
                     Thread.sleep(100);
                 }
@@ -382,7 +376,17 @@ public final class SmtpServer {
     /** The listener's key on the first event loop, when the loop accepts. */
     private volatile java.nio.channels.SelectionKey acceptKey;
 
-    private long lastAcceptWarning;
+    private volatile long lastAcceptWarning;
+
+    /** Logs a failed accept, at most every ten seconds: under "too many open files" it fails on every try. */
+    private void warnAcceptFailed(ServerSocket socket, IOException ex) {
+        long now = System.nanoTime();
+        if (lastAcceptWarning == 0 || now - lastAcceptWarning > 10_000_000_000L) {
+            logger.warn("SMTP listener on port {} could not accept a connection: {}", socket.getLocalPort(),
+                    ex.toString());
+            lastAcceptWarning = now;
+        }
+    }
 
     /** On the event loop: accepts the connections waiting, a bounded batch so that sessions are served too. */
     private void acceptReady(ServerSocket socket, EventLoop loop) {
@@ -397,12 +401,7 @@ public final class SmtpServer {
                 }
                 // Usually "too many open files": passing, as sessions end. Stop watching the listener for a
                 // moment rather than spin on it.
-                long now = System.nanoTime();
-                if (now - lastAcceptWarning > 10_000_000_000L) {
-                    logger.warn("SMTP listener on port {} could not accept a connection: {}", socket.getLocalPort(),
-                            ex.toString());
-                    lastAcceptWarning = now;
-                }
+                warnAcceptFailed(socket, ex);
                 java.nio.channels.SelectionKey key = acceptKey;
                 if (key != null && key.isValid()) {
                     key.interestOps(0);

@@ -82,20 +82,10 @@ final class MessageIntake {
             session.input().startData(content, server.getMaxDataLineLength());
             return;
         }
-        int flags;
-        try {
-            flags = session.input().readData(content, server.getMaxDataLineLength());
-            content.finish();
-        }
-        catch (IOException | RuntimeException ex) {
-            content.release();
-            session.abortTransaction();
-            throw ex;
-        }
-        finally {
-            afterData(content);
-        }
-        complete(content, flags);
+        receiving = content;
+        // A failure here ends the session, whose end releases the content (abandon()).
+        int flags = session.input().readData(content, server.getMaxDataLineLength());
+        complete(received(), flags);
     }
 
     /** The message an event loop is reading, or {@code null}. */
