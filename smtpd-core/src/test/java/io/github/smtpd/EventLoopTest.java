@@ -135,6 +135,20 @@ class EventLoopTest extends ServerTestSupport {
     }
 
     @Test
+    void aClientThatSpeaksWithinTheIdleTimeoutIsNeverTimedOut() throws Exception {
+        // The loop reads the clock once per wake-up: a session woken on a quiet loop must not be stamped with
+        // the time of the loop's previous wake-up, which would time it out early.
+        launch(TestServers.loopback().idleTimeout(java.time.Duration.ofSeconds(2)).messageProcessor(recordingThread()));
+        try (RawClient client = connect()) {
+            for (int i = 0; i < 3; i++) {
+                assertThat(client.command("NOOP")).startsWith("250");
+                Thread.sleep(1200);
+            }
+            assertThat(client.command("NOOP")).startsWith("250");
+        }
+    }
+
+    @Test
     void idleSessionsHoldNoThreads() throws Exception {
         java.util.concurrent.atomic.AtomicInteger tasks = new java.util.concurrent.atomic.AtomicInteger();
         java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newCachedThreadPool();

@@ -40,7 +40,7 @@ final class ContentBuffer implements SmtpInput.DataSink, MessageContent {
     /** The spill file could not be written (disk full, directory gone): the rest is read and dropped. */
     private boolean storageFailed;
 
-    private boolean released;
+    private volatile boolean released;
 
     /**
      * @param memory a buffer to reuse (a session keeps one between messages), grown as needed up to the
@@ -155,7 +155,34 @@ final class ContentBuffer implements SmtpInput.DataSink, MessageContent {
         if (file != null) {
             return Files.newInputStream(file);
         }
-        return new ByteArrayInputStream(memory, 0, memoryLength);
+        // The memory goes to the session's next message, or to another session's: a stream kept past processing
+        // must not read it.
+        return new ByteArrayInputStream(memory, 0, memoryLength) {
+            @Override
+            public synchronized int read() {
+                return released ? -1 : super.read();
+            }
+
+            @Override
+            public synchronized int read(byte[] bytes, int offset, int length) {
+                return released ? -1 : super.read(bytes, offset, length);
+            }
+
+            @Override
+            public synchronized long transferTo(java.io.OutputStream out) throws IOException {
+                return released ? 0 : super.transferTo(out);
+            }
+
+            @Override
+            public synchronized byte[] readAllBytes() {
+                return released ? new byte[0] : super.readAllBytes();
+            }
+
+            @Override
+            public int readNBytes(byte[] bytes, int offset, int length) {
+                return released ? 0 : super.readNBytes(bytes, offset, length);
+            }
+        };
     }
 
     /** Deletes any spill file; the content is unreadable afterwards. */

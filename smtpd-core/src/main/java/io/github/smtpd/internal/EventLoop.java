@@ -113,6 +113,16 @@ public final class EventLoop {
     /** This turn's clock: one {@link System#nanoTime()} per wake-up serves every session it runs. */
     private long now = System.nanoTime();
 
+    /** Whether {@link #now} was read since the thread woke up. */
+    private boolean clockSet;
+
+    private void tick() {
+        if (!clockSet) {
+            now = System.nanoTime();
+            clockSet = true;
+        }
+    }
+
     /** {@link System#nanoTime()} as of the loop's current turn; on the loop's thread only. */
     long now() {
         return now;
@@ -222,6 +232,7 @@ public final class EventLoop {
             try {
                 runTasks();
                 sleeping = true;
+                clockSet = false;
                 if (tasks.isEmpty() && afterDeregistration.isEmpty()) {
                     selector.select(this::ready, selectTimeoutMillis());
                 }
@@ -229,7 +240,7 @@ public final class EventLoop {
                     selector.selectNow(this::ready);
                 }
                 sleeping = false;
-                now = System.nanoTime();
+                tick();
                 runDueTimers();
                 runTasks();
                 while (!afterDeregistration.isEmpty()) {
@@ -274,6 +285,8 @@ public final class EventLoop {
     }
 
     private void ready(SelectionKey key) {
+        // Sessions woken here are run inside select: the clock of this turn is read at the first of them.
+        tick();
         if (!key.isValid()) {
             return;
         }

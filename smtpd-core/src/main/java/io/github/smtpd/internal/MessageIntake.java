@@ -83,8 +83,15 @@ final class MessageIntake {
             return;
         }
         receiving = content;
-        // A failure here ends the session, whose end releases the content (abandon()).
-        int flags = session.input().readData(content, server.getMaxDataLineLength());
+        int flags;
+        try {
+            flags = session.input().readData(content, server.getMaxDataLineLength());
+        }
+        catch (IOException | RuntimeException ex) {
+            abandon();
+            session.abortTransaction();
+            throw ex;
+        }
         complete(received(), flags);
     }
 

@@ -569,10 +569,17 @@ public final class Session implements SmtpSession, Runnable {
                 executor.execute(() -> continueBlocking(pending));
             }
             catch (IOException | RuntimeException | Error ex) {
-                // No thread for it (or no blocking mode): the session ends here rather than hang.
-                step(() -> {
-                    throw ex instanceof IOException io ? io : new IOException(ex);
-                });
+                // No thread for it (or no blocking mode): the session ends here rather than hang, and its last
+                // flush must not block the loop.
+                logger.warn("Session {} could not leave its event loop: {}", id, ex.toString());
+                try {
+                    channel.configureBlocking(false);
+                }
+                catch (IOException | RuntimeException again) {
+                    // Closed already; finishing writes nothing then.
+                }
+                ended("error");
+                step(this::finish);
             }
         });
     }
@@ -623,6 +630,9 @@ public final class Session implements SmtpSession, Runnable {
     private void commandLoop() throws IOException {
         int maxLine = maxCommandLine();
         while (!closeRequested) {
+            // A channel socket closes when a thread blocked on it is interrupted: an interrupt a processor or a
+            // hook left behind must not cost the client its connection.
+            Thread.interrupted();
             if (registry.isDraining() && envelope.mailFrom == null) {
                 ended("shutdown");
                 reply(Replies.shuttingDown(server.getHostName()));
