@@ -227,11 +227,18 @@ public final class Session implements SmtpSession, Runnable {
     @Override
     public void run() {
         registry.started(this);
-        MDC.put("smtpd.session", id);
-        try {
+        runToTheEnd(() -> {
             if (open()) {
                 commandLoop();
             }
+        });
+    }
+
+    /** Runs {@code steps} on this thread with blocking I/O, then ends the session however they ended. */
+    private void runToTheEnd(Step steps) {
+        MDC.put("smtpd.session", id);
+        try {
+            steps.run();
         }
         catch (IOException | RuntimeException | Error ex) {
             failed(ex);
@@ -344,7 +351,7 @@ public final class Session implements SmtpSession, Runnable {
 
     // ---- Event-driven sessions: run by an EventLoop while they wait for their client ----
 
-    /** An action of an event-driven session, on the loop's thread or the executor's. */
+    /** A piece of a session's work; an I/O failure ends the session. */
     private interface Step {
         void run() throws IOException;
     }
@@ -564,7 +571,7 @@ public final class Session implements SmtpSession, Runnable {
         loop.release(key, () -> {
             try {
                 channel.configureBlocking(true);
-                input.readFrom(rawSocket.getInputStream());
+                input.waitOn(rawSocket.getInputStream());
                 eventDriven = false;
                 executor.execute(() -> continueBlocking(pending));
             }
@@ -585,19 +592,12 @@ public final class Session implements SmtpSession, Runnable {
     }
 
     private void continueBlocking(Step pending) {
-        MDC.put("smtpd.session", id);
-        try {
+        runToTheEnd(() -> {
             pending.run();
             if (!tooManyErrors()) {
                 commandLoop();
             }
-        }
-        catch (IOException | RuntimeException | Error ex) {
-            failed(ex);
-        }
-        finally {
-            finish();
-        }
+        });
     }
 
     /**

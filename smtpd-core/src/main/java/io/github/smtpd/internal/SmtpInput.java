@@ -155,18 +155,14 @@ final class SmtpInput {
             position = 0;
             limit = 0;
         }
-        else if (limit == buffer.length && position > 0) {
-            System.arraycopy(buffer, position, buffer, 0, limit - position);
+        // As in fill(): a client that filled the small buffer sends more than it holds.
+        boolean grow = lastReadFilled && buffer.length < bufferSize;
+        if (grow || (limit == buffer.length && position > 0)) {
+            byte[] target = grow ? newBulkBuffer() : buffer;
+            System.arraycopy(buffer, position, target, 0, limit - position);
             limit -= position;
             position = 0;
-        }
-        if (lastReadFilled && buffer.length < bufferSize) {
-            // As in fill(): the client sends more than the small buffer holds.
-            byte[] bigger = newBulkBuffer();
-            System.arraycopy(buffer, position, bigger, 0, limit - position);
-            limit -= position;
-            position = 0;
-            buffer = bigger;
+            buffer = target;
         }
         int read = channel.read(java.nio.ByteBuffer.wrap(buffer, limit, buffer.length - limit));
         if (read > 0) {
@@ -178,7 +174,7 @@ final class SmtpInput {
     }
 
     /** Makes blocking reads wait on {@code stream}: a session an event loop fed goes on in a thread of its own. */
-    void readFrom(InputStream stream) {
+    void waitOn(InputStream stream) {
         in = stream;
     }
 
