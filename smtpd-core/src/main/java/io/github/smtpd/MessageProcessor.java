@@ -11,7 +11,11 @@ package io.github.smtpd;
  * }</pre>
  *
  * The message's content is only readable during the call: content that spilled to a temporary file is
- * deleted when the call returns.
+ * deleted when the call returns, and memory goes to the next message.
+ *
+ * <p>It runs on the server's executor, so it may block (a database, an HTTP call). A processor that never blocks
+ * may run on the event loop instead, which saves two thread switches per message: see
+ * {@link SmtpServer.Builder#nonBlockingProcessors(boolean)}.
  */
 @FunctionalInterface
 public interface MessageProcessor {

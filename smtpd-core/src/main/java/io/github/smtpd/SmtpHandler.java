@@ -8,6 +8,10 @@ import java.util.List;
  * Most applications need only a {@link MessageProcessor}, which is the {@link #onData} step alone.
  *
  * <p>The session has already checked syntax and limits before a hook is called.
+ *
+ * <p>Hooks may block. A handler that overrides a hook other than {@link #onData} ({@code onMail}, {@code onRcpt},
+ * {@code onReset}, {@code onClose}) therefore gets a thread per session, where a handler with {@code onData} alone
+ * lets its plain-text sessions wait for their clients on the server's event loop, which is cheaper.
  */
 public interface SmtpHandler {
 

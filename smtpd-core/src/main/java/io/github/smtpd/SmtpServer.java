@@ -47,7 +47,8 @@ import org.slf4j.LoggerFactory;
  * server.start();
  * }</pre>
  *
- * A server is immutable once built; {@link #start()} binds and starts the accept thread, and
+ * A server is immutable once built; {@link #start()} binds and starts its threads (an event loop that accepts
+ * and serves plain-text sessions, or an accept thread when the handler has hooks before DATA), and
  * {@link #stop(Duration)} drains it.
  */
 public final class SmtpServer {
@@ -245,7 +246,8 @@ public final class SmtpServer {
     }
 
     /**
-     * Binds the listening socket and starts accepting on a dedicated non-daemon thread.
+     * Binds the listening socket and starts accepting on a dedicated non-daemon thread (the first event loop, or
+     * an accept thread).
      *
      * @throws PortInUseException when the port is taken
      * @throws SmtpServerException when the address can not be bound for another reason
@@ -918,7 +920,11 @@ public final class SmtpServer {
             return this;
         }
 
-        /** Runs each session; default a dedicated pool with one thread per session. */
+        /**
+         * Processes messages (unless {@link #nonBlockingProcessors}), and runs the sessions that can not stay on
+         * the event loop: TLS, AUTH, BDAT, custom commands, handlers with hooks before DATA. Default a dedicated
+         * pool with a thread per task, never a queue.
+         */
         public Builder executor(Executor executor) {
             this.executor = executor;
             return this;

@@ -4,8 +4,9 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 
 /**
- * Receives the server's events, for metrics, endpoints and logs. Called on session threads: keep it quick
- * and never throw (exceptions are logged and ignored).
+ * Receives the server's events, for metrics, endpoints and logs. Called on the thread that runs the session,
+ * often the event loop that serves every plain-text session: keep it quick, never block, and never throw
+ * (exceptions are logged and ignored).
  */
 public interface SmtpServerListener {
 
