@@ -633,12 +633,15 @@ public final class Session implements SmtpSession, Runnable {
             // A channel socket closes when a thread blocked on it is interrupted: an interrupt a processor or a
             // hook left behind must not cost the client its connection.
             Thread.interrupted();
+            // Marked before the check: a stop that began meanwhile either sees this session waiting and closes
+            // it (shutdownRequested), or is seen here.
+            waitingForCommand = true;
             if (registry.isDraining() && envelope.mailFrom == null) {
+                waitingForCommand = false;
                 ended("shutdown");
                 reply(Replies.shuttingDown(server.getHostName()));
                 return;
             }
-            waitingForCommand = true;
             int length;
             try {
                 length = input.readLine(maxLine);
