@@ -149,6 +149,48 @@ class EventLoopTest extends ServerTestSupport {
     }
 
     @Test
+    void aClientThatPipelinesFasterThanItReadsGetsEveryReplyInOrder() throws Exception {
+        // The server holds at most a little of the replies a client has not taken, and stops reading its commands
+        // meanwhile; once the client reads, it goes on where it stopped.
+        launch(TestServers.loopback().messageProcessor(recordingThread()));
+        int commands = 400_000;
+        try (java.net.Socket socket = new java.net.Socket()) {
+            socket.setReceiveBufferSize(4096);
+            socket.connect(TestServers.address(server), 10_000);
+            socket.setSoTimeout(30_000);
+            Thread writer = new Thread(() -> {
+                try {
+                    byte[] noop = "NOOP\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+                    java.io.OutputStream out = new java.io.BufferedOutputStream(socket.getOutputStream(), 65536);
+                    for (int i = 0; i < commands; i++) {
+                        out.write(noop);
+                    }
+                    out.write("QUIT\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                    out.flush();
+                }
+                catch (java.io.IOException ex) {
+                    // The reader's assertions tell what went wrong.
+                }
+            }, "pipelining-writer");
+            writer.start();
+            // Not reading for a while fills the socket buffers both ways: the server's replies wait, and so do
+            // the client's commands.
+            Thread.sleep(1000);
+            java.io.BufferedReader in = new java.io.BufferedReader(
+                    new java.io.InputStreamReader(socket.getInputStream(), java.nio.charset.StandardCharsets.US_ASCII));
+            assertThat(in.readLine()).startsWith("220 ");
+            int ok = 0;
+            String line;
+            while ((line = in.readLine()) != null && line.startsWith("250 ")) {
+                ok++;
+            }
+            assertThat(ok).isEqualTo(commands);
+            assertThat(line).startsWith("221 ");
+            writer.join(10_000);
+        }
+    }
+
+    @Test
     void idleSessionsHoldNoThreads() throws Exception {
         java.util.concurrent.atomic.AtomicInteger tasks = new java.util.concurrent.atomic.AtomicInteger();
         java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newCachedThreadPool();
