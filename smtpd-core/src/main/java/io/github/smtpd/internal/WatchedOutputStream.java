@@ -7,17 +7,18 @@ import java.io.OutputStream;
 /**
  * The socket's output, noting when a write started, so the session's watchdog can disconnect a client that stops
  * reading its replies: Java has no timeout for socket writes, and such a client would hold a session forever.
+ * The relay's upstream writes are watched the same way.
  */
-final class WatchedOutputStream extends FilterOutputStream {
+public class WatchedOutputStream extends FilterOutputStream {
 
     private volatile long writingSince;
 
-    WatchedOutputStream(OutputStream out) {
+    public WatchedOutputStream(OutputStream out) {
         super(out);
     }
 
     /** How long the current write has been blocked, in nanoseconds; 0 when none is in progress. */
-    long writingNanos(long now) {
+    public long writingNanos(long now) {
         long since = writingSince;
         return since == 0 ? 0 : now - since;
     }

@@ -7,6 +7,8 @@ import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
+import io.github.smtpd.internal.WatchedOutputStream;
+
 /**
  * Bounds writes to the upstream. A socket's read timeout does not cover writes: an upstream that stops
  * reading would block a write, and the client's session with it, for ever. A write that has not finished
@@ -73,21 +75,16 @@ final class Watchdog {
         }
     }
 
-    static final class TimedOutputStream extends OutputStream {
-
-        private final OutputStream out;
+    static final class TimedOutputStream extends WatchedOutputStream {
 
         private final Socket socket;
 
         private final long timeoutNanos;
 
-        /** When the write in progress began ({@link System#nanoTime()}), or 0. */
-        private volatile long writingSince;
-
         private volatile boolean expired;
 
         TimedOutputStream(OutputStream out, Socket socket, long timeoutMillis) {
-            this.out = out;
+            super(out);
             this.socket = socket;
             this.timeoutNanos = timeoutMillis * 1_000_000;
         }
@@ -98,8 +95,7 @@ final class Watchdog {
         }
 
         boolean overdue(long now) {
-            long since = writingSince;
-            return since != 0 && now - since > timeoutNanos;
+            return writingNanos(now) > timeoutNanos;
         }
 
         void expire() {
@@ -109,33 +105,6 @@ final class Watchdog {
             }
             catch (IOException ex) {
                 // Closed already.
-            }
-        }
-
-        @Override
-        public void write(int b) throws IOException {
-            write(new byte[] { (byte) b }, 0, 1);
-        }
-
-        @Override
-        public void write(byte[] bytes, int offset, int length) throws IOException {
-            writingSince = System.nanoTime() | 1;
-            try {
-                out.write(bytes, offset, length);
-            }
-            finally {
-                writingSince = 0;
-            }
-        }
-
-        @Override
-        public void flush() throws IOException {
-            writingSince = System.nanoTime() | 1;
-            try {
-                out.flush();
-            }
-            finally {
-                writingSince = 0;
             }
         }
 
