@@ -53,6 +53,10 @@ public final class MailmanMode extends RelayHandler {
     @Override
     public Reply onMail(SmtpSession session, String address, List<String> parameters) {
         // The upstream is opened at the first recipient, which tells whether it is Mailman or the relay.
+        Reply refusal = UpstreamParameters.refusalAtMail(parameters);
+        if (refusal != null) {
+            return refusal;
+        }
         boolean peerHeader = options.relay() != null && options.relay().peerHeader();
         new RelayTransaction(session, address, parameters, peerHeader).attach();
         return null;
@@ -77,11 +81,8 @@ public final class MailmanMode extends RelayHandler {
             // Nothing accepted on the other side yet: the transaction can still change sides.
         }
         if (!transaction.isOpen() || transaction.destination() != destination) {
-            Reply opened = transaction.open(
-                    destination == Destination.MAILMAN ? options.lmtp() : options.relay().upstream(), destination);
-            if (!opened.isPositive()) {
-                return opened;
-            }
+            return transaction.open(destination == Destination.MAILMAN ? options.lmtp() : options.relay().upstream(),
+                    destination, address, parameters);
         }
         return transaction.rcpt(address, parameters);
     }

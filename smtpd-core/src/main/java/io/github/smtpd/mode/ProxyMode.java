@@ -11,10 +11,12 @@ import org.slf4j.LoggerFactory;
 /**
  * smtpd's {@code PureProxy}, made safe: it relays to an upstream server and never answers 250 before the
  * upstream did. smtpd answered 250 first and then only printed the upstream's refusals, so mail was lost; this
- * mode follows Postfix's before-queue proxy instead. MAIL and every RCPT are forwarded live, so the client
- * hears the upstream's verdict on each; at the end of DATA the message goes upstream and the client gets the
- * upstream's final reply. An upstream that can not be reached, times out or drops the connection gives 451, so
- * the client retries.
+ * mode follows Postfix's before-queue proxy instead. Every RCPT is forwarded live, so the client hears the
+ * upstream's verdict on each; MAIL goes upstream with the first recipient (in one round trip when the upstream
+ * offers PIPELINING), so a refusal of the sender answers that RCPT, as with Postfix's {@code smtpd_delay_reject}.
+ * At the end of DATA the message goes upstream (as one {@code BDAT LAST} when it is small and the upstream
+ * offers CHUNKING) and the client gets the upstream's final reply. An upstream that can not be reached, times
+ * out or drops the connection gives 451, so the client retries.
  *
  * <p>The message goes as the server received it: with the server's own {@code Received:} field on top (on by
  * default, {@code SmtpServer.Builder.receivedHeader}), so this hop adds exactly one trace field, or none when
@@ -28,9 +30,9 @@ import org.slf4j.LoggerFactory;
  * MTA reports it.
  *
  * <p>It is not an open relay. A client in the trusted networks (loopback by default), or one that
- * authenticated, may send to any recipient, and its upstream session opens at MAIL. Anyone else may send only
- * to the relay domains ({@link ProxyOptions.Builder#relayDomains}); its upstream session opens at the first
- * such recipient, and every other recipient gets {@code 554 5.7.1} at RCPT.
+ * authenticated, may send to any recipient. Anyone else may send only to the relay domains
+ * ({@link ProxyOptions.Builder#relayDomains}); every other recipient gets {@code 554 5.7.1} at RCPT, and
+ * never reaches the upstream.
  *
  * <pre>{@code
  * SmtpServer server = SmtpServer.builder()
@@ -58,17 +60,14 @@ public final class ProxyMode extends RelayHandler {
 
     @Override
     public Reply onMail(SmtpSession session, String address, List<String> parameters) {
-        RelayTransaction transaction = new RelayTransaction(session, address, parameters, options.peerHeader());
-        if (!options.policy().mayRelayAnywhere(session)) {
-            // Only relay-domain recipients may follow, if any: the upstream opens at the first of them.
-            transaction.attach();
-            return null;
+        // The upstream is opened at the first recipient this client may relay to, with MAIL and that RCPT in one
+        // round trip.
+        Reply refusal = UpstreamParameters.refusalAtMail(parameters);
+        if (refusal != null) {
+            return refusal;
         }
-        Reply reply = transaction.open(options.upstream(), options.upstream());
-        if (reply.isPositive()) {
-            transaction.attach();
-        }
-        return reply;
+        new RelayTransaction(session, address, parameters, options.peerHeader()).attach();
+        return null;
     }
 
     @Override
@@ -81,12 +80,8 @@ public final class ProxyMode extends RelayHandler {
             logger.info("Relay denied: {} may not relay to <{}>", session.peer(), address);
             return RelayPolicy.RELAY_DENIED;
         }
-        if (!transaction.isOpen()) {
-            Reply opened = transaction.open(options.upstream(), options.upstream());
-            if (!opened.isPositive()) {
-                return opened;
-            }
-        }
-        return transaction.rcpt(address, parameters);
+        return transaction.isOpen()
+                ? transaction.rcpt(address, parameters)
+                : transaction.open(options.upstream(), options.upstream(), address, parameters);
     }
 }

@@ -157,17 +157,38 @@ final class RelayTransaction {
     }
 
     /**
-     * Connects to the upstream and sends MAIL.
+     * Opens the upstream transaction at its first recipient: connects (or takes the session's kept connection)
+     * and sends MAIL with this RCPT, pipelined when the upstream allows. MAIL waits for the first recipient, as
+     * Postfix's {@code smtpd_delay_reject} has its MAIL checks wait: a refusal of the sender reaches the client
+     * as the reply to RCPT, and a client that never names a recipient costs the upstream nothing.
      *
      * @param destination what this upstream stands for, for {@link #destination()}
-     * @return the upstream's reply to MAIL, a refusal of ours, or 451 when it could not be reached; unless it
-     *         is positive the connection is closed again
+     * @return the reply for the client's RCPT: the upstream's to it, its refusal of MAIL, a refusal of ours, or
+     *         451 when the upstream could not be reached; unless MAIL was accepted the connection is closed
+     *         again, and the same reply answers every later recipient for this destination
      */
-    Reply open(UpstreamOptions options, Object destination) {
+    Reply open(UpstreamOptions options, Object destination, String address, List<String> parameters) {
+        if (failedOpen != null && failedOpen.destination().equals(destination)) {
+            return failedOpen.reply();
+        }
+        Reply reply = openOnce(options, destination, address, parameters);
+        if (upstream == null) {
+            failedOpen = new FailedOpen(destination, reply);
+        }
+        return reply;
+    }
+
+    /** A destination that could not be opened in this transaction, and why: asking again would change nothing. */
+    private record FailedOpen(Object destination, Reply reply) {
+    }
+
+    private FailedOpen failedOpen;
+
+    private Reply openOnce(UpstreamOptions options, Object destination, String address, List<String> parameters) {
         closeUpstream();
         upstream = reuse(options);
         if (upstream != null) {
-            Reply reply = mail(options, destination);
+            Reply reply = mailAndRcpt(options, destination, address, parameters);
             if (upstream != null || !reply.isTransientFailure()) {
                 return reply;
             }
@@ -179,24 +200,30 @@ final class RelayTransaction {
         catch (UpstreamException ex) {
             return ex.reply();
         }
-        return mail(options, destination);
+        return mailAndRcpt(options, destination, address, parameters);
     }
 
-    private Reply mail(UpstreamOptions options, Object destination) {
-        UpstreamParameters.Mapped mapped = UpstreamParameters.forMail(mailFrom, mailOptions, upstream,
+    private Reply mailAndRcpt(UpstreamOptions options, Object destination, String address, List<String> parameters) {
+        UpstreamParameters.Mapped mail = UpstreamParameters.forMail(mailFrom, mailOptions, upstream,
                 session.authenticatedUser() != null);
-        if (mapped.refusal() != null) {
+        if (mail.refusal() != null) {
             closeUpstream();
-            return mapped.refusal();
+            return mail.refusal();
         }
+        UpstreamParameters.Mapped rcpt = UpstreamParameters.forRcpt(address, parameters, upstream);
         try {
-            Reply reply = upstream.mail(mailFrom, mapped.parameters());
-            if (reply.isPositive()) {
-                this.destination = destination;
-                this.upstreamOptions = options;
-            }
-            else {
+            List<Reply> replies = rcpt.refusal() != null
+                    ? List.of(upstream.mail(mailFrom, mail.parameters()), rcpt.refusal())
+                    : upstream.mailAndRcpt(mailFrom, mail.parameters(), address, rcpt.parameters());
+            if (!replies.get(0).isPositive()) {
                 closeUpstream();
+                return replies.get(0);
+            }
+            this.destination = destination;
+            this.upstreamOptions = options;
+            Reply reply = replies.get(1);
+            if (reply.isPositive()) {
+                accepted.add(new Recipient(address, parameters));
             }
             return reply;
         }
@@ -206,7 +233,7 @@ final class RelayTransaction {
         }
     }
 
-    /** Forwards a RCPT; the client gets the upstream's verdict. */
+    /** Forwards a RCPT of an open transaction; the client gets the upstream's verdict. */
     Reply rcpt(String address, List<String> options) {
         if (upstream == null) {
             return LOCAL_ERROR;
@@ -292,19 +319,18 @@ final class RelayTransaction {
                 + "connection", upstream.address());
         List<Recipient> recipients = List.copyOf(accepted);
         Object target = destination;
-        Reply reply = open(upstreamOptions, target);
-        if (!reply.isPositive()) {
-            return reply.isTransientFailure() ? reply : CHANGED_MIND;
-        }
+        closeUpstream();
         for (Recipient recipient : recipients) {
-            reply = rcpt(recipient.address(), recipient.parameters());
+            Reply reply = isOpen()
+                    ? rcpt(recipient.address(), recipient.parameters())
+                    : openOnce(upstreamOptions, target, recipient.address(), recipient.parameters());
             if (!reply.isPositive()) {
                 // The client was told 250 for this recipient: only a retry can tell it the new verdict.
                 closeUpstream();
                 return reply.isTransientFailure() ? reply : CHANGED_MIND;
             }
         }
-        return null;
+        return isOpen() ? null : CHANGED_MIND;
     }
 
     boolean isOpen() {

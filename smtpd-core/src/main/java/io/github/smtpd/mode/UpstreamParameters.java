@@ -33,6 +33,16 @@ final class UpstreamParameters {
     }
 
     /**
+     * What no upstream could take, so MAIL is refused at once rather than at the first recipient, when the
+     * upstream opens: binary content, which the relay's DATA can not carry (RFC 3030 3).
+     *
+     * @return the refusal, or {@code null}
+     */
+    static Reply refusalAtMail(List<String> options) {
+        return options.contains("BODY=BINARYMIME") ? NO_BINARYMIME : null;
+    }
+
+    /**
      * @param authenticated whether our client authenticated with AUTH, so that its AUTH= submitter is trusted
      */
     static Mapped forMail(String reversePath, List<String> options, UpstreamClient upstream, boolean authenticated) {

@@ -5,7 +5,7 @@ import java.io.OutputStream;
 
 /**
  * Writes message content as SMTP DATA (RFC 5321 4.5.2): a dot at the start of a line is doubled and the
- * data ends with {@code CRLF.CRLF}.
+ * data ends with {@code CRLF.CRLF}; or, {@link #forChunk for a BDAT chunk} (RFC 3030), as it is.
  *
  * <p>Bare LF and lone CR become CRLF on the way. Our own server ends DATA only at {@code CRLF.CRLF}, so it may
  * hold {@code LF.CRLF} or {@code CR.CR} as content; an upstream that takes a bare LF or CR as a line end would
@@ -23,6 +23,9 @@ final class DataEncoder {
 
     private final OutputStream out;
 
+    /** DATA's transparency (dot-stuffing and the final dot); BDAT has a byte count instead. */
+    private final boolean dotStuffed;
+
     private final byte[] buffer = new byte[16384];
 
     private int used;
@@ -33,8 +36,22 @@ final class DataEncoder {
 
     private long repairedLineEnds;
 
-    DataEncoder(OutputStream out) {
+    private DataEncoder(OutputStream out, boolean dotStuffed) {
         this.out = out;
+        this.dotStuffed = dotStuffed;
+    }
+
+    /** For the content after {@code DATA}. */
+    static DataEncoder forData(OutputStream out) {
+        return new DataEncoder(out, true);
+    }
+
+    /**
+     * For a whole message in one {@code BDAT LAST} chunk: line ends are repaired all the same, so the upstream
+     * gets the same bytes as after DATA, but nothing is dot-stuffed.
+     */
+    static DataEncoder forChunk(OutputStream out) {
+        return new DataEncoder(out, false);
     }
 
     void write(byte[] bytes, int offset, int length) throws IOException {
@@ -57,7 +74,7 @@ final class DataEncoder {
                 newline();
             }
             else {
-                if (lineStart && b == DOT) {
+                if (dotStuffed && lineStart && b == DOT) {
                     put(DOT);
                 }
                 put(b);
@@ -66,7 +83,7 @@ final class DataEncoder {
         }
     }
 
-    /** Ends the data with CRLF.CRLF, adding the CRLF the last line lacks, if it does. */
+    /** Ends the data with CRLF.CRLF (a chunk with CRLF), adding the CRLF the last line lacks, if it does. */
     void finish() throws IOException {
         if (heldCr) {
             heldCr = false;
@@ -76,9 +93,11 @@ final class DataEncoder {
         if (!lineStart) {
             newline();
         }
-        put(DOT);
-        put(CR);
-        put(LF);
+        if (dotStuffed) {
+            put(DOT);
+            put(CR);
+            put(LF);
+        }
         out.write(buffer, 0, used);
         used = 0;
         out.flush();

@@ -2,6 +2,7 @@ package io.github.smtpd.relay;
 
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
 import java.io.EOFException;
 import java.io.IOException;
@@ -15,6 +16,7 @@ import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -305,22 +307,68 @@ public final class UpstreamClient implements Closeable {
      */
     public Reply mail(String reversePath, List<String> parameters) throws UpstreamException {
         acceptedRecipients = 0;
-        String path = reversePath == null || reversePath.equals("<>") ? "" : reversePath;
-        return transact("MAIL FROM:<" + path + ">" + join(parameters));
+        return transact(mailCommand(reversePath, parameters));
     }
 
     /** Sends {@code RCPT TO}; a positive reply counts the recipient for LMTP's replies after the data. */
     public Reply rcpt(String forwardPath, List<String> parameters) throws UpstreamException {
-        Reply reply = transact("RCPT TO:<" + forwardPath + ">" + join(parameters));
-        if (reply.isPositive()) {
-            acceptedRecipients++;
-        }
-        return reply;
+        return counted(transact(rcptCommand(forwardPath, parameters)));
     }
 
     /**
-     * Sends the message: {@code DATA}, then {@code content} as it is (trace headers included), dot-stuffed and
-     * with bare CR and LF turned into CRLF (see {@link DataEncoder}), then the final dot.
+     * Starts a transaction with its first recipient: {@code MAIL FROM} and {@code RCPT TO} in one write when the
+     * upstream offers PIPELINING (RFC 2920), which saves a round trip; otherwise one after the other, RCPT only
+     * once MAIL was accepted.
+     *
+     * @return the reply to MAIL alone when the upstream refused it; otherwise the replies to MAIL and to RCPT
+     */
+    public List<Reply> mailAndRcpt(String reversePath, List<String> mailParameters, String forwardPath,
+            List<String> rcptParameters) throws UpstreamException {
+        if (!hasExtension("PIPELINING")) {
+            Reply mail = mail(reversePath, mailParameters);
+            return mail.isPositive() ? List.of(mail, rcpt(forwardPath, rcptParameters)) : List.of(mail);
+        }
+        usable();
+        acceptedRecipients = 0;
+        try {
+            write(mailCommand(reversePath, mailParameters));
+            send(rcptCommand(forwardPath, rcptParameters));
+            Reply mail = read();
+            // Read even after a refused MAIL (the RCPT then fails too), to stay in step.
+            Reply rcpt = read();
+            return mail.isPositive() ? List.of(mail, counted(rcpt)) : List.of(mail);
+        }
+        catch (IOException ex) {
+            throw broken(ex);
+        }
+    }
+
+    private static String mailCommand(String reversePath, List<String> parameters) {
+        String path = reversePath == null || reversePath.equals("<>") ? "" : reversePath;
+        return "MAIL FROM:<" + path + ">" + join(parameters);
+    }
+
+    private static String rcptCommand(String forwardPath, List<String> parameters) {
+        return "RCPT TO:<" + forwardPath + ">" + join(parameters);
+    }
+
+    private Reply counted(Reply rcpt) {
+        if (rcpt.isPositive()) {
+            acceptedRecipients++;
+        }
+        return rcpt;
+    }
+
+    /**
+     * Messages up to this size go to an upstream that offers CHUNKING as one {@code BDAT LAST} (RFC 3030): one
+     * round trip where DATA takes two. Larger ones stream through DATA, so that none is held in memory whole.
+     */
+    static final int ONE_CHUNK = 64 * 1024;
+
+    /**
+     * Sends the message: as one {@code BDAT LAST} chunk when it is small and the SMTP upstream offers CHUNKING;
+     * otherwise {@code DATA}, then {@code content} dot-stuffed, then the final dot. Either way the content goes
+     * as it is (trace headers included), with bare CR and LF turned into CRLF (see {@link DataEncoder}).
      *
      * @return the upstream's refusal of {@code DATA} alone when it refused it; otherwise its reply to the data:
      *         one for SMTP, one per accepted recipient, in order, for LMTP
@@ -332,6 +380,13 @@ public final class UpstreamClient implements Closeable {
         int expected = options.protocol() == UpstreamOptions.Protocol.LMTP ? Math.max(1, acceptedRecipients) : 1;
         acceptedRecipients = 0;
         try {
+            byte[] head = new byte[0];
+            if (options.protocol() == UpstreamOptions.Protocol.SMTP && hasExtension("CHUNKING")) {
+                head = readHead(content);
+                if (head.length < ONE_CHUNK) {
+                    return List.of(oneChunk(head));
+                }
+            }
             Reply go = command("DATA");
             if (go.code() != 354) {
                 if (go.isPositive()) {
@@ -339,19 +394,17 @@ public final class UpstreamClient implements Closeable {
                 }
                 return List.of(go);
             }
-            DataEncoder encoder = new DataEncoder(out);
+            DataEncoder encoder = DataEncoder.forData(out);
+            encoder.write(head, 0, head.length);
             copy(content, encoder);
             encoder.finish();
-            if (encoder.repairedLineEnds() > 0) {
-                logger.info("Turned {} bare LF or lone CR into CRLF while relaying to {}",
-                        encoder.repairedLineEnds(), address);
-            }
-            socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, options.dataTimeout().toMillis()));
+            logRepairs(encoder);
             List<Reply> replies = new ArrayList<>(expected);
+            awaitingData(true);
             for (int i = 0; i < expected; i++) {
                 replies.add(read());
             }
-            socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, options.timeout().toMillis()));
+            awaitingData(false);
             return replies;
         }
         catch (UpstreamException ex) {
@@ -362,24 +415,69 @@ public final class UpstreamClient implements Closeable {
         }
     }
 
+    private Reply oneChunk(byte[] content) throws IOException {
+        ByteArrayOutputStream chunk = new ByteArrayOutputStream(content.length + 256);
+        DataEncoder encoder = DataEncoder.forChunk(chunk);
+        encoder.write(content, 0, content.length);
+        encoder.finish();
+        logRepairs(encoder);
+        write("BDAT " + chunk.size() + " LAST");
+        chunk.writeTo(out);
+        out.flush();
+        awaitingData(true);
+        Reply reply = read();
+        awaitingData(false);
+        return reply;
+    }
+
+    /** The reply after the data may take longer: the upstream may filter the message first. */
+    private void awaitingData(boolean data) throws IOException {
+        Duration timeout = data ? options.dataTimeout() : options.timeout();
+        socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, timeout.toMillis()));
+    }
+
+    private void logRepairs(DataEncoder encoder) {
+        if (encoder.repairedLineEnds() > 0) {
+            logger.info("Turned {} bare LF or lone CR into CRLF while relaying to {}", encoder.repairedLineEnds(),
+                    address);
+        }
+    }
+
+    /** Up to {@link #ONE_CHUNK} bytes of the content, in memory grown as they come: most messages are small. */
+    private byte[] readHead(InputStream content) throws UpstreamException {
+        try {
+            return content.readNBytes(ONE_CHUNK);
+        }
+        catch (IOException ex) {
+            throw unreadable(ex);
+        }
+    }
+
     private void copy(InputStream content, DataEncoder encoder) throws IOException {
         byte[] chunk = new byte[65536];
         while (true) {
-            int read;
-            try {
-                read = content.read(chunk);
-            }
-            catch (IOException ex) {
-                // Our own spool failed, not the upstream: drop the connection so it discards what it got.
-                closeSocket();
-                failure = new UpstreamException(LOCAL_ERROR, "Could not read the message content", ex);
-                throw failure;
-            }
+            int read = readContent(content, chunk, 0, chunk.length);
             if (read < 0) {
                 return;
             }
             encoder.write(chunk, 0, read);
         }
+    }
+
+    private int readContent(InputStream content, byte[] buffer, int offset, int length) throws UpstreamException {
+        try {
+            return content.read(buffer, offset, length);
+        }
+        catch (IOException ex) {
+            throw unreadable(ex);
+        }
+    }
+
+    /** Our own spool failed, not the upstream: the connection is dropped, so it discards what it got. */
+    private UpstreamException unreadable(IOException ex) {
+        closeSocket();
+        failure = new UpstreamException(LOCAL_ERROR, "Could not read the message content", ex);
+        return failure;
     }
 
     /** Sends {@code NOOP}: a cheap check that the upstream is still there. */
@@ -388,8 +486,8 @@ public final class UpstreamClient implements Closeable {
     }
 
     /** How long since the upstream last answered; it may have timed out the connection meanwhile. */
-    public java.time.Duration idleTime() {
-        return java.time.Duration.ofNanos(System.nanoTime() - lastReplyNanos);
+    public Duration idleTime() {
+        return Duration.ofNanos(System.nanoTime() - lastReplyNanos);
     }
 
     /** Sends {@code RSET}, ending the transaction but keeping the connection. */
@@ -461,13 +559,18 @@ public final class UpstreamClient implements Closeable {
     }
 
     private void send(String line) throws IOException {
+        write(line);
+        out.flush();
+    }
+
+    /** Buffers a command, for a flush that sends it along with what follows. */
+    private void write(String line) throws IOException {
         if (line.indexOf('\r') >= 0 || line.indexOf('\n') >= 0) {
             throw new IllegalArgumentException("An SMTP command must not contain CR or LF");
         }
         out.write(line.getBytes(StandardCharsets.UTF_8));
         out.write('\r');
         out.write('\n');
-        out.flush();
     }
 
     private static String join(List<String> parameters) {

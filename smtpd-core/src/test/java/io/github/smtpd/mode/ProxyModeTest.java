@@ -169,12 +169,19 @@ class ProxyModeTest {
     }
 
     @Test
-    void refusesTheSenderWhenTheUpstreamDoes() throws Exception {
+    void refusesTheSenderAtTheFirstRecipientWhenTheUpstreamDoes() throws Exception {
         upstream = Upstream.start();
         try (RawClient client = startProxy()) {
-            assertThat(client.command("MAIL FROM:<blocked@example.org>")).isEqualTo("550 5.7.1 Sender blocked here");
-            assertThat(client.command("RCPT TO:<somebody@example.net>")).isEqualTo("503 5.5.1 Error: need MAIL command");
+            // MAIL goes upstream with the first recipient, so the sender's refusal answers that RCPT.
+            assertThat(client.command("MAIL FROM:<blocked@example.org>")).startsWith("250");
+            assertThat(client.command("RCPT TO:<somebody@example.net>")).isEqualTo("550 5.7.1 Sender blocked here");
+            // The upstream is not asked again about the same sender.
+            assertThat(client.command("RCPT TO:<other@example.net>")).isEqualTo("550 5.7.1 Sender blocked here");
+            assertThat(client.command("DATA")).isEqualTo("503 5.5.1 Error: need RCPT command");
+            assertThat(upstream.sessions.get()).isEqualTo(1);
+            assertThat(client.command("RSET")).startsWith("250");
             assertThat(client.command("MAIL FROM:<sender@example.org>")).startsWith("250");
+            assertThat(client.command("RCPT TO:<somebody@example.net>")).startsWith("250");
         }
     }
 
@@ -205,11 +212,64 @@ class ProxyModeTest {
     }
 
     @Test
+    void sendsMailWithTheFirstRecipientAndASmallMessageAsOneBdatChunk() throws Exception {
+        upstream = Upstream.start();
+        try (RawClient client = startProxy()) {
+            assertThat(client.command("MAIL FROM:<sender@example.org>")).startsWith("250");
+            assertThat(upstream.sessions.get()).isZero();
+            assertThat(client.command("RCPT TO:<one@example.net>")).startsWith("250");
+            assertThat(client.command("RCPT TO:<two@example.net>")).startsWith("250");
+            assertThat(client.command("DATA")).startsWith("354");
+            // The client dot-stuffs; BDAT carries the line as it is.
+            client.send("Subject: small\r\n\r\n..leading dot\r\nbody\r\n.\r\n");
+            assertThat(client.readReply()).startsWith("250 2.0.0 Queued as ");
+        }
+        assertThat(new String(withoutTrace(upstream.received.next()), StandardCharsets.ISO_8859_1))
+                .isEqualTo("Subject: small\r\n\r\n.leading dot\r\nbody\r\n");
+        assertThat(upstream.verbs).containsSubsequence("EHLO", "MAIL", "RCPT", "RCPT", "BDAT").doesNotContain("DATA");
+    }
+
+    @Test
+    void streamsAMessageTooBigForOneChunkWithData() throws Exception {
+        upstream = Upstream.start();
+        StringBuilder body = new StringBuilder("Subject: big\r\n\r\n");
+        while (body.length() < 3 * 65536) {
+            body.append(".a line that starts with a dot, and enough text to fill the message quickly\r\n");
+        }
+        String message = body.toString();
+        try (RawClient client = startProxy()) {
+            assertThat(client.command("MAIL FROM:<sender@example.org>")).startsWith("250");
+            assertThat(client.command("RCPT TO:<one@example.net>")).startsWith("250");
+            assertThat(client.command("DATA")).startsWith("354");
+            client.send(message.replace("\r\n.", "\r\n..") + ".\r\n");
+            assertThat(client.readReply()).startsWith("250 2.0.0 Queued as ");
+        }
+        assertThat(new String(withoutTrace(upstream.received.next()), StandardCharsets.ISO_8859_1)).isEqualTo(message);
+        assertThat(upstream.verbs).containsSubsequence("MAIL", "RCPT", "DATA").doesNotContain("BDAT");
+    }
+
+    @Test
+    void neverOpensTheUpstreamForATransactionWithoutRecipients() throws Exception {
+        upstream = Upstream.start();
+        try (RawClient client = startProxy()) {
+            assertThat(client.command("MAIL FROM:<sender@example.org>")).startsWith("250");
+            assertThat(client.command("RSET")).startsWith("250");
+            assertThat(client.command("MAIL FROM:<sender@example.org>")).startsWith("250");
+            assertThat(client.command("QUIT")).startsWith("221");
+        }
+        assertThat(upstream.sessions.get()).isZero();
+    }
+
+    @Test
     void answers451WhenTheUpstreamIsDown() throws Exception {
         try (RawClient client = startProxy(ProxyOptions.of(closedPort()))) {
-            assertThat(client.command("MAIL FROM:<sender@example.org>"))
+            assertThat(client.command("MAIL FROM:<sender@example.org>")).startsWith("250");
+            assertThat(client.command("RCPT TO:<somebody@example.net>"))
                     .isEqualTo("451 4.4.1 Upstream server unavailable, try again later");
-            assertThat(client.command("RCPT TO:<somebody@example.net>")).isEqualTo("503 5.5.1 Error: need MAIL command");
+            // Not tried again for every recipient of the transaction: each attempt may wait out a timeout.
+            assertThat(client.command("RCPT TO:<other@example.net>"))
+                    .isEqualTo("451 4.4.1 Upstream server unavailable, try again later");
+            assertThat(client.command("DATA")).isEqualTo("503 5.5.1 Error: need RCPT command");
         }
     }
 
@@ -237,7 +297,8 @@ class ProxyModeTest {
                             .timeout(Duration.ofMillis(500)).build())
                     .build();
             try (RawClient client = startProxy(options)) {
-                assertThat(client.command("MAIL FROM:<sender@example.org>"))
+                assertThat(client.command("MAIL FROM:<sender@example.org>")).startsWith("250");
+                assertThat(client.command("RCPT TO:<somebody@example.net>"))
                         .isEqualTo("451 4.4.1 Upstream server unavailable, try again later");
             }
         }
@@ -342,8 +403,10 @@ class ProxyModeTest {
     void refusesANonAsciiSenderWhenTheUpstreamLacksSmtpUtf8() throws Exception {
         upstream = Upstream.start(TestServers.loopback());
         try (RawClient client = startProxy()) {
-            assertThat(client.command("MAIL FROM:<j\u00fcrgen@example.org> SMTPUTF8"))
+            assertThat(client.command("MAIL FROM:<j\u00fcrgen@example.org> SMTPUTF8")).startsWith("250");
+            assertThat(client.command("RCPT TO:<user@example.net>"))
                     .isEqualTo("553 5.6.7 Upstream server does not support SMTPUTF8: non-ASCII address can not be relayed");
+            assertThat(client.command("RSET")).startsWith("250");
             assertThat(client.command("MAIL FROM:<sender@example.org> SMTPUTF8")).startsWith("250");
             assertThat(client.command("RCPT TO:<\u00fcser@example.net>"))
                     .isEqualTo("553 5.6.7 Upstream server does not support SMTPUTF8: non-ASCII address can not be relayed");

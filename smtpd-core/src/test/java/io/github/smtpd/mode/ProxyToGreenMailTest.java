@@ -83,7 +83,8 @@ class ProxyToGreenMailTest {
         startProxy(UpstreamOptions.builder().credentials("relay", "wrong"));
         try (RawClient client = RawClient.connect(TestServers.address(proxy))) {
             client.command("EHLO client.example");
-            assertThat(client.command("MAIL FROM:<sender@example.org>"))
+            assertThat(client.command("MAIL FROM:<sender@example.org>")).startsWith("250");
+            assertThat(client.command("RCPT TO:<rcpt@example.net>"))
                     .isEqualTo("451 4.4.1 Upstream server unavailable, try again later");
         }
         assertThat(greenMail.getReceivedMessages()).isEmpty();

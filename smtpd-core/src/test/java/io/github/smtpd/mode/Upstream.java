@@ -3,6 +3,7 @@ package io.github.smtpd.mode;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import io.github.smtpd.Reply;
@@ -24,6 +25,9 @@ final class Upstream implements AutoCloseable {
     final RecordingProcessor received = new RecordingProcessor();
 
     final AtomicInteger sessions = new AtomicInteger();
+
+    /** The commands the upstream answered, in order: how the relay spoke to it. */
+    final List<String> verbs = new CopyOnWriteArrayList<>();
 
     final SmtpServer server;
 
@@ -64,6 +68,11 @@ final class Upstream implements AutoCloseable {
             @Override
             public void sessionOpened(SmtpSession session) {
                 sessions.incrementAndGet();
+            }
+
+            @Override
+            public void commandCompleted(SmtpSession session, String verb, Reply reply) {
+                verbs.add(verb);
             }
         }).build();
         server.start();

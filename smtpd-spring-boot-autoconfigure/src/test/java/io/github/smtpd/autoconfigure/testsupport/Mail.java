@@ -4,10 +4,12 @@ import java.util.Properties;
 
 import jakarta.mail.Message.RecipientType;
 import jakarta.mail.MessagingException;
+import jakarta.mail.SendFailedException;
 import jakarta.mail.Session;
 import jakarta.mail.Transport;
 import jakarta.mail.internet.InternetAddress;
 import jakarta.mail.internet.MimeMessage;
+import org.eclipse.angus.mail.smtp.SMTPAddressFailedException;
 import org.eclipse.angus.mail.smtp.SMTPSendFailedException;
 
 /** Sends real mail with Angus Mail (Jakarta Mail) to a server on 127.0.0.1. */
@@ -27,25 +29,37 @@ public final class Mail {
         Transport.send(message);
     }
 
-    /** Sends a message and returns the reply code the server gave to DATA: 250, or the refusal's code. */
+    /** Sends a message and returns 250, or the code it was refused with (at RCPT or after DATA). */
     public static int sendForCode(int port, String subject) throws MessagingException {
-        try {
-            send(port, "sender@example.org", "rcpt@example.org", subject, "Hello");
-            return 250;
-        }
-        catch (SMTPSendFailedException ex) {
-            return ex.getReturnCode();
-        }
+        return codeOf(() -> send(port, "sender@example.org", "rcpt@example.org", subject, "Hello"));
     }
 
-    /** Sends a message to {@code to} and returns the reply code the server gave to DATA. */
+    /** Sends a message to {@code to} and returns 250, or the code it was refused with. */
     public static int sendTo(int port, String to) throws MessagingException {
+        return codeOf(() -> send(port, "sender@example.org", to, "Test", "Hello"));
+    }
+
+    private interface Sending {
+
+        void send() throws MessagingException;
+
+    }
+
+    /** 250 when the message went through, otherwise the code it was refused with, at RCPT or after. */
+    private static int codeOf(Sending sending) throws MessagingException {
         try {
-            send(port, "sender@example.org", to, "Test", "Hello");
+            sending.send();
             return 250;
         }
         catch (SMTPSendFailedException ex) {
             return ex.getReturnCode();
+        }
+        catch (SendFailedException ex) {
+            // Refused at RCPT: the code is on the address's own failure.
+            if (ex.getNextException() instanceof SMTPAddressFailedException refused) {
+                return refused.getReturnCode();
+            }
+            throw ex;
         }
     }
 
