@@ -163,6 +163,15 @@ stop_server() {
 }
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# jit_seconds SERVER PID: the JVM's total JIT compilation time so far ("-" for smtp-sink), to show that a
+# measured run is in the steady state rather than still compiling.
+jit_seconds() {
+  case "$1" in
+    smtp-sink) echo "-" ;;
+    smtpd-25v) { "$JDK25/bin/jstat" -compiler "$2" 2>/dev/null || true; } | awk 'NR == 2 {print $4}' ;;
+    *) { "$JDK17/bin/jstat" -compiler "$2" 2>/dev/null || true; } | awk 'NR == 2 {print $4}' ;;
+  esac
+}
 hwm_kb() { awk '/^VmHWM:/ {print $2}' "/proc/$1/status"; }
 
 # source_run ARGS...: runs smtp-source against the current server, bounded to 300 s; prints seconds.
@@ -182,7 +191,10 @@ workload_args() {
     # Warm-up runs, so that each server is measured in its steady state (the JVM's JIT has compiled the
     # session's hot paths); smtp-sink gets the same warm-up.
     W1-warm) echo "-s 20 -m 20000 -l 4096 -d" ;;
-    W2-warm) echo "-s 20 -m 5000 -l 4096" ;;
+    # W2's paths run once per connection, so they reach the JIT's thresholds later: after 5,000 connections the
+    # compiler still spent about 2 s of CPU in the measured run, on the core smtp-source needs. 30,000 leaves
+    # almost nothing to compile (measure() prints the JIT time of each measured run).
+    W2-warm) echo "-s 20 -m 30000 -l 4096" ;;
     W3-warm) echo "-s 4 -m 200 -l 1048576 -d" ;;
   esac
 }
@@ -191,17 +203,19 @@ workload_messages() { case "$1" in W1|W2) echo 20000 ;; W3) echo 1000 ;; esac; }
 workload_size() { case "$1" in W1|W2) echo 4096 ;; W3) echo 1048576 ;; esac; }
 
 # measure SCENARIO SERVER REP WORKLOAD [JVM options...]: a fresh server, a warm-up run, then the measured
-# run; appends scenario,server,rep,seconds,messages,bytes,cpu_seconds,hwm_kb to the raw results.
+# run; appends scenario,server,rep,seconds,messages,bytes,cpu_seconds,hwm_kb,jit_seconds to the raw results.
 measure() {
   local scenario="$1" server="$2" rep="$3" workload="$4"; shift 4
   start_server "$server" "$@"
   # shellcheck disable=SC2046
   source_run $(workload_args "$workload-warm") > /dev/null
-  local before after seconds hwm
+  local before after seconds hwm jit_before jit_after
+  jit_before=$(jit_seconds "$server" "$SERVER_PID")
   before=$(cpu_ticks "$SERVER_PID")
   # shellcheck disable=SC2046
   seconds=$(source_run $(workload_args "$workload"))
   after=$(cpu_ticks "$SERVER_PID")
+  jit_after=$(jit_seconds "$server" "$SERVER_PID")
   hwm=$(hwm_kb "$SERVER_PID")
   stop_server
   local messages size
@@ -209,9 +223,15 @@ measure() {
   size=$(workload_size "$workload")
   local cpu
   cpu=$(awk -v a="$before" -v b="$after" -v t="$CLK_TCK" 'BEGIN {printf "%.2f\n", (b - a) / t}')
-  echo "$scenario,$server,$rep,$seconds,$messages,$((messages * size)),$cpu,$hwm" >> "$RAW"
+  local jit="-"
+  if [ "$jit_before" != "-" ] && [ -n "$jit_before" ] && [ -n "$jit_after" ]; then
+    jit=$(awk -v a="$jit_before" -v b="$jit_after" 'BEGIN {printf "%.2f", b - a}')
+  fi
+  echo "$scenario,$server,$rep,$seconds,$messages,$((messages * size)),$cpu,$hwm,$jit" >> "$RAW"
   awk -v sc="$scenario" -v sv="$server" -v r="$rep" -v s="$seconds" -v m="$messages" -v c="$cpu" -v h="$hwm" \
-    'BEGIN {printf "  %-12s %-10s rep %d: %6.2f s  %8.0f msgs/s  %7.1f us CPU/msg  RSS %6.1f MiB\n", sc, sv, r, s, m / s, c * 1e6 / m, h / 1024}' >&2
+    -v j="$jit" \
+    'BEGIN {jit = j == "-" ? "" : "  JIT " j " s";
+      printf "  %-12s %-10s rep %d: %6.2f s  %8.0f msgs/s  %7.1f us CPU/msg  RSS %6.1f MiB%s\n", sc, sv, r, s, m / s, c * 1e6 / m, h / 1024, jit}' >&2
 }
 
 read -r -a SERVERS <<< "$SERVER_LIST"

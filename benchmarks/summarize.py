@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Turns run.sh's raw.csv into Markdown tables of medians and ratios against smtp-sink.
 
-raw.csv rows: scenario,server,rep,seconds,messages,bytes,cpu_seconds,hwm_kb
+raw.csv rows: scenario,server,rep,seconds,messages,bytes,cpu_seconds,hwm_kb[,jit_seconds]
+(jit_seconds: the JVM's JIT compilation time inside the measured run, "-" for smtp-sink; older files lack it)
 """
 import csv
 import statistics
@@ -24,13 +25,15 @@ def load(path):
         for row in csv.reader(f):
             if not row:
                 continue
-            scenario, server, rep, seconds, messages, size, cpu, hwm = row
+            scenario, server, rep, seconds, messages, size, cpu, hwm = row[:8]
             seconds, messages, size, cpu, hwm = float(seconds), int(messages), int(size), float(cpu), int(hwm)
+            jit = row[8] if len(row) > 8 and row[8] not in ("", "-") else None
             cells[(scenario, server)].append({
                 "rate": messages / seconds,
                 "mibs": size / MIB / seconds,
                 "cpu_us": cpu * 1e6 / messages,
                 "rss": hwm / 1024,
+                "jit": float(jit) if jit is not None else None,
             })
     return cells
 
@@ -74,6 +77,13 @@ def main(path):
                   f"| {fmt(med(w2, 'rss'))} MiB "
                   f"| {fmt(med(w3, 'mibs'))}{spread(w3, 'mibs')} | {fmt(med(w3, 'cpu_us'))} µs "
                   f"| {fmt(med(w3, 'rss'))} MiB |")
+        jit = {k: max(r["jit"] for r in v) for k, v in cells.items()
+               if k[0] in ("W1", "W2", "W3") and any(r["jit"] is not None for r in v)
+               and all(r["jit"] is not None for r in v)}
+        if jit:
+            print()
+            print("JIT compilation inside the measured runs (the most of any run; near 0 means steady state): "
+                  + ", ".join(f"{k[1]} {k[0]} {v:.2f} s" for k, v in sorted(jit.items(), key=lambda i: (i[0][1], i[0][0]))))
         print()
         print("Ratios to smtp-sink (throughput: higher is better; CPU per message: lower is better; "
               "target ≥ 1.00 for throughput and ≤ 1.00 for W1 CPU):")
