@@ -922,7 +922,7 @@ public final class SmtpServer {
 
         /**
          * Processes messages (unless {@link #nonBlockingProcessors}), and runs the sessions that can not stay on
-         * the event loop: TLS, AUTH, BDAT, custom commands, handlers with hooks before DATA. Default a dedicated
+         * the event loop: TLS, AUTH, custom commands, handlers with hooks before DATA. Default a dedicated
          * pool with a thread per task, never a queue.
          */
         public Builder executor(Executor executor) {

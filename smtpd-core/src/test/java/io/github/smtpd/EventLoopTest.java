@@ -135,6 +135,56 @@ class EventLoopTest extends ServerTestSupport {
     }
 
     @Test
+    void bdatChunksAreReadOnTheLoopEvenWhenTheyArriveInPieces() throws Exception {
+        RecordingProcessor processor = new RecordingProcessor();
+        launch(TestServers.loopback().nonBlockingProcessors(true).messageProcessor((message) -> {
+            threads.add(Thread.currentThread().getName());
+            return processor.process(message);
+        }));
+        try (RawClient client = connect()) {
+            assertThat(client.command("EHLO client.example")).contains("CHUNKING");
+            // Before any recipient: refused once the chunk is read, and its bytes are never taken as commands.
+            client.send("BDAT 6\r\nQUIT\r\n");
+            assertThat(client.readReply()).isEqualTo("503 5.5.1 Error: need RCPT command");
+            assertThat(client.command("MAIL FROM:<a@example.org>")).startsWith("250");
+            assertThat(client.command("RCPT TO:<b@example.org>")).startsWith("250");
+            client.send("BDAT 22\r\nSubject: chunks\r\n");
+            Thread.sleep(50);
+            client.send("\r\none");
+            assertThat(client.readReply()).isEqualTo("250 2.0.0 22 octets received");
+            client.send("BDAT 6 LAST\r\n two");
+            Thread.sleep(50);
+            client.send("\r\n");
+            assertThat(client.readReply()).startsWith("250 2.0.0");
+            assertThat(client.command("NOOP")).startsWith("250");
+        }
+        assertThat(processor.next().text()).isEqualTo("Subject: chunks\r\n\r\none two\r\n");
+        assertThat(threads.poll(10, TimeUnit.SECONDS)).isNotNull().startsWith(LOOP_THREAD);
+    }
+
+    @ParameterizedTest(name = "non-blocking processors: {0}")
+    @ValueSource(booleans = { false, true })
+    void twoChunkedMessagesSentInOneWriteAreAnsweredInOrder(boolean nonBlocking) throws Exception {
+        RecordingProcessor processor = new RecordingProcessor();
+        launch(TestServers.loopback().nonBlockingProcessors(nonBlocking).messageProcessor(processor));
+        try (RawClient client = RawClient.open(TestServers.address(server))) {
+            client.send("EHLO client.example\r\n"
+                    + "MAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.org>\r\nBDAT 19 LAST\r\nSubject: one\r\n\r\n1\r\n"
+                    + "MAIL FROM:<a@example.org>\r\nRCPT TO:<c@example.org>\r\nBDAT 5\r\nSubje"
+                    + "BDAT 14 LAST\r\nct: two\r\n\r\n2\r\n"
+                    + "QUIT\r\n");
+            List<String> codes = new ArrayList<>();
+            String reply;
+            while ((reply = client.readReply()) != null) {
+                codes.add(reply.substring(0, 3));
+            }
+            assertThat(codes).containsExactly("220", "250", "250", "250", "250", "250", "250", "250", "250", "221");
+        }
+        assertThat(processor.next().text()).isEqualTo("Subject: one\r\n\r\n1\r\n");
+        assertThat(processor.next().text()).isEqualTo("Subject: two\r\n\r\n2\r\n");
+    }
+
+    @Test
     void aClientThatSpeaksWithinTheIdleTimeoutIsNeverTimedOut() throws Exception {
         // The loop reads the clock once per wake-up: a session woken on a quiet loop must not be stamped with
         // the time of the loop's previous wake-up, which would time it out early.

@@ -17,7 +17,7 @@ import org.slf4j.LoggerFactory;
  * each client sent and runs the commands that need no blocking (EHLO, MAIL, RCPT, the DATA content, RSET…) on
  * this thread. A thread blocked in a read per session costs a kernel context switch for every command round
  * trip; here one wake-up serves every session with input ready, which is how Postfix's smtp-sink keeps its
- * kernel time low. Message processing, and commands that must block (STARTTLS, AUTH, BDAT, custom ones), run
+ * kernel time low. Message processing, and commands that must block (STARTTLS, AUTH, custom ones), run
  * on the server's executor instead.
  */
 public final class EventLoop {

@@ -19,7 +19,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The message intake of one {@link Session}: DATA and BDAT read the content into a {@link ContentBuffer}, refuse
- * it or hand it to the processor as a {@link Message}, and end the transaction. Runs on the session's thread.
+ * it or hand it to the processor as a {@link Message}, and end the transaction. Runs on the session's thread, or
+ * on its event loop, which feeds DATA's content and BDAT's chunks as they arrive.
  */
 final class MessageIntake {
 
@@ -98,8 +99,9 @@ final class MessageIntake {
     /** The message an event loop is reading, or {@code null}. */
     private ContentBuffer receiving;
 
+    /** Whether an event loop is reading message content: DATA's or a BDAT chunk. */
     boolean isReceiving() {
-        return receiving != null;
+        return receiving != null || chunk != null;
     }
 
     /** The loop read the end of data: the content is complete. */
@@ -120,13 +122,24 @@ final class MessageIntake {
         return content;
     }
 
-    /** The session ended in the middle of DATA. */
+    /** The session ended in the middle of DATA or of a BDAT chunk. */
     void abandon() {
         ContentBuffer content = receiving;
         if (content != null) {
             receiving = null;
             content.release();
             afterData(content);
+        }
+        if (chunk != null) {
+            chunk = null;
+            // The message's chunks so far go with it.
+            ContentBuffer chunks = envelope.chunks;
+            envelope.chunks = null;
+            if (chunks != null) {
+                chunks.release();
+            }
+            session.setState(SessionState.COMMAND);
+            session.setTimeout(server.getIdleTimeout());
         }
     }
 
@@ -174,13 +187,11 @@ final class MessageIntake {
             session.close();
             return;
         }
+        long size = Long.parseLong(parts[0]);
         if (parts.length > 2 || (parts.length == 2 && !last)) {
-            session.input().readChunk(Long.parseLong(parts[0]), (bytes, offset, length) -> {
-            });
-            session.reply(Reply.of(501, "5.5.4", "Syntax: BDAT chunk-size [LAST]"));
+            readChunk(new Chunk(size, false, null, Reply.of(501, "5.5.4", "Syntax: BDAT chunk-size [LAST]")));
             return;
         }
-        long size = Long.parseLong(parts[0]);
         Reply refusal = null;
         if (session.heloName() == null) {
             refusal = Reply.of(503, "5.5.1", "Error: send HELO first");
@@ -189,55 +200,93 @@ final class MessageIntake {
             refusal = Reply.of(503, "5.5.1", "Error: need RCPT command");
         }
         if (refusal != null) {
-            session.input().readChunk(size, (bytes, offset, length) -> {
-            });
-            session.reply(refusal);
+            readChunk(new Chunk(size, false, null, refusal));
             return;
         }
         envelope.chunking = true;
         if (envelope.chunks == null) {
             envelope.chunks = newContentBuffer();
         }
-        ContentBuffer content = envelope.chunks;
+        readChunk(new Chunk(size, last, envelope.chunks, null));
+    }
+
+    /**
+     * One BDAT chunk: its size, whether it ends the message, where its bytes go ({@code null}: nowhere), and the
+     * refusal to answer once it is read, if any.
+     */
+    private record Chunk(long size, boolean last, ContentBuffer content, Reply refusal) {
+    }
+
+    private static final SmtpInput.DataSink DISCARD = (bytes, offset, length) -> {
+    };
+
+    /** The chunk an event loop is reading, or {@code null}. */
+    private Chunk chunk;
+
+    private void readChunk(Chunk next) throws IOException {
         session.setState(SessionState.DATA);
-        try {
-            session.setTimeout(server.getDataTimeout());
-            session.input().readChunk(size, content);
+        session.setTimeout(server.getDataTimeout());
+        SmtpInput.DataSink sink = next.content() != null ? next.content() : DISCARD;
+        chunk = next;
+        if (session.isEventDriven()) {
+            // The loop feeds the chunk as it comes, then calls chunkRead().
+            session.input().startChunk(next.size(), sink);
+            return;
         }
-        catch (IOException ex) {
-            envelope.chunks = null;
-            content.release();
+        try {
+            session.input().readChunk(next.size(), sink);
+        }
+        catch (IOException | RuntimeException ex) {
+            abandon();
             throw ex;
         }
-        finally {
-            session.setState(SessionState.COMMAND);
-            session.setTimeout(server.getIdleTimeout());
+        ContentBuffer message = chunkRead();
+        if (message != null) {
+            complete(message, 0);
         }
-        if (!last) {
+    }
+
+    /** Whether an event loop is reading a BDAT chunk. */
+    boolean isReadingChunk() {
+        return chunk != null;
+    }
+
+    /**
+     * The chunk has been read: answers it, unless it ended the message.
+     *
+     * @return the message, complete, when this was its LAST chunk (to {@link #complete}); otherwise {@code null}
+     */
+    ContentBuffer chunkRead() throws IOException {
+        Chunk done = chunk;
+        chunk = null;
+        session.setState(SessionState.COMMAND);
+        session.setTimeout(server.getIdleTimeout());
+        if (done.refusal() != null) {
+            session.reply(done.refusal());
+            return null;
+        }
+        ContentBuffer content = done.content();
+        if (!done.last()) {
             if (content.isOverflowed()) {
                 // Refuse early, but keep the transaction: the client may still send chunks up to LAST.
                 session.reply(Reply.of(552, "5.3.4", "Error: Too much mail data"));
             }
             else {
-                session.reply(Reply.of(250, "2.0.0", size + " octets received"));
+                session.reply(Reply.of(250, "2.0.0", done.size() + " octets received"));
             }
-            return;
+            return null;
         }
         envelope.chunks = null;
         try {
             content.finish();
-            dataMemory = keepable(content.memory());
-            Reply unstored = unstored(content);
-            if (unstored != null) {
-                refuse(content, unstored);
-                return;
-            }
-            deliver(content);
         }
-        finally {
+        catch (IOException | RuntimeException ex) {
             content.release();
             session.abortTransaction();
+            throw ex;
         }
+        dataMemory = keepable(content.memory());
+        return content;
     }
 
     private void deliver(ContentBuffer content) {

@@ -421,12 +421,29 @@ public final class Session implements SmtpSession, Runnable {
                     break;
                 }
             }
+            if (intake.isReadingChunk()) {
+                if (!input.pollChunk()) {
+                    break;
+                }
+                ContentBuffer message = intake.chunkRead();
+                if (message == null) {
+                    finished("BDAT");
+                }
+                else if (!process(message, 0, "BDAT")) {
+                    return;
+                }
+                if (tooManyErrors()) {
+                    closeRequested = true;
+                    break;
+                }
+                continue;
+            }
             if (intake.isReceiving()) {
                 int flags = input.pollData();
                 if (flags == SmtpInput.MORE) {
                     break;
                 }
-                if (!process(intake.received(), flags)) {
+                if (!process(intake.received(), flags, "DATA")) {
                     return;
                 }
                 if (tooManyErrors()) {
@@ -488,9 +505,9 @@ public final class Session implements SmtpSession, Runnable {
      *
      * @return whether the loop goes on with this session's input now
      */
-    private boolean process(ContentBuffer content, int flags) {
+    private boolean process(ContentBuffer content, int flags, String verb) {
         if (server.isNonBlockingProcessors()) {
-            return completeMessage(content, flags);
+            return completeMessage(content, flags, verb);
         }
         processing = true;
         try {
@@ -499,7 +516,7 @@ public final class Session implements SmtpSession, Runnable {
                 MDC.put("smtpd.session", id);
                 boolean goOn;
                 try {
-                    goOn = completeMessage(content, flags);
+                    goOn = completeMessage(content, flags, verb);
                 }
                 finally {
                     MDC.remove("smtpd.session");
@@ -514,7 +531,7 @@ public final class Session implements SmtpSession, Runnable {
             content.release();
             abortTransaction();
             reply(Replies.localError());
-            finished("DATA");
+            finished(verb);
             logger.warn("Session {}: no thread to process a message on ({}); the client will retry", id,
                     ex.toString());
             return true;
@@ -533,10 +550,10 @@ public final class Session implements SmtpSession, Runnable {
     private static final int OUTPUT_LIMIT = 64 * 1024;
 
     /** Processes a received message and replies; false when that ended the session. */
-    private boolean completeMessage(ContentBuffer content, int flags) {
+    private boolean completeMessage(ContentBuffer content, int flags, String verb) {
         try {
             intake.complete(content, flags);
-            finished("DATA");
+            finished(verb);
             if (!input.hasBuffered()) {
                 flushOutput();
             }

@@ -448,17 +448,39 @@ final class SmtpInput {
      * @throws EOFException when the client closes the connection before the chunk ends
      */
     void readChunk(long count, DataSink sink) throws IOException {
-        growBuffer();
-        long remaining = count;
-        while (remaining > 0) {
-            if (position == limit && !fill()) {
+        startChunk(count, sink);
+        while (!pollChunk()) {
+            if (!fill()) {
                 throw new EOFException("Connection closed in the middle of a BDAT chunk");
             }
-            int take = (int) Math.min(remaining, limit - position);
-            sink.write(buffer, position, take);
-            position += take;
-            remaining -= take;
         }
+    }
+
+    /** The bytes of the BDAT chunk being read that are still to come, and where they go. */
+    private long chunkRemaining;
+
+    private DataSink chunkSink;
+
+    /** Begins reading a BDAT chunk of {@code count} bytes for {@link #pollChunk}, right after the command's CRLF. */
+    void startChunk(long count, DataSink sink) {
+        growBuffer();
+        chunkRemaining = count;
+        chunkSink = sink;
+    }
+
+    /** {@link #readChunk} without waiting: hands the buffered bytes of the chunk to its sink; true once it is in. */
+    boolean pollChunk() throws IOException {
+        while (chunkRemaining > 0 && position < limit) {
+            int take = (int) Math.min(chunkRemaining, limit - position);
+            chunkSink.write(buffer, position, take);
+            position += take;
+            chunkRemaining -= take;
+        }
+        if (chunkRemaining > 0) {
+            return false;
+        }
+        chunkSink = null;
+        return true;
     }
 
     /** Reads one byte, or -1 at end of stream; for the PROXY protocol header. */
