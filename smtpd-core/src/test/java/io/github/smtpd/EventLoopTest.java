@@ -42,6 +42,16 @@ class EventLoopTest extends ServerTestSupport {
         }
     }
 
+    /** The codes of every reply until the server closes the connection. */
+    private static List<String> replyCodes(RawClient client) throws Exception {
+        List<String> codes = new ArrayList<>();
+        String reply;
+        while ((reply = client.readReply()) != null) {
+            codes.add(reply.substring(0, 3));
+        }
+        return codes;
+    }
+
     @Test
     void processorsRunOnTheExecutorByDefault() throws Exception {
         launch(TestServers.loopback().messageProcessor(recordingThread()));
@@ -122,12 +132,7 @@ class EventLoopTest extends ServerTestSupport {
                     + "MAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.org>\r\nDATA\r\nSubject: one\r\n\r\n1\r\n.\r\n"
                     + "MAIL FROM:<a@example.org>\r\nRCPT TO:<c@example.org>\r\nDATA\r\nSubject: two\r\n\r\n2\r\n.\r\n"
                     + "QUIT\r\n");
-            List<String> codes = new ArrayList<>();
-            String reply;
-            while ((reply = client.readReply()) != null) {
-                codes.add(reply.substring(0, 3));
-            }
-            assertThat(codes).containsExactly("220", "250", "250", "250", "354", "250", "250", "250", "354", "250",
+            assertThat(replyCodes(client)).containsExactly("220", "250", "250", "250", "354", "250", "250", "250", "354", "250",
                     "221");
         }
         assertThat(processor.next().text()).contains("Subject: one");
@@ -173,12 +178,7 @@ class EventLoopTest extends ServerTestSupport {
                     + "MAIL FROM:<a@example.org>\r\nRCPT TO:<c@example.org>\r\nBDAT 5\r\nSubje"
                     + "BDAT 14 LAST\r\nct: two\r\n\r\n2\r\n"
                     + "QUIT\r\n");
-            List<String> codes = new ArrayList<>();
-            String reply;
-            while ((reply = client.readReply()) != null) {
-                codes.add(reply.substring(0, 3));
-            }
-            assertThat(codes).containsExactly("220", "250", "250", "250", "250", "250", "250", "250", "250", "221");
+            assertThat(replyCodes(client)).containsExactly("220", "250", "250", "250", "250", "250", "250", "250", "250", "221");
         }
         assertThat(processor.next().text()).isEqualTo("Subject: one\r\n\r\n1\r\n");
         assertThat(processor.next().text()).isEqualTo("Subject: two\r\n\r\n2\r\n");
