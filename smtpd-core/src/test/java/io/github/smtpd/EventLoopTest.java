@@ -1,16 +1,23 @@
 package io.github.smtpd;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Stream;
 
 import io.github.smtpd.test.RawClient;
 import io.github.smtpd.test.RecordingProcessor;
 import io.github.smtpd.test.ServerTestSupport;
 import io.github.smtpd.test.TestServers;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -165,6 +172,42 @@ class EventLoopTest extends ServerTestSupport {
         }
         assertThat(processor.next().text()).isEqualTo("Subject: chunks\r\n\r\none two\r\n");
         assertThat(threads.poll(10, TimeUnit.SECONDS)).isNotNull().startsWith(LOOP_THREAD);
+    }
+
+    @Test
+    void aClientThatHangsUpInTheMiddleOfAChunkLeavesNothingInTheSpool(@TempDir Path spool) throws Exception {
+        launch(TestServers.loopback().spoolThreshold(1024).spoolDirectory(spool)
+            .messageProcessor(new RecordingProcessor()));
+        try (RawClient client = connect()) {
+            assertThat(client.command("EHLO client.example")).startsWith("250");
+            assertThat(client.command("MAIL FROM:<a@example.org>")).startsWith("250");
+            assertThat(client.command("RCPT TO:<b@example.org>")).startsWith("250");
+            client.send("BDAT 100000\r\n" + "x".repeat(50_000));
+            assertThat(eventually(() -> spooled(spool) == 1)).as("the chunk spilled to the spool").isTrue();
+        }
+        assertThat(eventually(() -> spooled(spool) == 0)).as("the spool file is deleted").isTrue();
+        sendOneMessage();
+    }
+
+    private static long spooled(Path spool) {
+        try (Stream<Path> files = Files.list(spool)) {
+            return files.count();
+        }
+        catch (IOException ex) {
+            throw new UncheckedIOException(ex);
+        }
+    }
+
+    /** Whether {@code condition} holds within 10 seconds. */
+    private static boolean eventually(BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            Thread.sleep(10);
+        }
+        return true;
     }
 
     @ParameterizedTest(name = "non-blocking processors: {0}")

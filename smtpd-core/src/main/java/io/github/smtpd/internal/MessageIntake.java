@@ -238,6 +238,7 @@ final class MessageIntake {
         }
         catch (IOException | RuntimeException ex) {
             abandon();
+            session.abortTransaction();
             throw ex;
         }
         ContentBuffer message = chunkRead();

@@ -451,6 +451,7 @@ final class SmtpInput {
         startChunk(count, sink);
         while (!pollChunk()) {
             if (!fill()) {
+                chunkSink = null;
                 throw new EOFException("Connection closed in the middle of a BDAT chunk");
             }
         }

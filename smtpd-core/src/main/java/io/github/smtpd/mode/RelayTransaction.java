@@ -217,7 +217,7 @@ final class RelayTransaction {
                     : upstream.mailAndRcpt(mailFrom, mail.parameters(), address, rcpt.parameters());
             if (!replies.get(0).isPositive()) {
                 closeUpstream();
-                return replies.get(0);
+                return asRcptReply(replies.get(0));
             }
             this.destination = destination;
             this.upstreamOptions = options;
@@ -231,6 +231,17 @@ final class RelayTransaction {
             closeUpstream();
             return ex.reply();
         }
+    }
+
+    /**
+     * The upstream's refusal of MAIL, as the answer to the client's RCPT. A 552 there (too big for the upstream)
+     * becomes 554: RFC 5321 4.5.3.1.10 has clients take a 552 to RCPT for "too many recipients", and retry.
+     */
+    static Reply asRcptReply(Reply mailRefusal) {
+        if (mailRefusal.code() != 552) {
+            return mailRefusal;
+        }
+        return Reply.multiline(554, mailRefusal.lines()).withEnhancedCode(mailRefusal.enhancedCode());
     }
 
     /** Forwards a RCPT of an open transaction; the client gets the upstream's verdict. */

@@ -330,17 +330,27 @@ public final class UpstreamClient implements Closeable {
         }
         usable();
         acceptedRecipients = 0;
+        Reply mail;
         try {
             write(mailCommand(reversePath, mailParameters));
             send(rcptCommand(forwardPath, rcptParameters));
-            Reply mail = read();
-            // Read even after a refused MAIL (the RCPT then fails too), to stay in step.
-            Reply rcpt = read();
-            return mail.isPositive() ? List.of(mail, counted(rcpt)) : List.of(mail);
+            mail = read();
+            if (mail.isPositive()) {
+                return List.of(mail, counted(read()));
+            }
         }
         catch (IOException ex) {
             throw broken(ex);
         }
+        // MAIL was refused, so RCPT fails too: its reply is read to stay in step, but an upstream that hangs up
+        // now must not turn the sender's refusal into a lost connection (a 5xx into a 451).
+        try {
+            read();
+        }
+        catch (IOException ex) {
+            broken(ex);
+        }
+        return List.of(mail);
     }
 
     private static String mailCommand(String reversePath, List<String> parameters) {

@@ -4,10 +4,13 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Properties;
+import java.util.concurrent.atomic.AtomicInteger;
 
+import io.github.smtpd.Reply;
 import io.github.smtpd.SmtpServer;
 import io.github.smtpd.relay.UpstreamOptions;
 import io.github.smtpd.test.RawClient;
@@ -266,10 +269,63 @@ class ProxyModeTest {
             assertThat(client.command("MAIL FROM:<sender@example.org>")).startsWith("250");
             assertThat(client.command("RCPT TO:<somebody@example.net>"))
                     .isEqualTo("451 4.4.1 Upstream server unavailable, try again later");
-            // Not tried again for every recipient of the transaction: each attempt may wait out a timeout.
-            assertThat(client.command("RCPT TO:<other@example.net>"))
-                    .isEqualTo("451 4.4.1 Upstream server unavailable, try again later");
             assertThat(client.command("DATA")).isEqualTo("503 5.5.1 Error: need RCPT command");
+        }
+    }
+
+    @Test
+    void triesAnUpstreamThatFailedOnlyOncePerTransaction() throws Exception {
+        // Each attempt may wait out a timeout: later recipients of the transaction get the same answer at once.
+        AtomicInteger connections = new AtomicInteger();
+        try (ServerSocket hangsUp = new ServerSocket(0, 10, InetAddress.getLoopbackAddress())) {
+            Thread acceptor = new Thread(() -> {
+                while (true) {
+                    try (Socket ignored = hangsUp.accept()) {
+                        connections.incrementAndGet();
+                    }
+                    catch (IOException ex) {
+                        return;
+                    }
+                }
+            });
+            acceptor.start();
+            try (RawClient client = startProxy(ProxyOptions.of("127.0.0.1:" + hangsUp.getLocalPort()))) {
+                assertThat(client.command("MAIL FROM:<sender@example.org>")).startsWith("250");
+                assertThat(client.command("RCPT TO:<one@example.net>"))
+                        .isEqualTo("451 4.4.1 Upstream server unavailable, try again later");
+                assertThat(client.command("RCPT TO:<two@example.net>"))
+                        .isEqualTo("451 4.4.1 Upstream server unavailable, try again later");
+                assertThat(client.command("RSET")).startsWith("250");
+                assertThat(connections.get()).isEqualTo(1);
+                // A new transaction tries again.
+                assertThat(client.command("MAIL FROM:<sender@example.org>")).startsWith("250");
+                assertThat(client.command("RCPT TO:<one@example.net>")).startsWith("451");
+                assertThat(connections.get()).isEqualTo(2);
+            }
+        }
+    }
+
+    @Test
+    void keepsTheSendersRefusalWhenTheUpstreamHangsUpBeforeAnsweringThePipelinedRecipient() throws Exception {
+        upstream = Upstream.start(TestServers.loopback().command("MAIL", (session, argument) -> {
+            session.reply(Reply.of(550, "5.7.1", "Sender blocked here"));
+            session.close();
+        }));
+        try (RawClient client = startProxy()) {
+            assertThat(client.command("MAIL FROM:<sender@example.org>")).startsWith("250");
+            assertThat(client.command("RCPT TO:<somebody@example.net>")).isEqualTo("550 5.7.1 Sender blocked here");
+        }
+    }
+
+    @Test
+    void answersAnUpstreamsMessageSizeRefusalOfMailWith554AtRcpt() throws Exception {
+        // A 552 to RCPT means "too many recipients" to clients (RFC 5321 4.5.3.1.10), which they retry later.
+        upstream = Upstream.start(TestServers.loopback().command("MAIL", (session, argument) ->
+                session.reply(Reply.of(552, "5.3.4", "Message size exceeds fixed limit"))));
+        try (RawClient client = startProxy()) {
+            assertThat(client.command("MAIL FROM:<sender@example.org>")).startsWith("250");
+            assertThat(client.command("RCPT TO:<somebody@example.net>"))
+                    .isEqualTo("554 5.3.4 Message size exceeds fixed limit");
         }
     }
 

@@ -20,7 +20,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * neither end the message here nor at the upstream. The proxy takes the look-alike as content (its default line
  * ending policy keeps bare CR and LF) and relays it with every bare CR and LF turned into CRLF and the dot
  * stuffed, so a lenient upstream can not read it as the end either. The upstream, a second instance of this
- * server, refuses any bare CR or LF (LineEndingPolicy.REJECT): the message arriving proves none went out.
+ * server, refuses any bare CR or LF after DATA (LineEndingPolicy.REJECT): a large message, which goes with DATA,
+ * arriving proves none went out; a small one goes as one BDAT chunk, and arrives with the same line ends.
  */
 class ProxySmugglingTest {
 
@@ -52,12 +53,21 @@ class ProxySmugglingTest {
                 Arguments.of("\r\n.\n", "\r\n\r\n"),
                 Arguments.of("\r.\r", "\r\n.\r\n"),
                 Arguments.of("\r.\r\n", "\r\n.\r\n"),
-                Arguments.of("\r\n.\r", "\r\n\r\n"));
+                Arguments.of("\r\n.\r", "\r\n\r\n"))
+            // A small message goes upstream as one BDAT chunk, which has no end marker to smuggle; a large one
+            // goes with DATA, where the upstream's REJECT policy also sees every line end.
+            .flatMap((lookAlike) -> Stream.of(false, true).map((large) ->
+                    Arguments.of(lookAlike.get()[0], lookAlike.get()[1], large)));
     }
 
-    @ParameterizedTest
+    /** Enough content to be relayed with DATA rather than as one BDAT chunk. */
+    private static final String LARGE = "padding line to make the message too large for one chunk\r\n".repeat(2000);
+
+    @ParameterizedTest(name = "{index}: large message: {2}")
     @MethodSource("endOfDataLookAlikes")
-    void aLookAlikeReachesTheUpstreamAsContentOfOneMessage(String lookAlike, String relayedAs) throws Exception {
+    void aLookAlikeReachesTheUpstreamAsContentOfOneMessage(String lookAlike, String relayedAs, boolean large)
+            throws Exception {
+        String padding = large ? LARGE : "";
         upstream = Upstream.start(TestServers.loopback().lineEndingPolicy(LineEndingPolicy.REJECT));
         proxy = ProxyModeTest.proxyServer().handler(new ProxyMode(ProxyOptions.of(upstream.hostPort()))).build();
         proxy.start();
@@ -66,7 +76,7 @@ class ProxySmugglingTest {
             assertThat(client.command("MAIL FROM:<good@sender.example>")).startsWith("250");
             assertThat(client.command("RCPT TO:<victim@d.example>")).startsWith("250");
             assertThat(client.command("DATA")).startsWith("354");
-            client.send("Subject: outer\r\n\r\nouter body" + lookAlike + SMUGGLED + ".\r\n");
+            client.send("Subject: outer\r\n\r\n" + padding + "outer body" + lookAlike + SMUGGLED + ".\r\n");
             assertThat(client.readReply()).startsWith("250 2.0.0 Queued as ");
             assertThat(client.command("NOOP")).as("the smuggled commands must not have run").isEqualTo("250 2.0.0 OK");
         }
@@ -74,7 +84,7 @@ class ProxySmugglingTest {
         assertThat(received.message().mailFrom()).isEqualTo("good@sender.example");
         assertThat(received.message().rcptTos()).containsExactly("victim@d.example");
         assertThat(received.text()).startsWith("Received: ")
-                .endsWith("\r\nSubject: outer\r\n\r\nouter body" + relayedAs + SMUGGLED);
+                .endsWith("\r\nSubject: outer\r\n\r\n" + padding + "outer body" + relayedAs + SMUGGLED);
         assertThat(upstream.received.all()).as("exactly one message upstream").hasSize(1);
         assertThat(upstream.sessions.get()).isEqualTo(1);
     }
