@@ -104,6 +104,8 @@ public final class SmtpServer {
 
     private final boolean nonBlockingProcessors;
 
+    private final int eventLoopCount;
+
     private final List<Cidr> trustedProxies;
 
     private final Supplier<SSLContext> sslContext;
@@ -202,6 +204,8 @@ public final class SmtpServer {
         this.enhancedStatusCodes = builder.enhancedStatusCodes;
         this.receivedHeader = builder.receivedHeader;
         this.nonBlockingProcessors = builder.nonBlockingProcessors;
+        requirePositive("eventLoops", builder.eventLoops);
+        this.eventLoopCount = builder.eventLoops;
         this.trustedProxies = builder.trustedProxies == null ? null : List.copyOf(builder.trustedProxies);
         if ((builder.requireTls || builder.implicitTlsAddress != null) && builder.sslContext == null) {
             throw new IllegalArgumentException(
@@ -273,7 +277,7 @@ public final class SmtpServer {
             executor = (givenExecutor != null) ? givenExecutor : defaultExecutor();
             sessions.open();
             if (eventDriven) {
-                EventLoop[] loops = new EventLoop[EVENT_LOOPS];
+                EventLoop[] loops = new EventLoop[eventLoopCount];
                 for (int i = 0; i < loops.length; i++) {
                     loops[i] = new EventLoop("smtpd-loop-" + socket.getLocalPort() + "-" + i);
                     loops[i].start();
@@ -686,6 +690,11 @@ public final class SmtpServer {
         return nonBlockingProcessors;
     }
 
+    /** How many event loop threads serve plain-text sessions; see {@link Builder#eventLoops}. */
+    public int getEventLoops() {
+        return eventLoopCount;
+    }
+
     /** Whether a {@code Received:} trace header is prepended to every message. */
     public boolean isReceivedHeader() {
         return receivedHeader;
@@ -759,10 +768,13 @@ public final class SmtpServer {
     }
 
     /**
-     * How many event loops serve sessions. One thread is enough to read the commands of thousands of clients;
-     * message processing runs on the executor, in parallel.
+     * Half the processors, at least one: one loop thread reads and answers for thousands of clients, and the other
+     * cores are left to message processing on the executor. On 2 cores one loop measured best, since the load
+     * generator needed the other core (benchmarks/README.md).
      */
-    private static final int EVENT_LOOPS = Math.max(1, Integer.getInteger("smtpd.eventLoops", 1));
+    private static int defaultEventLoops() {
+        return Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
+    }
 
     private static Executor defaultExecutor() {
         AtomicInteger threads = new AtomicInteger();
@@ -832,6 +844,8 @@ public final class SmtpServer {
         private boolean receivedHeader = true;
 
         private boolean nonBlockingProcessors;
+
+        private int eventLoops = defaultEventLoops();
 
         private List<Cidr> trustedProxies;
 
@@ -1024,6 +1038,17 @@ public final class SmtpServer {
          */
         public Builder nonBlockingProcessors(boolean nonBlocking) {
             this.nonBlockingProcessors = nonBlocking;
+            return this;
+        }
+
+        /**
+         * How many event loop threads serve the plain-text sessions, which are spread over them as they connect
+         * (each loop is one thread with a selector; the first also accepts connections). Default half the
+         * available processors, at least one. More loops let sessions' commands and DATA scans use more cores; on a
+         * small machine one is best, as the cores are needed for message processing. Must be at least 1.
+         */
+        public Builder eventLoops(int count) {
+            this.eventLoops = count;
             return this;
         }
 

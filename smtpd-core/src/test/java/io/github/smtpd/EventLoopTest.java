@@ -22,6 +22,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * Which thread runs what: plain-text sessions wait for their clients on an event loop, messages are processed on
@@ -71,6 +72,29 @@ class EventLoopTest extends ServerTestSupport {
         launch(TestServers.loopback().nonBlockingProcessors(true).messageProcessor(recordingThread()));
         sendOneMessage();
         assertThat(threads.poll(10, TimeUnit.SECONDS)).isNotNull().startsWith(LOOP_THREAD);
+    }
+
+    @Test
+    void sessionsAreSpreadOverTheEventLoopsInTurn() throws Exception {
+        launch(TestServers.loopback().eventLoops(2).nonBlockingProcessors(true).messageProcessor(recordingThread()));
+        assertThat(server.getEventLoops()).isEqualTo(2);
+        for (int i = 0; i < 4; i++) {
+            sendOneMessage();
+        }
+        List<String> loops = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            loops.add(threads.poll(10, TimeUnit.SECONDS));
+        }
+        String port = Integer.toString(server.getPort());
+        assertThat(loops).containsOnly(LOOP_THREAD + port + "-0", LOOP_THREAD + port + "-1")
+            .contains(LOOP_THREAD + port + "-0", LOOP_THREAD + port + "-1");
+    }
+
+    @Test
+    void fewerThanOneEventLoopIsRefused() {
+        assertThatThrownBy(() -> TestServers.loopback().eventLoops(0).messageProcessor(recordingThread()).build())
+            .isInstanceOf(IllegalArgumentException.class)
+            .hasMessage("eventLoops must be positive, was 0");
     }
 
     @Test

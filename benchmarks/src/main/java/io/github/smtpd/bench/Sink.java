@@ -16,7 +16,7 @@ import io.github.smtpd.SmtpServer;
  *
  * <pre>
  * java -jar smtpd-benchmarks.jar 127.0.0.1:2525 [--virtual] [--max-sessions N] [--per-client N]
- *      [--backlog N] [--spool-dir DIR] [--size-limit BYTES] [--proxy HOST:PORT]
+ *      [--backlog N] [--event-loops N] [--spool-dir DIR] [--size-limit BYTES] [--proxy HOST:PORT]
  * </pre>
  *
  * {@code --virtual} runs each session on a virtual thread (JDK 21+; looked up by reflection since the
@@ -38,6 +38,7 @@ public final class Sink {
         int maxSessions = 20_000;
         int perClient = 0;
         int backlog = 4096;
+        Integer eventLoops = null;
         Path spoolDir = null;
         String proxyTo = null;
         long sizeLimit = SmtpServer.DEFAULT_DATA_SIZE_LIMIT;
@@ -48,6 +49,7 @@ public final class Sink {
                 case "--max-sessions" -> maxSessions = Integer.parseInt(args[++i]);
                 case "--per-client" -> perClient = Integer.parseInt(args[++i]);
                 case "--backlog" -> backlog = Integer.parseInt(args[++i]);
+                case "--event-loops" -> eventLoops = Integer.parseInt(args[++i]);
                 case "--spool-dir" -> spoolDir = Path.of(args[++i]);
                 case "--size-limit" -> sizeLimit = Long.parseLong(args[++i]);
                 case "--proxy" -> proxyTo = args[++i];
@@ -86,6 +88,9 @@ public final class Sink {
         if (spoolDir != null) {
             builder.spoolDirectory(spoolDir);
         }
+        if (eventLoops != null) {
+            builder.eventLoops(eventLoops);
+        }
         if (relay != null) {
             builder.handler(relay);
         }
@@ -96,7 +101,8 @@ public final class Sink {
             System.err.printf("sink: %d messages, %d bytes%n", messages.get(), bytes.get());
         }, "sink-shutdown"));
         System.out.println("READY " + server.getLocalAddress().getHostString() + ":" + server.getPort() + " "
-                + (virtual ? "virtual" : "platform") + " threads, Java " + Runtime.version());
+                + (virtual ? "virtual" : "platform") + " threads, " + server.getEventLoops() + " event loop(s), Java "
+                + Runtime.version());
         System.out.flush();
     }
 
@@ -126,7 +132,8 @@ public final class Sink {
     private static void usage(String problem) {
         System.err.println("sink: " + problem);
         System.err.println("usage: java -jar smtpd-benchmarks.jar host:port [--virtual] [--max-sessions N]"
-                + " [--per-client N] [--backlog N] [--spool-dir DIR] [--size-limit BYTES] [--proxy HOST:PORT]");
+                + " [--per-client N] [--backlog N] [--event-loops N] [--spool-dir DIR] [--size-limit BYTES]"
+                + " [--proxy HOST:PORT]");
         System.exit(2);
     }
 }

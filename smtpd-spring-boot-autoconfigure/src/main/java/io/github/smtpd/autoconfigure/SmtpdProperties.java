@@ -136,6 +136,12 @@ public class SmtpdProperties {
     private boolean nonBlockingProcessors;
 
     /**
+     * Number of event loop threads serving plain-text sessions. Defaults to half the available processors, at
+     * least one.
+     */
+    private Integer eventLoops;
+
+    /**
      * What to do with a bare CR or LF in message data: 'allow' keeps content byte-exact, 'reject' refuses the
      * message with 550 (for gateways in front of servers that might take a bare LF as a line ending). Only
      * CRLF.CRLF ends a message either way.
@@ -344,6 +350,14 @@ public class SmtpdProperties {
 
     public void setNonBlockingProcessors(boolean nonBlockingProcessors) {
         this.nonBlockingProcessors = nonBlockingProcessors;
+    }
+
+    public Integer getEventLoops() {
+        return this.eventLoops;
+    }
+
+    public void setEventLoops(Integer eventLoops) {
+        this.eventLoops = eventLoops;
     }
 
     public boolean isReceivedHeader() {

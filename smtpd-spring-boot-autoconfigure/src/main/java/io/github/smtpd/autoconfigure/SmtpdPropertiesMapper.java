@@ -112,6 +112,7 @@ final class SmtpdPropertiesMapper {
         map.from(properties::isEnhancedStatusCodes).to(builder::enhancedStatusCodes);
         map.from(properties::isReceivedHeader).to(builder::receivedHeader);
         map.from(properties::isNonBlockingProcessors).to(builder::nonBlockingProcessors);
+        map.from(properties::getEventLoops).to(builder::eventLoops);
         map.from(properties::getLineEndingPolicy).to(builder::lineEndingPolicy);
         map.from(properties::getMaxDataLineLength).to(builder::maxDataLineLength);
         map.from(trustedProxies).to(builder::proxyProtocol);

@@ -69,6 +69,8 @@ class SmtpdAutoConfigurationTests {
                 assertThat(server.getIdleTimeout()).isEqualTo(Duration.ofMinutes(5));
                 assertThat(server.getSpoolThreshold()).isEqualTo(1024 * 1024);
                 assertThat(server.getSpoolDirectory()).isEqualTo(Path.of(System.getProperty("java.io.tmpdir")));
+                assertThat(server.getEventLoops())
+                    .isEqualTo(Math.max(1, Runtime.getRuntime().availableProcessors() / 2));
                 SmtpdProperties properties = context.getBean(SmtpdProperties.class);
                 assertThat(properties.getMode()).isEqualTo(SmtpdProperties.Mode.DEFAULT);
                 assertThat(properties.getShutdownGracePeriod()).isEqualTo(Duration.ofSeconds(20));
@@ -109,7 +111,8 @@ class SmtpdAutoConfigurationTests {
     void theEsmtpAndSecurityPropertiesAreMappedOntoTheServer() {
         runner.withPropertyValues("smtpd.remoteaddr=first.example.org:25, second.example.org:2525",
                 "smtpd.data-timeout=90s", "smtpd.protocol=lmtp", "smtpd.enhanced-status-codes=false",
-                "smtpd.received-header=false", "smtpd.non-blocking-processors=true", "smtpd.line-ending-policy=reject", "smtpd.max-data-line-length=998",
+                "smtpd.received-header=false", "smtpd.non-blocking-processors=true", "smtpd.event-loops=3",
+                "smtpd.line-ending-policy=reject", "smtpd.max-data-line-length=998",
                 "smtpd.proxy-protocol.trusted-proxies=10.0.0.0/8,192.0.2.7", "smtpd.auth.allow-plaintext=true",
                 "smtpd.auth.failure-delay=250ms")
             .run((context) -> {
@@ -120,6 +123,7 @@ class SmtpdAutoConfigurationTests {
                 assertThat(server.isEnhancedStatusCodes()).isFalse();
                 assertThat(server.isReceivedHeader()).isFalse();
                 assertThat(server.isNonBlockingProcessors()).isTrue();
+                assertThat(server.getEventLoops()).isEqualTo(3);
                 assertThat(server.getLineEndingPolicy()).isEqualTo(io.github.smtpd.LineEndingPolicy.REJECT);
                 assertThat(server.getMaxDataLineLength()).isEqualTo(998);
                 assertThat(server.getTrustedProxies()).extracting(Object::toString).containsExactly("10.0.0.0/8",
@@ -140,6 +144,10 @@ class SmtpdAutoConfigurationTests {
         runner.withPropertyValues("smtpd.max-sessions=0").run((context) -> {
             assertThat(context).hasFailed();
             assertThat(context.getStartupFailure()).hasStackTraceContaining("maxSessions must be positive");
+        });
+        runner.withPropertyValues("smtpd.event-loops=0").run((context) -> {
+            assertThat(context).hasFailed();
+            assertThat(context.getStartupFailure()).hasStackTraceContaining("eventLoops must be positive");
         });
     }
 
