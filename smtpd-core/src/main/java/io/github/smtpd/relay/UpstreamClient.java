@@ -334,9 +334,9 @@ public final class UpstreamClient implements Closeable {
         try {
             write(mailCommand(reversePath, mailParameters));
             send(rcptCommand(forwardPath, rcptParameters));
-            mail = read();
+            mail = completion(read());
             if (mail.isPositive()) {
-                return List.of(mail, counted(read()));
+                return List.of(mail, counted(completion(read())));
             }
         }
         catch (IOException ex) {
@@ -533,14 +533,27 @@ public final class UpstreamClient implements Closeable {
 
     // ---- Wire ----
 
+    /** Sends a command that has a final reply (MAIL, RCPT, NOOP, RSET) and reads it. */
     private Reply transact(String line) throws UpstreamException {
         usable();
         try {
-            return command(line);
+            send(line);
+            return completion(read());
         }
         catch (IOException ex) {
             throw broken(ex);
         }
+    }
+
+    /**
+     * A reply that completes a command: 2xx, 4xx or 5xx. A 1xx or 3xx here (a 354 to RCPT, say) would count as
+     * accepted, since {@link Reply#isPositive()} is any code below 400: the upstream is not speaking SMTP.
+     */
+    private static Reply completion(Reply reply) throws ProtocolException {
+        if (reply.code() < 200 || (reply.code() >= 300 && reply.code() < 400)) {
+            throw new ProtocolException("answered with " + reply + " where a final reply was due");
+        }
+        return reply;
     }
 
     private void usable() throws UpstreamException {

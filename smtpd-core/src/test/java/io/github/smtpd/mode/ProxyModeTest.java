@@ -318,6 +318,20 @@ class ProxyModeTest {
     }
 
     @Test
+    void answers451WhenTheUpstreamAnswersRcptWithAnIntermediateReply() throws Exception {
+        // A 354 is below 400, but it accepts nothing: the recipient must not count as accepted.
+        upstream = Upstream.start(TestServers.loopback().command("RCPT", (session, argument) ->
+                session.reply(Reply.of(354, "Go ahead"))));
+        try (RawClient client = startProxy()) {
+            assertThat(client.command("MAIL FROM:<sender@example.org>")).startsWith("250");
+            assertThat(client.command("RCPT TO:<somebody@example.net>"))
+                    .isEqualTo("451 4.5.0 Upstream server protocol error, try again later");
+            assertThat(client.command("DATA")).isEqualTo("503 5.5.1 Error: need RCPT command");
+        }
+        assertThat(upstream.received.all()).isEmpty();
+    }
+
+    @Test
     void answersAnUpstreamsMessageSizeRefusalOfMailWith554AtRcpt() throws Exception {
         // A 552 to RCPT means "too many recipients" to clients (RFC 5321 4.5.3.1.10), which they retry later.
         upstream = Upstream.start(TestServers.loopback().command("MAIL", (session, argument) ->
