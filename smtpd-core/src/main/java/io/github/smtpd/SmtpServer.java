@@ -1,6 +1,7 @@
 package io.github.smtpd;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -13,6 +14,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -276,22 +278,13 @@ public final class SmtpServer {
             implicitTlsSocket = tlsSocket;
             executor = (givenExecutor != null) ? givenExecutor : defaultExecutor();
             sessions.open();
-            if (eventDriven) {
-                EventLoop[] loops = new EventLoop[eventLoopCount];
-                for (int i = 0; i < loops.length; i++) {
-                    loops[i] = new EventLoop("smtpd-loop-" + socket.getLocalPort() + "-" + i);
-                    loops[i].start();
-                }
-                eventLoops = loops;
-            }
             running = true;
             paused = false;
-            if (eventLoops.length > 0) {
-                EventLoop loop = eventLoops[0];
+            if (eventDriven) {
                 try {
-                    acceptKey = loop.registerAcceptor(socket.getChannel(), () -> acceptReady(socket, loop));
+                    startEventLoops(socket);
                 }
-                catch (IOException ex) {
+                catch (IOException | UncheckedIOException ex) {
                     running = false;
                     for (EventLoop started : eventLoops) {
                         started.stop();
@@ -300,7 +293,7 @@ public final class SmtpServer {
                     closeQuietly(socket);
                     closeQuietly(tlsSocket);
                     throw new SmtpServerException("SMTP server failed to start: could not watch "
-                            + formatAddress(getLocalAddress()), ex);
+                            + formatAddress(getLocalAddress()) + " with " + eventLoopCount + " event loop(s)", ex);
                 }
             }
             else {
@@ -392,6 +385,23 @@ public final class SmtpServer {
                     ex.toString());
             lastAcceptWarning = now;
         }
+    }
+
+    /**
+     * Starts the event loops, the first of which accepts. Each loop started is in {@link #eventLoops} at once, so
+     * that a failure part-way (no selector: out of file descriptors) can stop the ones already running.
+     */
+    private void startEventLoops(ServerSocket socket) throws IOException {
+        eventLoops = new EventLoop[0];
+        for (int i = 0; i < eventLoopCount; i++) {
+            EventLoop loop = new EventLoop("smtpd-loop-" + socket.getLocalPort() + "-" + i);
+            loop.start();
+            EventLoop[] started = Arrays.copyOf(eventLoops, i + 1);
+            started[i] = loop;
+            eventLoops = started;
+        }
+        EventLoop first = eventLoops[0];
+        acceptKey = first.registerAcceptor(socket.getChannel(), () -> acceptReady(socket, first));
     }
 
     /** On the event loop: accepts the connections waiting, a bounded batch so that sessions are served too. */
@@ -690,7 +700,10 @@ public final class SmtpServer {
         return nonBlockingProcessors;
     }
 
-    /** How many event loop threads serve plain-text sessions; see {@link Builder#eventLoops}. */
+    /**
+     * How many event loop threads serve plain-text sessions, as configured ({@link Builder#eventLoops}); none run
+     * when the handler has hooks before DATA or the PROXY protocol is on, which give every session a thread.
+     */
     public int getEventLoops() {
         return eventLoopCount;
     }
@@ -769,8 +782,7 @@ public final class SmtpServer {
 
     /**
      * Half the processors, at least one: one loop thread reads and answers for thousands of clients, and the other
-     * cores are left to message processing on the executor. On 2 cores one loop measured best, since the load
-     * generator needed the other core (benchmarks/README.md).
+     * cores are left to message processing on the executor.
      */
     private static int defaultEventLoops() {
         return Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
@@ -1034,7 +1046,8 @@ public final class SmtpServer {
          * I/O, no locks, no waiting. A message is then processed on the event loop thread that read it, as smtpd
          * and aiosmtpd do, instead of being handed to the executor and back, which saves two thread switches per
          * message (about a fifth of the server's CPU time per small message, measured). A processor that does
-         * block would stall every session on that loop meanwhile. Default off.
+         * block would stall every session on that loop meanwhile. With several {@link #eventLoops} the processors
+         * run on several threads at once, so they must be thread-safe as well. Default off.
          */
         public Builder nonBlockingProcessors(boolean nonBlocking) {
             this.nonBlockingProcessors = nonBlocking;

@@ -137,9 +137,10 @@ public final class EventLoop {
 
     private final java.util.ArrayDeque<byte[]> messageBuffers = new java.util.ArrayDeque<>();
 
-    private static final int POOLED_READ_BUFFERS = 256;
+    /** Enough for the sessions that end between two new ones; at most 2 MiB per loop, and a loop per two cores. */
+    private static final int POOLED_READ_BUFFERS = 64;
 
-    private static final int POOLED_MESSAGE_BUFFERS = 64;
+    private static final int POOLED_MESSAGE_BUFFERS = 16;
 
     /** A read buffer of {@code size} bytes, reused when one is free; on this loop's thread only. */
     byte[] takeReadBuffer(int size) {

@@ -412,7 +412,7 @@ public final class UpstreamClient implements Closeable {
             List<Reply> replies = new ArrayList<>(expected);
             awaitingData(true);
             for (int i = 0; i < expected; i++) {
-                replies.add(read());
+                replies.add(completion(read()));
             }
             awaitingData(false);
             return replies;
@@ -435,7 +435,7 @@ public final class UpstreamClient implements Closeable {
         chunk.writeTo(out);
         out.flush();
         awaitingData(true);
-        Reply reply = read();
+        Reply reply = completion(read());
         awaitingData(false);
         return reply;
     }
@@ -546,11 +546,12 @@ public final class UpstreamClient implements Closeable {
     }
 
     /**
-     * A reply that completes a command: 2xx, 4xx or 5xx. A 1xx or 3xx here (a 354 to RCPT, say) would count as
-     * accepted, since {@link Reply#isPositive()} is any code below 400: the upstream is not speaking SMTP.
+     * A reply that completes a command: 2xx, 4xx or 5xx (a {@link Reply} is never below 200). A 3xx here (a 354
+     * to RCPT or after the data, say) would count as accepted, since {@link Reply#isPositive()} is any code below
+     * 400: the upstream is not speaking SMTP.
      */
     private static Reply completion(Reply reply) throws ProtocolException {
-        if (reply.code() < 200 || (reply.code() >= 300 && reply.code() < 400)) {
+        if (reply.code() >= 300 && reply.code() < 400) {
             throw new ProtocolException("answered with " + reply + " where a final reply was due");
         }
         return reply;

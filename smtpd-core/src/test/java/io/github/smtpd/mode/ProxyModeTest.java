@@ -332,6 +332,22 @@ class ProxyModeTest {
     }
 
     @Test
+    void answers451WhenTheUpstreamAnswersTheDataWithAnIntermediateReply() throws Exception {
+        upstream = Upstream.start(TestServers.loopback().command("BDAT", (session, argument) -> {
+            session.reply(Reply.of(354, "Go ahead"));
+            session.close();
+        }));
+        try (RawClient client = startProxy()) {
+            assertThat(client.command("MAIL FROM:<sender@example.org>")).startsWith("250");
+            assertThat(client.command("RCPT TO:<somebody@example.net>")).startsWith("250");
+            assertThat(client.command("DATA")).startsWith("354");
+            client.send("Subject: not taken\r\n\r\nbody\r\n.\r\n");
+            assertThat(client.readReply()).isEqualTo("451 4.5.0 Upstream server protocol error, try again later");
+        }
+        assertThat(upstream.received.all()).isEmpty();
+    }
+
+    @Test
     void answersAnUpstreamsMessageSizeRefusalOfMailWith554AtRcpt() throws Exception {
         // A 552 to RCPT means "too many recipients" to clients (RFC 5321 4.5.3.1.10), which they retry later.
         upstream = Upstream.start(TestServers.loopback().command("MAIL", (session, argument) ->
