@@ -25,7 +25,8 @@ final class ContentCheck {
 
     /** {@code null} when the upstream can take the message, the refusal otherwise. */
     static Reply refusal(Message message, UpstreamClient upstream) throws IOException {
-        boolean has8bitMime = upstream.hasExtension("8BITMIME");
+        // A binary message goes only to an upstream that takes binary content (checked when it opened).
+        boolean has8bitMime = upstream.hasExtension("8BITMIME") || message.mailOptions().contains("BODY=BINARYMIME");
         boolean needsUtf8Check = message.mailOptions().contains("SMTPUTF8") && !upstream.hasExtension("SMTPUTF8");
         if (has8bitMime && !needsUtf8Check) {
             return null;

@@ -53,10 +53,6 @@ public final class MailmanMode extends RelayHandler {
     @Override
     public Reply onMail(SmtpSession session, String address, List<String> parameters) {
         // The upstream is opened at the first recipient, which tells whether it is Mailman or the relay.
-        Reply refusal = UpstreamParameters.refusalAtMail(parameters);
-        if (refusal != null) {
-            return refusal;
-        }
         boolean peerHeader = options.relay() != null && options.relay().peerHeader();
         new RelayTransaction(session, address, parameters, peerHeader).attach();
         return null;

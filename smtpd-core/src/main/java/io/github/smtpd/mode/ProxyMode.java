@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
  * that is turned off; and with smtpd's {@code X-Peer:} at the end of the header section when
  * {@link ProxyOptions#peerHeader()} asks for it.
  *
- * <p>ESMTP parameters go upstream when it offers their extension. DSN's (RET and ENVID on MAIL, NOTIFY and ORCPT
+ * <p>ESMTP parameters go upstream when it offers their extension. A binary message ({@code BODY=BINARYMIME})
+ * goes byte for byte in BDAT chunks, to an upstream that offers CHUNKING and BINARYMIME only. DSN's (RET and ENVID on MAIL, NOTIFY and ORCPT
  * on RCPT) are forwarded to an upstream that offers DSN and dropped otherwise. RFC 3461 5.2.2 would then have
  * the relaying MTA issue a "relayed" DSN itself for NOTIFY=SUCCESS: this mode generates no delivery status
  * notifications at all. It never queues, so every failure reaches the client as a reply, and the client's own
@@ -62,10 +63,6 @@ public final class ProxyMode extends RelayHandler {
     public Reply onMail(SmtpSession session, String address, List<String> parameters) {
         // The upstream is opened at the first recipient this client may relay to, with MAIL and that RCPT in one
         // round trip.
-        Reply refusal = UpstreamParameters.refusalAtMail(parameters);
-        if (refusal != null) {
-            return refusal;
-        }
         new RelayTransaction(session, address, parameters, options.peerHeader()).attach();
         return null;
     }

@@ -283,7 +283,9 @@ final class RelayTransaction {
             // The content starts with the engine's Received: field (unless the server turned it off): the
             // only trace field this hop adds.
             try (InputStream content = withPeerHeader(message)) {
-                replies = upstream.data(content);
+                replies = message.mailOptions().contains("BODY=BINARYMIME")
+                        ? upstream.binary(content)
+                        : upstream.data(content);
             }
         }
         catch (UpstreamException ex) {

@@ -23,23 +23,13 @@ final class UpstreamParameters {
             "Upstream server does not support SMTPUTF8: non-ASCII address can not be relayed");
 
     static final Reply NO_BINARYMIME = Reply.of(554, "5.6.3",
-            "BODY=BINARYMIME can not be relayed: send the message as 7BIT or 8BITMIME");
+            "Upstream server does not support BINARYMIME: send the message as 7BIT or 8BITMIME");
 
     private UpstreamParameters() {
     }
 
     /** The forwarded parameters, or the refusal. */
     record Mapped(List<String> parameters, Reply refusal) {
-    }
-
-    /**
-     * What no upstream could take, so MAIL is refused at once rather than at the first recipient, when the
-     * upstream opens: binary content, which the relay's DATA can not carry (RFC 3030 3).
-     *
-     * @return the refusal, or {@code null}
-     */
-    static Reply refusalAtMail(List<String> options) {
-        return options.contains("BODY=BINARYMIME") ? NO_BINARYMIME : null;
     }
 
     /**
@@ -56,12 +46,17 @@ final class UpstreamParameters {
                 case "AUTH" -> forwardIf(upstream.hasExtension("AUTH"), authenticated ? option : "AUTH=<>", forwarded);
                 case "SIZE" -> forwardIf(upstream.hasExtension("SIZE"), option, forwarded);
                 case "BODY" -> {
-                    if (option.equals("BODY=BINARYMIME")) {
-                        // The relay sends with DATA, which can not carry binary content (RFC 3030 3).
+                    if (!option.equals("BODY=BINARYMIME")) {
+                        // Without 8BITMIME the BODY parameter is not allowed; 8-bit content is checked at DATA.
+                        forwardIf(upstream.hasExtension("8BITMIME"), option, forwarded);
+                    }
+                    else if (upstream.takesBinary()) {
+                        // Binary content goes only in BDAT chunks (RFC 3030 3), to an upstream that takes it.
+                        forwarded.add(option);
+                    }
+                    else {
                         return new Mapped(List.of(), NO_BINARYMIME);
                     }
-                    // Without 8BITMIME the BODY parameter is not allowed; 8-bit content is checked at DATA.
-                    forwardIf(upstream.hasExtension("8BITMIME"), option, forwarded);
                 }
                 case "SMTPUTF8" -> {
                     if (upstream.hasExtension("SMTPUTF8")) {

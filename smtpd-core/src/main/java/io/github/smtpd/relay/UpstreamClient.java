@@ -409,19 +409,69 @@ public final class UpstreamClient implements Closeable {
             copy(content, encoder);
             encoder.finish();
             logRepairs(encoder);
-            List<Reply> replies = new ArrayList<>(expected);
-            awaitingData(true);
-            for (int i = 0; i < expected; i++) {
-                replies.add(completion(read()));
-            }
-            awaitingData(false);
-            return replies;
+            return repliesToTheData(expected);
         }
         catch (UpstreamException ex) {
             throw ex;
         }
         catch (IOException ex) {
             throw broken(ex);
+        }
+    }
+
+    /** The size of each BDAT chunk of a binary message but the last. */
+    static final int BINARY_CHUNK = 256 * 1024;
+
+    /** Whether the upstream can take a binary message (BODY=BINARYMIME): it must offer CHUNKING and BINARYMIME. */
+    public boolean takesBinary() {
+        return hasExtension("CHUNKING") && hasExtension("BINARYMIME");
+    }
+
+    /**
+     * Sends a binary message (BODY=BINARYMIME, RFC 3030) in BDAT chunks, byte for byte: repairing its line ends
+     * would corrupt it, and BDAT has no end marker that a bare line end could fake. Each chunk waits for its
+     * reply, and a refused one ends the message (RFC 3030 4.2), so what goes upstream stays bounded.
+     *
+     * @return the refusal of a chunk before the last, or the replies to the last: one for SMTP, one per accepted
+     *         recipient, in order, for LMTP
+     * @throws UpstreamException when the connection fails or the content can not be read
+     */
+    public List<Reply> binary(InputStream content) throws UpstreamException {
+        usable();
+        int expected = options.protocol() == UpstreamOptions.Protocol.LMTP ? Math.max(1, acceptedRecipients) : 1;
+        acceptedRecipients = 0;
+        byte[] chunk = new byte[BINARY_CHUNK];
+        try {
+            while (true) {
+                int length = readChunk(content, chunk);
+                boolean last = length < chunk.length;
+                write("BDAT " + length + (last ? " LAST" : ""));
+                out.write(chunk, 0, length);
+                out.flush();
+                if (last) {
+                    return repliesToTheData(expected);
+                }
+                Reply reply = completion(read());
+                if (!reply.isPositive()) {
+                    return List.of(reply);
+                }
+            }
+        }
+        catch (UpstreamException ex) {
+            throw ex;
+        }
+        catch (IOException ex) {
+            throw broken(ex);
+        }
+    }
+
+    /** Fills {@code chunk} from the content, short only at its end. */
+    private int readChunk(InputStream content, byte[] chunk) throws UpstreamException {
+        try {
+            return content.readNBytes(chunk, 0, chunk.length);
+        }
+        catch (IOException ex) {
+            throw unreadable(ex);
         }
     }
 
@@ -434,13 +484,23 @@ public final class UpstreamClient implements Closeable {
         write("BDAT " + chunk.size() + " LAST");
         chunk.writeTo(out);
         out.flush();
-        awaitingData(true);
-        Reply reply = completion(read());
-        awaitingData(false);
-        return reply;
+        return repliesToTheData(1).get(0);
     }
 
-    /** The reply after the data may take longer: the upstream may filter the message first. */
+    /**
+     * The replies once the whole message is sent: one for SMTP, {@code expected} for LMTP. They may take longer
+     * than a command's, as the upstream may filter the message first.
+     */
+    private List<Reply> repliesToTheData(int expected) throws IOException {
+        List<Reply> replies = new ArrayList<>(expected);
+        awaitingData(true);
+        for (int i = 0; i < expected; i++) {
+            replies.add(completion(read()));
+        }
+        awaitingData(false);
+        return replies;
+    }
+
     private void awaitingData(boolean data) throws IOException {
         Duration timeout = data ? options.dataTimeout() : options.timeout();
         socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, timeout.toMillis()));
