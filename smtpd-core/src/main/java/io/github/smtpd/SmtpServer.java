@@ -263,11 +263,11 @@ public final class SmtpServer {
             if (running) {
                 return;
             }
-            ServerSocket socket = bind(requestedAddress);
+            ServerSocket socket = bind(requestedAddress, false);
             ServerSocket tlsSocket = null;
             if (implicitTlsAddress != null) {
                 try {
-                    tlsSocket = bind(implicitTlsAddress);
+                    tlsSocket = bind(implicitTlsAddress, true);
                 }
                 catch (RuntimeException ex) {
                     closeQuietly(socket);
@@ -317,7 +317,7 @@ public final class SmtpServer {
         }
     }
 
-    private ServerSocket bind(InetSocketAddress requestedAddress) {
+    private ServerSocket bind(InetSocketAddress requestedAddress, boolean implicitTls) {
         ServerSocket socket = null;
         try {
             // Through a channel, so that accepted connections can be watched by an event loop's selector.
@@ -331,7 +331,7 @@ public final class SmtpServer {
         catch (BindException ex) {
             closeQuietly(socket);
             if (ex.getMessage() != null && ex.getMessage().toLowerCase(Locale.ROOT).contains("in use")) {
-                throw new PortInUseException(requestedAddress.getPort(), ex);
+                throw new PortInUseException(requestedAddress.getPort(), implicitTls, ex);
             }
             throw new SmtpServerException("SMTP server failed to start. Could not bind "
                     + formatAddress(requestedAddress) + ": " + ex.getMessage(), ex);

@@ -109,6 +109,20 @@ class ServerLifecycleTest extends ServerTestSupport {
     }
 
     @Test
+    void aTakenImplicitTlsPortSaysWhichListener() throws IOException {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            SmtpServer second = TestServers.loopback().sslContext(io.github.smtpd.test.TestTls::serverContext)
+                    .implicitTlsAddress("127.0.0.1:" + taken.getLocalPort()).messageProcessor(m -> null).build();
+            assertThatThrownBy(second::start).isInstanceOf(PortInUseException.class)
+                    .hasMessage("SMTP server failed to start. Port " + taken.getLocalPort()
+                            + " (implicit TLS) was already in use.")
+                    .satisfies((ex) -> assertThat(((PortInUseException) ex).isImplicitTls()).isTrue());
+            // The main port, bound first, was let go again.
+            assertThat(second.isRunning()).isFalse();
+        }
+    }
+
+    @Test
     void stopClosesIdleSessionsWith421AtOnce() throws Exception {
         server = TestServers.loopback().messageProcessor(new RecordingProcessor()).build();
         server.start();

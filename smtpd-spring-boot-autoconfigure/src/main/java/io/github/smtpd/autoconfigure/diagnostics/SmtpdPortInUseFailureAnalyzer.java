@@ -9,11 +9,11 @@ class SmtpdPortInUseFailureAnalyzer extends AbstractFailureAnalyzer<PortInUseExc
 
     @Override
     protected FailureAnalysis analyze(Throwable rootFailure, PortInUseException cause) {
+        String property = cause.isImplicitTls() ? "smtpd.ssl.implicit-localaddr" : "smtpd.localaddr";
         return new FailureAnalysis(cause.getMessage(),
                 "Identify and stop the process that's listening on port " + cause.getPort()
-                        + " or configure this application to listen on another port with smtpd.localaddr "
-                        + "(or smtpd.ssl.implicit-localaddr for the implicit TLS listener), for example "
-                        + "localhost:2526, or port 0 for a free port.",
+                        + " or configure this application to listen on another port with " + property
+                        + ", for example localhost:2526, or port 0 for a free port.",
                 cause);
     }
 }

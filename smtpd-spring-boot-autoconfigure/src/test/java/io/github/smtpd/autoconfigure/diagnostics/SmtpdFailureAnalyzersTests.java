@@ -90,6 +90,15 @@ class SmtpdFailureAnalyzersTests {
     }
 
     @Test
+    void portInUseNamesThePropertyOfTheListenerThatFailed() {
+        FailureAnalysis analysis = new SmtpdPortInUseFailureAnalyzer()
+            .analyze(new PortInUseException(465, true, new BindException("Address already in use")));
+        assertThat(analysis.getDescription())
+            .isEqualTo("SMTP server failed to start. Port 465 (implicit TLS) was already in use.");
+        assertThat(analysis.getAction()).contains("with smtpd.ssl.implicit-localaddr,").doesNotContain("smtpd.localaddr");
+    }
+
+    @Test
     void otherBindFailures() {
         FailureAnalysis analysis = analyze(new SmtpServerStartFailureAnalyzer(),
                 "smtpd.localaddr=no-such-host.invalid:0");
