@@ -2,7 +2,9 @@
 # Profiles our sink under one workload, on 127.0.0.1 only: where the server's CPU goes (user vs kernel,
 # per thread), how many system calls and context switches it makes per message, and the hottest frames.
 #
-#   benchmarks/profile.sh [W1|W2|W3] [17p|25v]      default: W1 17p
+#   benchmarks/profile.sh [W1|W2|W3|proxy] [17p|25v]      default: W1 17p
+#
+# proxy profiles proxy mode under W1: the profiled server relays to a second sink (not profiled) on the next port.
 #
 # Uses perf (Debian package linux-perf) with the JVM's perf map when it is available, and JFR
 # (jdk.ExecutionSample, jdk.NativeMethodSample) in any case. Needs smtp-source (run.sh installs it) and a
@@ -24,16 +26,25 @@ case "$WORKLOAD" in
   W1) ARGS=(-s 20 -m 20000 -l 4096 -d); MESSAGES=20000 ;;
   W2) ARGS=(-s 20 -m 20000 -l 4096); MESSAGES=20000 ;;
   W3) ARGS=(-s 4 -m 1000 -l 1048576 -d); MESSAGES=1000 ;;
-  *) echo "workload is W1, W2 or W3" >&2; exit 2 ;;
+  proxy) ARGS=(-s 20 -m 20000 -l 4096 -d); MESSAGES=20000 ;;
+  *) echo "workload is W1, W2, W3 or proxy" >&2; exit 2 ;;
 esac
 PORT=24999
+UPSTREAM_PID=""
+if [ "$WORKLOAD" = proxy ]; then
+  UPSTREAM_PORT=$((PORT + 1))
+  "$JAVA" -jar "$JAR" "127.0.0.1:$UPSTREAM_PORT" > "$OUT/upstream.log" 2>&1 &
+  UPSTREAM_PID=$!
+  for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$UPSTREAM_PORT") 2>/dev/null && break; sleep 0.1; done
+  EXTRA+=(--proxy "127.0.0.1:$UPSTREAM_PORT")
+fi
 JFR="$OUT/$WORKLOAD-$MODE.jfr"
 rm -f "$JFR"
 "$JAVA" -XX:+PreserveFramePointer -XX:+UnlockDiagnosticVMOptions -XX:+DumpPerfMapAtExit \
   -XX:StartFlightRecording=filename="$JFR",settings=profile,dumponexit=true \
   -jar "$JAR" "127.0.0.1:$PORT" "${EXTRA[@]}" > "$OUT/sink.log" 2>&1 &
 PID=$!
-trap 'kill $PID 2>/dev/null || true; wait $PID 2>/dev/null || true' EXIT
+trap 'kill $PID $UPSTREAM_PID 2>/dev/null || true; wait $PID $UPSTREAM_PID 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break; sleep 0.1; done
 
 threads() {

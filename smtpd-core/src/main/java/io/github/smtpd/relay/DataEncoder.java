@@ -56,29 +56,39 @@ final class DataEncoder {
 
     void write(byte[] bytes, int offset, int length) throws IOException {
         int end = offset + length;
-        for (int i = offset; i < end; i++) {
+        int i = offset;
+        while (i < end) {
             byte b = bytes[i];
             if (heldCr) {
                 heldCr = false;
                 newline();
                 if (b == LF) {
+                    i++;
                     continue;
                 }
                 repairedLineEnds++;
             }
             if (b == CR) {
                 heldCr = true;
+                i++;
             }
             else if (b == LF) {
                 repairedLineEnds++;
                 newline();
+                i++;
             }
             else {
                 if (dotStuffed && lineStart && b == DOT) {
                     put(DOT);
                 }
-                put(b);
+                // The rest of the line, up to its CR or LF, goes in one copy: most bytes need nothing done.
+                int run = i + 1;
+                while (run < end && bytes[run] != CR && bytes[run] != LF) {
+                    run++;
+                }
+                putAll(bytes, i, run - i);
                 lineStart = false;
+                i = run;
             }
         }
     }
@@ -112,6 +122,20 @@ final class DataEncoder {
         put(CR);
         put(LF);
         lineStart = true;
+    }
+
+    private void putAll(byte[] bytes, int offset, int length) throws IOException {
+        while (length > 0) {
+            if (used == buffer.length) {
+                out.write(buffer, 0, used);
+                used = 0;
+            }
+            int count = Math.min(length, buffer.length - used);
+            System.arraycopy(bytes, offset, buffer, used, count);
+            used += count;
+            offset += count;
+            length -= count;
+        }
     }
 
     private void put(byte b) throws IOException {
