@@ -8,6 +8,7 @@ import io.github.smtpd.test.ServerTestSupport;
 import io.github.smtpd.test.RecordingProcessor;
 import io.github.smtpd.test.TestServers;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -63,5 +64,43 @@ class SmugglingTest extends ServerTestSupport {
         else {
             assertThat(processor.all()).hasSize(1);
         }
+    }
+
+    /** Sends one message in two BDAT chunks and returns the reply to the last. */
+    private String sendInChunks(String mailParameters, String first, String last) throws Exception {
+        try (RawClient client = RawClient.connect(TestServers.address(server))) {
+            assertThat(client.command("EHLO c")).startsWith("250");
+            assertThat(client.command("MAIL FROM:<good@sender.example>" + mailParameters)).startsWith("250");
+            assertThat(client.command("RCPT TO:<victim@d.example>")).startsWith("250");
+            client.send("BDAT " + first.length() + "\r\n" + first);
+            assertThat(client.readReply()).startsWith("250");
+            client.send("BDAT " + last.length() + " LAST\r\n" + last);
+            return client.readReply();
+        }
+    }
+
+    @Test
+    void theLineEndingPolicyHoldsForAMessageSentInChunks() throws Exception {
+        server = TestServers.loopback().lineEndingPolicy(LineEndingPolicy.REJECT).messageProcessor(processor).build();
+        server.start();
+        // A CRLF cut between two chunks is a line end like any other.
+        assertThat(sendInChunks("", "Subject: a\r", "\n\r\nbody\r\n")).startsWith("250");
+        assertThat(sendInChunks("", "Subject: a\r", "\n\r\nbody\n.\r\n"))
+            .isEqualTo("550 5.6.0 Error: bare CR or LF in message data; end lines with CRLF");
+        assertThat(sendInChunks("", "Subject: a\r", "\r\n\r\nbody\r\n"))
+            .isEqualTo("550 5.6.0 Error: bare CR or LF in message data; end lines with CRLF");
+        // Binary content has no lines to check.
+        assertThat(sendInChunks(" BODY=BINARYMIME", "Subject: a\r", "\n\r\n\n\r\u0000\n")).startsWith("250");
+        assertThat(processor.all()).hasSize(2);
+    }
+
+    @Test
+    void theLineLengthLimitHoldsForAMessageSentInChunks() throws Exception {
+        server = TestServers.loopback().maxDataLineLength(20).messageProcessor(processor).build();
+        server.start();
+        assertThat(sendInChunks("", "Subject: twenty char", "\r\n\r\nbody\r\n")).startsWith("250");
+        assertThat(sendInChunks("", "Subject: twenty-one c", "hars\r\n\r\nbody\r\n"))
+            .isEqualTo("554 5.6.0 Error: message line longer than 20 characters");
+        assertThat(processor.all()).hasSize(1);
     }
 }

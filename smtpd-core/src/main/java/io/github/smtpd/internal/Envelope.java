@@ -27,6 +27,9 @@ final class Envelope {
     /** The message being received in BDAT chunks, or {@code null}. */
     ContentBuffer chunks;
 
+    /** What watches those chunks' line ends and lengths, when the server checks them; else {@code null}. */
+    LineCheck chunkLines;
+
     /** Whether this transaction used BDAT, after which DATA is out of sequence (RFC 3030 2). */
     boolean chunking;
 
@@ -87,6 +90,7 @@ final class Envelope {
             chunks.release();
             chunks = null;
         }
+        chunkLines = null;
         return hadTransaction;
     }
 }

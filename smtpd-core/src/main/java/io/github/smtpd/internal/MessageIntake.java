@@ -135,6 +135,7 @@ final class MessageIntake {
             // The message's chunks so far go with it.
             ContentBuffer chunks = envelope.chunks;
             envelope.chunks = null;
+            envelope.chunkLines = null;
             if (chunks != null) {
                 chunks.release();
             }
@@ -206,6 +207,11 @@ final class MessageIntake {
         envelope.chunking = true;
         if (envelope.chunks == null) {
             envelope.chunks = newContentBuffer();
+            boolean checked = server.getLineEndingPolicy() == io.github.smtpd.LineEndingPolicy.REJECT
+                    || server.getMaxDataLineLength() > 0;
+            envelope.chunkLines = checked && !envelope.binaryMime
+                    ? new LineCheck(envelope.chunks, server.getMaxDataLineLength())
+                    : null;
         }
         readChunk(new Chunk(size, last, envelope.chunks, null));
     }
@@ -226,7 +232,8 @@ final class MessageIntake {
     private void readChunk(Chunk next) throws IOException {
         session.setState(SessionState.DATA);
         session.setTimeout(server.getDataTimeout());
-        SmtpInput.DataSink sink = next.content() != null ? next.content() : DISCARD;
+        SmtpInput.DataSink sink = next.content() == null ? DISCARD
+                : envelope.chunkLines != null ? envelope.chunkLines : next.content();
         chunk = next;
         if (session.isEventDriven()) {
             // The loop feeds the chunk as it comes, then calls chunkRead().
@@ -243,8 +250,15 @@ final class MessageIntake {
         }
         ContentBuffer message = chunkRead();
         if (message != null) {
-            complete(message, 0);
+            complete(message, chunkFlags);
         }
+    }
+
+    /** What the line check saw in the message whose last chunk {@link #chunkRead()} returned, for complete(). */
+    private int chunkFlags;
+
+    int chunkFlags() {
+        return chunkFlags;
     }
 
     /** Whether an event loop is reading a BDAT chunk. */
@@ -277,7 +291,9 @@ final class MessageIntake {
             }
             return null;
         }
+        chunkFlags = envelope.chunkLines != null ? envelope.chunkLines.flags() : 0;
         envelope.chunks = null;
+        envelope.chunkLines = null;
         try {
             content.finish();
         }

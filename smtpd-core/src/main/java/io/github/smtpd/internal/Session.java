@@ -429,7 +429,7 @@ public final class Session implements SmtpSession, Runnable {
                 if (message == null) {
                     finished("BDAT");
                 }
-                else if (!process(message, 0, "BDAT")) {
+                else if (!process(message, intake.chunkFlags(), "BDAT")) {
                     return;
                 }
                 if (tooManyErrors()) {
