@@ -451,7 +451,8 @@ public final class UpstreamClient implements Closeable {
                 if (last) {
                     return repliesToTheData(expected);
                 }
-                Reply reply = completion(read());
+                // Each chunk's reply may take as long as the data's: the upstream may store or scan it first.
+                Reply reply = repliesToTheData(1).get(0);
                 if (!reply.isPositive()) {
                     return List.of(reply);
                 }
