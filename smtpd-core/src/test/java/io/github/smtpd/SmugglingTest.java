@@ -8,9 +8,9 @@ import io.github.smtpd.test.ServerTestSupport;
 import io.github.smtpd.test.RecordingProcessor;
 import io.github.smtpd.test.TestServers;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -79,9 +79,31 @@ class SmugglingTest extends ServerTestSupport {
         }
     }
 
-    @Test
-    void theLineEndingPolicyHoldsForAMessageSentInChunks() throws Exception {
-        server = TestServers.loopback().lineEndingPolicy(LineEndingPolicy.REJECT).messageProcessor(processor).build();
+    /**
+     * The server's processor, as a handler with a RCPT hook when {@code threadPerSession}: such sessions read with
+     * blocking I/O on a thread of their own instead of on the event loop, the other path BDAT's chunks take.
+     */
+    private SmtpServer.Builder receiving(SmtpServer.Builder builder, boolean threadPerSession) {
+        if (!threadPerSession) {
+            return builder.messageProcessor(processor);
+        }
+        return builder.handler(new SmtpHandler() {
+            @Override
+            public Reply onRcpt(SmtpSession session, String address, java.util.List<String> options) {
+                return null;
+            }
+
+            @Override
+            public Reply onData(Message message) {
+                return processor.process(message);
+            }
+        });
+    }
+
+    @ParameterizedTest(name = "thread per session: {0}")
+    @ValueSource(booleans = { false, true })
+    void theLineEndingPolicyHoldsForAMessageSentInChunks(boolean threadPerSession) throws Exception {
+        server = receiving(TestServers.loopback().lineEndingPolicy(LineEndingPolicy.REJECT), threadPerSession).build();
         server.start();
         // A CRLF cut between two chunks is a line end like any other.
         assertThat(sendInChunks("", "Subject: a\r", "\n\r\nbody\r\n")).startsWith("250");
@@ -94,9 +116,10 @@ class SmugglingTest extends ServerTestSupport {
         assertThat(processor.all()).hasSize(2);
     }
 
-    @Test
-    void theLineLengthLimitHoldsForAMessageSentInChunks() throws Exception {
-        server = TestServers.loopback().maxDataLineLength(20).messageProcessor(processor).build();
+    @ParameterizedTest(name = "thread per session: {0}")
+    @ValueSource(booleans = { false, true })
+    void theLineLengthLimitHoldsForAMessageSentInChunks(boolean threadPerSession) throws Exception {
+        server = receiving(TestServers.loopback().maxDataLineLength(20), threadPerSession).build();
         server.start();
         assertThat(sendInChunks("", "Subject: twenty char", "\r\n\r\nbody\r\n")).startsWith("250");
         assertThat(sendInChunks("", "Subject: twenty-one c", "hars\r\n\r\nbody\r\n"))
