@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Supplier;
 
 import javax.net.ssl.SSLContext;
 
@@ -37,7 +38,7 @@ public final class UpstreamOptions {
 
     private final StartTls startTls;
 
-    private final SSLContext sslContext;
+    private final Supplier<SSLContext> sslContext;
 
     private final String username;
 
@@ -96,9 +97,12 @@ public final class UpstreamOptions {
         return startTls;
     }
 
-    /** The trust (and client certificate) material for {@link StartTls#REQUIRED}; {@code null} for the JVM's default. */
+    /**
+     * The trust (and client certificate) material for {@link StartTls#REQUIRED}, as of now (it may be reloaded
+     * between connections); {@code null} for the JVM's default.
+     */
     public SSLContext sslContext() {
-        return sslContext;
+        return sslContext != null ? sslContext.get() : null;
     }
 
     public String username() {
@@ -148,7 +152,7 @@ public final class UpstreamOptions {
 
         private StartTls startTls = StartTls.OPPORTUNISTIC;
 
-        private SSLContext sslContext;
+        private Supplier<SSLContext> sslContext;
 
         private String username;
 
@@ -200,6 +204,15 @@ public final class UpstreamOptions {
 
         /** Trust material used when STARTTLS is required; default the JVM's trust store. */
         public Builder sslContext(SSLContext sslContext) {
+            this.sslContext = sslContext != null ? () -> sslContext : null;
+            return this;
+        }
+
+        /**
+         * Trust material used when STARTTLS is required, asked for at each new connection, so that it can be
+         * replaced while the server runs (a Spring Boot SSL bundle that reloads, say); default the JVM's trust store.
+         */
+        public Builder sslContext(Supplier<SSLContext> sslContext) {
             this.sslContext = sslContext;
             return this;
         }

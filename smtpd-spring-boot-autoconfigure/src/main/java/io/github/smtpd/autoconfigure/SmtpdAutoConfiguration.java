@@ -72,7 +72,8 @@ public final class SmtpdAutoConfiguration {
         }
         String bundle = properties.getSsl().getBundle();
         if (StringUtils.hasText(bundle)) {
-            SslBundleContext context = SslBundleContext.of(sslBundles.getIfAvailable(), bundle.trim());
+            SslBundleContext context = SslBundleContext.of(sslBundles.getIfAvailable(), bundle.trim(), "smtpd.ssl.bundle",
+                    "keystore");
             builder.sslContext(context).tlsProtocols(context.protocols()).tlsCiphers(context.ciphers());
         }
         SmtpAuthenticator auth = authenticator.getIfAvailable();

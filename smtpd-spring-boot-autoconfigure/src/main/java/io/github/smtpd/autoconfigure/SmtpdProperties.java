@@ -465,8 +465,8 @@ public class SmtpdProperties {
         private io.github.smtpd.relay.StartTls starttls = io.github.smtpd.relay.StartTls.OPPORTUNISTIC;
 
         /**
-         * SSL bundle whose trust store checks the upstream's certificate when starttls is 'required'. Empty for
-         * the JDK's trust store.
+         * SSL bundle whose trust store checks the upstream's certificate when starttls is 'required'; a reload of
+         * the bundle applies from the next upstream connection. Empty for the JDK's trust store.
          */
         private String sslBundle;
 

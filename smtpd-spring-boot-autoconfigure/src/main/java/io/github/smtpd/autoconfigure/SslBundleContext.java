@@ -14,9 +14,10 @@ import org.springframework.boot.ssl.SslBundles;
 
 /**
  * The TLS context from a Spring Boot SSL bundle, swapped when the bundle reloads (e.g. a renewed certificate
- * with {@code reload-on-update}), so the next handshake uses the new certificate without a restart.
+ * with {@code reload-on-update}), so the next handshake uses the new certificate without a restart: the server's
+ * ({@code smtpd.ssl.bundle}) and the relay's trust in its upstream ({@code smtpd.relay.ssl-bundle}).
  */
-final class SslBundleContext implements Supplier<SSLContext> {
+public final class SslBundleContext implements Supplier<SSLContext> {
 
     private static final Logger logger = LoggerFactory.getLogger(SslBundleContext.class);
 
@@ -30,21 +31,26 @@ final class SslBundleContext implements Supplier<SSLContext> {
     }
 
     /** The bundle's enabled protocols, or {@code null} for the JDK's. */
-    java.util.List<String> protocols() {
+    public java.util.List<String> protocols() {
         String[] protocols = initial.getOptions().getEnabledProtocols();
         return protocols != null ? java.util.List.of(protocols) : null;
     }
 
     /** The bundle's cipher suites, or {@code null} for the JDK's. */
-    java.util.List<String> ciphers() {
+    public java.util.List<String> ciphers() {
         String[] ciphers = initial.getOptions().getCiphers();
         return ciphers != null ? java.util.List.of(ciphers) : null;
     }
 
-    static SslBundleContext of(SslBundles bundles, String name) {
+    /**
+     * @param property the property that named the bundle, for the error when there is no such bundle
+     * @param store where the bundle is defined, e.g. {@code keystore} or {@code truststore}, for that error's advice
+     */
+    public static SslBundleContext of(SslBundles bundles, String name, String property, String store) {
         if (bundles == null) {
-            throw new InvalidSmtpdPropertyException("smtpd.ssl.bundle", "there are no SSL bundles in this application",
-                    "Define the bundle under spring.ssl.bundle (e.g. spring.ssl.bundle.pem." + name + ".keystore.*).",
+            throw new InvalidSmtpdPropertyException(property, "there are no SSL bundles in this application",
+                    "Define the bundle under spring.ssl.bundle (e.g. spring.ssl.bundle.pem." + name + "." + store
+                            + ".*).",
                     null);
         }
         SslBundle bundle;
@@ -52,14 +58,14 @@ final class SslBundleContext implements Supplier<SSLContext> {
             bundle = bundles.getBundle(name);
         }
         catch (NoSuchSslBundleException ex) {
-            throw new InvalidSmtpdPropertyException("smtpd.ssl.bundle", "there is no SSL bundle named '" + name + "'",
-                    "Set smtpd.ssl.bundle to one of " + bundles.getBundleNames()
+            throw new InvalidSmtpdPropertyException(property, "there is no SSL bundle named '" + name + "'",
+                    "Set " + property + " to one of " + bundles.getBundleNames()
                             + ", or define the bundle under spring.ssl.bundle.", ex);
         }
         SslBundleContext supplier = new SslBundleContext(bundle);
         bundles.addBundleUpdateHandler(name, (updated) -> {
             supplier.context.set(updated.createSslContext());
-            logger.info("SMTP TLS certificate reloaded from SSL bundle '{}'", name);
+            logger.info("TLS material for {} reloaded from SSL bundle '{}'", property, name);
         });
         return supplier;
     }

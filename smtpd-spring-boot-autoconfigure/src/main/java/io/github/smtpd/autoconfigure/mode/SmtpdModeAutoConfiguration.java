@@ -3,12 +3,11 @@ package io.github.smtpd.autoconfigure.mode;
 import java.util.Arrays;
 import java.util.List;
 
-import javax.net.ssl.SSLContext;
-
 import io.github.smtpd.HostPort;
 import io.github.smtpd.SmtpServer;
 import io.github.smtpd.autoconfigure.SmtpdAutoConfiguration;
 import io.github.smtpd.autoconfigure.SmtpdProperties;
+import io.github.smtpd.autoconfigure.SslBundleContext;
 import io.github.smtpd.autoconfigure.diagnostics.InvalidSmtpdPropertyException;
 import io.github.smtpd.autoconfigure.diagnostics.MissingRemoteAddressException;
 import io.github.smtpd.mode.DebuggingMode;
@@ -24,7 +23,6 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
-import org.springframework.boot.ssl.NoSuchSslBundleException;
 import org.springframework.boot.ssl.SslBundles;
 import org.springframework.context.annotation.Bean;
 import org.springframework.core.Ordered;
@@ -114,7 +112,9 @@ public final class SmtpdModeAutoConfiguration {
             upstream.credentials(relay.getUsername(), relay.getPassword() != null ? relay.getPassword() : "");
         }
         if (StringUtils.hasText(relay.getSslBundle())) {
-            upstream.sslContext(trust(sslBundles, relay.getSslBundle().trim()));
+            // Asked for at each new upstream connection: a reloaded bundle takes effect without a restart.
+            upstream.sslContext(SslBundleContext.of(sslBundles, relay.getSslBundle().trim(), "smtpd.relay.ssl-bundle",
+                    "truststore"));
         }
         try {
             return ProxyOptions.builder().upstream(upstream.build()).trustedNetworks(relay.getTrustedNetworks())
@@ -125,20 +125,6 @@ public final class SmtpdModeAutoConfiguration {
             throw new InvalidSmtpdPropertyException("smtpd.relay.trusted-networks", ex.getMessage(),
                     "List the client networks allowed to relay in CIDR notation, e.g. 127.0.0.0/8 or 10.0.0.0/8.",
                     ex);
-        }
-    }
-
-    private static SSLContext trust(SslBundles bundles, String name) {
-        try {
-            if (bundles == null) {
-                throw new NoSuchSslBundleException(name, "no SSL bundles are defined");
-            }
-            return bundles.getBundle(name).createSslContext();
-        }
-        catch (NoSuchSslBundleException ex) {
-            throw new InvalidSmtpdPropertyException("smtpd.relay.ssl-bundle", "there is no SSL bundle named '" + name + "'",
-                    "Set smtpd.relay.ssl-bundle to an SSL bundle defined under spring.ssl.bundle, or leave it empty "
-                            + "to check the upstream against the JDK's trust store.", ex);
         }
     }
 }
