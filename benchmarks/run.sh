@@ -189,16 +189,25 @@ workload_args() {
     W2) echo "-s 20 -m 20000 -l 4096" ;;
     W3) echo "-s 4 -m 1000 -l 1048576 -d" ;;
     # Warm-up runs, so that each server is measured in its steady state (the JVM's JIT has compiled the
-    # session's hot paths); smtp-sink gets the same warm-up. After 20,000 messages the JIT still spent about
-    # 0.25 s inside W1's measured run of under a second, and W1 ran at 23,600 msgs/s against 27,500-28,400 once
-    # it was done (see benchmarks/README.md).
-    W1-warm) echo "-s 20 -m 40000 -l 4096 -d" ;;
+    # session's hot paths); smtp-sink gets the same warm-up. warm_up runs each twice: the end of a run (its
+    # sessions closing) takes branches the run never took, so the JIT recompiles at the start of the next one.
+    # After one run of 40,000 messages the next W1 run still spent 0.27 s compiling and ran at 18,900 msgs/s;
+    # the runs after it, at 26,500-27,900 (see benchmarks/README.md).
+    W1-warm) echo "-s 20 -m 20000 -l 4096 -d" ;;
     # W2's paths run once per connection, so they reach the JIT's thresholds later: after 5,000 connections the
-    # compiler still spent about 2 s of CPU in the measured run, on the core smtp-source needs. 30,000 leaves
-    # almost nothing to compile (measure() prints the JIT time of each measured run).
-    W2-warm) echo "-s 20 -m 30000 -l 4096" ;;
-    W3-warm) echo "-s 4 -m 1000 -l 1048576 -d" ;;
+    # compiler still spent about 2 s of CPU in the measured run, on the core smtp-source needs. 2 x 15,000
+    # leaves little to compile (measure() prints the JIT time of each measured run).
+    W2-warm) echo "-s 20 -m 15000 -l 4096" ;;
+    W3-warm) echo "-s 4 -m 500 -l 1048576 -d" ;;
   esac
+}
+
+# warm_up WORKLOAD: the workload's warm-up, twice (see workload_args).
+warm_up() {
+  # shellcheck disable=SC2046
+  source_run $(workload_args "$1-warm") > /dev/null
+  # shellcheck disable=SC2046
+  source_run $(workload_args "$1-warm") > /dev/null
 }
 
 workload_messages() { case "$1" in W1|W2) echo 20000 ;; W3) echo 1000 ;; esac; }
@@ -209,8 +218,7 @@ workload_size() { case "$1" in W1|W2) echo 4096 ;; W3) echo 1048576 ;; esac; }
 measure() {
   local scenario="$1" server="$2" rep="$3" workload="$4"; shift 4
   start_server "$server" "$@"
-  # shellcheck disable=SC2046
-  source_run $(workload_args "$workload-warm") > /dev/null
+  warm_up "$workload"
   local before after seconds hwm jit_before jit_after
   jit_before=$(jit_seconds "$server" "$SERVER_PID")
   before=$(cpu_ticks "$SERVER_PID")
@@ -326,7 +334,7 @@ if [ "$DO_MEMORY" = 1 ]; then
     for rep in $(seq 1 "$MEM_REPS"); do
       start_server smtpd-17p
       upstream_pid=$SERVER_PID upstream_port=$PORT
-      source_run $(workload_args W1-warm) > /dev/null
+      warm_up W1
       direct_s=$(source_run $(workload_args W1))
       PORT=$((PORT + 1))
       "$JDK17/bin/java" -jar "$JAR" "127.0.0.1:$PORT" --backlog 1024 --proxy "127.0.0.1:$upstream_port" \
@@ -334,7 +342,7 @@ if [ "$DO_MEMORY" = 1 ]; then
       SERVER_PID=$!
       SERVER_LOG="$LOGS/proxy-$PORT.log"
       wait_for_greeting proxy
-      source_run $(workload_args W1-warm) > /dev/null
+      warm_up W1
       proxy_s=$(source_run $(workload_args W1))
       stop_server
       kill "$upstream_pid" 2>/dev/null || true
