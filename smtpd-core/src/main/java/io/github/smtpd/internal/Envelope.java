@@ -86,11 +86,18 @@ final class Envelope {
         requireSmtpUtf8 = false;
         binaryMime = false;
         chunking = false;
-        if (chunks != null) {
-            chunks.release();
-            chunks = null;
+        ContentBuffer dropped = takeChunks();
+        if (dropped != null) {
+            dropped.release();
         }
-        chunkLines = null;
         return hadTransaction;
+    }
+
+    /** The BDAT chunks received so far, now the caller's (to process or release), or {@code null}. */
+    ContentBuffer takeChunks() {
+        ContentBuffer taken = chunks;
+        chunks = null;
+        chunkLines = null;
+        return taken;
     }
 }

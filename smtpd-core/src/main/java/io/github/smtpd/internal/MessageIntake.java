@@ -109,6 +109,17 @@ final class MessageIntake {
         ContentBuffer content = receiving;
         receiving = null;
         try {
+            finish(content);
+        }
+        finally {
+            afterData(content);
+        }
+        return content;
+    }
+
+    /** Ends the content of a message; if that fails, the message and its transaction are dropped. */
+    private void finish(ContentBuffer content) throws IOException {
+        try {
             content.finish();
         }
         catch (IOException | RuntimeException ex) {
@@ -116,10 +127,6 @@ final class MessageIntake {
             session.abortTransaction();
             throw ex;
         }
-        finally {
-            afterData(content);
-        }
-        return content;
     }
 
     /** The session ended in the middle of DATA or of a BDAT chunk. */
@@ -133,9 +140,7 @@ final class MessageIntake {
         if (chunk != null) {
             chunk = null;
             // The message's chunks so far go with it.
-            ContentBuffer chunks = envelope.chunks;
-            envelope.chunks = null;
-            envelope.chunkLines = null;
+            ContentBuffer chunks = envelope.takeChunks();
             if (chunks != null) {
                 chunks.release();
             }
@@ -292,16 +297,8 @@ final class MessageIntake {
             return null;
         }
         chunkFlags = envelope.chunkLines != null ? envelope.chunkLines.flags() : 0;
-        envelope.chunks = null;
-        envelope.chunkLines = null;
-        try {
-            content.finish();
-        }
-        catch (IOException | RuntimeException ex) {
-            content.release();
-            session.abortTransaction();
-            throw ex;
-        }
+        envelope.takeChunks();
+        finish(content);
         dataMemory = keepable(content.memory());
         return content;
     }

@@ -387,8 +387,7 @@ public final class UpstreamClient implements Closeable {
      */
     public List<Reply> data(InputStream content) throws UpstreamException {
         usable();
-        int expected = options.protocol() == UpstreamOptions.Protocol.LMTP ? Math.max(1, acceptedRecipients) : 1;
-        acceptedRecipients = 0;
+        int expected = takeExpectedReplies();
         try {
             byte[] head = new byte[0];
             if (options.protocol() == UpstreamOptions.Protocol.SMTP && hasExtension("CHUNKING")) {
@@ -438,8 +437,7 @@ public final class UpstreamClient implements Closeable {
      */
     public List<Reply> binary(InputStream content) throws UpstreamException {
         usable();
-        int expected = options.protocol() == UpstreamOptions.Protocol.LMTP ? Math.max(1, acceptedRecipients) : 1;
-        acceptedRecipients = 0;
+        int expected = takeExpectedReplies();
         byte[] chunk = new byte[BINARY_CHUNK];
         try {
             while (true) {
@@ -486,6 +484,16 @@ public final class UpstreamClient implements Closeable {
         chunk.writeTo(out);
         out.flush();
         return repliesToTheData(1).get(0);
+    }
+
+    /**
+     * How many replies the end of this transaction's message gets: one for SMTP, one per accepted recipient for
+     * LMTP (RFC 2033 4.2). The count starts again for the next transaction.
+     */
+    private int takeExpectedReplies() {
+        int expected = options.protocol() == UpstreamOptions.Protocol.LMTP ? Math.max(1, acceptedRecipients) : 1;
+        acceptedRecipients = 0;
+        return expected;
     }
 
     /**
