@@ -3,7 +3,7 @@
 #
 #   benchmarks/run.sh            full run: 6 interleaved repetitions of W1/W2/W3, memory scenarios (~15 min)
 #   benchmarks/run.sh --quick    2 repetitions, one of each memory scenario (~5 min)
-#   options: --reps N  --no-memory  --no-throughput  --no-build  --out DIR
+#   options: --reps N  --no-memory  --no-throughput  --proxy-only  --no-build  --out DIR
 #            --workloads "W1 W2 W3"  --servers "smtp-sink smtpd-17p smtpd-25v smtpd-17e"  (subsets, for development)
 #
 # Load is Postfix's smtp-source; the reference server is Postfix's smtp-sink. The Postfix daemon is never
@@ -25,6 +25,7 @@ QUICK=0
 DO_BUILD=1
 DO_THROUGHPUT=1
 DO_MEMORY=1
+PROXY_ONLY=0
 OUT="$HERE/target/results"
 WORKLOADS="W1 W2 W3"
 SERVER_LIST="smtp-sink smtpd-17p smtpd-25v smtpd-17e"
@@ -35,6 +36,7 @@ while [ $# -gt 0 ]; do
     --no-build) DO_BUILD=0 ;;
     --no-memory) DO_MEMORY=0 ;;
     --no-throughput) DO_THROUGHPUT=0 ;;
+    --proxy-only) DO_THROUGHPUT=0; PROXY_ONLY=1 ;;
     --out) OUT="$2"; shift ;;
     --workloads) WORKLOADS="$2"; shift ;;
     --servers) SERVER_LIST="$2"; shift ;;
@@ -261,8 +263,8 @@ fi
 
 # ---- memory ------------------------------------------------------------------------------------------
 if [ "$DO_MEMORY" = 1 ]; then
-  log "W1 with -Xmx64m against the default heap, interleaved, $MEM_REPS repetitions"
-  for rep in $(seq 1 "$MEM_REPS"); do
+  [ "$PROXY_ONLY" = 1 ] || log "W1 with -Xmx64m against the default heap, interleaved, $MEM_REPS repetitions"
+  [ "$PROXY_ONLY" = 1 ] || for rep in $(seq 1 "$MEM_REPS"); do
     measure W1-default smtpd-17p "$rep" W1
     measure W1-xmx64m smtpd-17p "$rep" W1 -Xmx64m
     measure W1-default smtpd-25v "$rep" W1
@@ -322,10 +324,12 @@ if [ "$DO_MEMORY" = 1 ]; then
       "OutOfMemoryError: $oom" | tee -a "$MEM" >&2
   }
 
-  idle_sessions smtpd-25v 256m "$JDK25"
-  idle_sessions smtpd-17p 256m "$JDK17"
-  big_messages smtpd-17p
-  big_messages smtpd-25v
+  if [ "$PROXY_ONLY" = 0 ]; then
+    idle_sessions smtpd-25v 256m "$JDK25"
+    idle_sessions smtpd-17p 256m "$JDK17"
+    big_messages smtpd-17p
+    big_messages smtpd-25v
+  fi
 
   # Proxy mode against the direct rate: W1 straight to a sink, then through a proxy (JDK 17, platform
   # threads) relaying to that same sink, interleaved. Three processes share the 2 cores here.

@@ -1,5 +1,6 @@
 package io.github.smtpd.internal;
 
+import java.util.List;
 import java.util.Map;
 
 import io.github.smtpd.Reply;
@@ -161,10 +162,30 @@ final class EnvelopeCommands {
             session.reply(Reply.of(452, "4.5.3", "Error: too many recipients"));
             return;
         }
-        Reply verdict = ask(() -> handler.onRcpt(session, parsed.address(), parameters.options()),
-                Replies.RECIPIENT_OK);
+        if (handler instanceof DeferredHooks hooks) {
+            java.util.concurrent.CompletionStage<Reply> answer;
+            try {
+                answer = hooks.onRcptLater(session, parsed.address(), parameters.options(), session.work());
+            }
+            catch (RuntimeException ex) {
+                answer = java.util.concurrent.CompletableFuture.failedFuture(ex);
+            }
+            session.await(answer, (reply, failure) -> recipient(parsed.address(), parameters.options(),
+                    ask(() -> {
+                        if (failure != null) {
+                            throw failure instanceof Exception exception ? exception : new Exception(failure);
+                        }
+                        return reply;
+                    }, Replies.RECIPIENT_OK)));
+            return;
+        }
+        recipient(parsed.address(), parameters.options(),
+                ask(() -> handler.onRcpt(session, parsed.address(), parameters.options()), Replies.RECIPIENT_OK));
+    }
+
+    private void recipient(String address, List<String> options, Reply verdict) {
         if (verdict.isPositive()) {
-            envelope.addRecipient(parsed.address(), parameters.options());
+            envelope.addRecipient(address, options);
         }
         session.reply(verdict);
     }

@@ -155,30 +155,43 @@ final class MessageIntake {
         session.setTimeout(server.getIdleTimeout());
     }
 
-    /** Refuses the received message or hands it to the processor, then ends the transaction. */
-    void complete(ContentBuffer content, int flags) {
+    /**
+     * Refuses the received message or hands it to the processor, then ends the transaction.
+     *
+     * @return false when the session waits for a deferred hook's answer (see {@link Session#await}), which
+     *         replies and ends the transaction
+     */
+    boolean complete(ContentBuffer content, int flags) {
+        boolean ours = true;
         try {
             Reply unstored = unstored(content);
             if (unstored != null) {
                 refuse(content, unstored);
-                return;
+                return true;
             }
             if ((flags & SmtpInput.LONG_LINE) != 0) {
                 refuse(content, Reply.of(554, "5.6.0", "Error: message line longer than "
                         + server.getMaxDataLineLength() + " characters"));
-                return;
+                return true;
             }
             if ((flags & SmtpInput.BARE_LINE_ENDING) != 0
                     && server.getLineEndingPolicy() == io.github.smtpd.LineEndingPolicy.REJECT) {
                 refuse(content, Reply.of(550, "5.6.0", "Error: bare CR or LF in message data; end lines with CRLF"));
-                return;
+                return true;
             }
-            deliver(content);
+            ours = deliver(content);
         }
         finally {
-            content.release();
-            session.abortTransaction();
+            if (ours) {
+                endMessage(content);
+            }
         }
+        return !session.isSuspended();
+    }
+
+    private void endMessage(ContentBuffer content) {
+        content.release();
+        session.abortTransaction();
     }
 
     /** RFC 3030: {@code BDAT <size> [LAST]}; the chunk is read even when it is refused, to stay in step. */
@@ -303,10 +316,11 @@ final class MessageIntake {
         return content;
     }
 
-    private void deliver(ContentBuffer content) {
+    /** @return whether the caller ends the message (releases it and the transaction), or a deferred hook does */
+    private boolean deliver(ContentBuffer content) {
         if (server.isDecodeData() && !isUtf8(content)) {
             refuse(content, Reply.of(554, "5.6.0", "Error: message content is not valid UTF-8"));
-            return;
+            return true;
         }
         String messageId = session.id() + "." + Long.toString(messageIds.incrementAndGet(), 36);
         io.github.smtpd.MessageContent delivered = content;
@@ -318,19 +332,45 @@ final class MessageIntake {
                 envelope.rcptTos(), envelope.mailOptions, envelope.rcptOptions(), envelope.perRecipientOptions,
                 delivered, server.isDecodeData(), server.getRemoteAddress(), Instant.now());
         long start = System.nanoTime();
+        if (handler instanceof DeferredHooks hooks) {
+            java.util.concurrent.CompletionStage<Reply> answer;
+            try {
+                answer = hooks.onDataLater(message, session.work());
+            }
+            catch (RuntimeException ex) {
+                answer = java.util.concurrent.CompletableFuture.failedFuture(ex);
+            }
+            session.await(answer, (reply, failure) -> {
+                try {
+                    delivered(message, start, reply, failure);
+                }
+                finally {
+                    endMessage(content);
+                }
+            });
+            return false;
+        }
         Reply reply;
-        boolean failed = false;
+        Throwable failure = null;
         try {
             reply = handler.onData(message);
-            if (reply == null) {
-                reply = Replies.OK;
-            }
         }
         catch (Exception | LinkageError ex) {
+            reply = null;
+            failure = ex;
+        }
+        delivered(message, start, reply, failure);
+        return true;
+    }
+
+    /** Replies to a message its processor answered, or failed on, and tells the log and the listener. */
+    private void delivered(Message message, long start, Reply answer, Throwable failure) {
+        Reply reply = answer != null ? answer : Replies.OK;
+        boolean failed = failure != null;
+        if (failed) {
             logger.warn("Message {} from {} was not accepted: the message processor failed", message.id(),
-                    session.peer(), ex);
+                    session.peer(), failure);
             reply = Replies.localError();
-            failed = true;
         }
         Reply overall = reply;
         if (server.getProtocol() == io.github.smtpd.Protocol.LMTP) {

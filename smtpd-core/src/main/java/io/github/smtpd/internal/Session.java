@@ -146,6 +146,15 @@ public final class Session implements SmtpSession, Runnable {
     /** Whether an event-driven session's message is being processed on the executor, away from its loop. */
     private volatile boolean processing;
 
+    /** Set while an event-driven session waits for a deferred hook ({@link DeferredHooks}); on its loop only. */
+    private boolean suspended;
+
+    /** The command whose deferred hook the session waits for, to count once it is answered. */
+    private String suspendedVerb;
+
+    /** Where a {@link DeferredHooks} handler does this session's blocking work, one task at a time. */
+    private final SerialWork work;
+
     private final java.util.concurrent.atomic.AtomicBoolean finished = new java.util.concurrent.atomic.AtomicBoolean();
 
     public Session(SmtpServer server, Socket socket, String id, SmtpHandler handler, Map<String, SmtpCommand> commands,
@@ -169,6 +178,7 @@ public final class Session implements SmtpSession, Runnable {
         this.channel = null;
         this.channelOutput = null;
         this.executor = null;
+        this.work = new SerialWork(Runnable::run, null);
     }
 
     /**
@@ -200,6 +210,7 @@ public final class Session implements SmtpSession, Runnable {
         this.envelopeCommands = new EnvelopeCommands(this);
         this.intake = new MessageIntake(this);
         this.eventDriven = true;
+        this.work = new SerialWork(executor, loop);
     }
 
     /** Replaces the connection by a TLS one over it and does the handshake; the plain streams are dropped. */
@@ -325,7 +336,12 @@ public final class Session implements SmtpSession, Runnable {
         intake.abandon();
         abortTransaction();
         try {
-            handler.onClose(this);
+            if (handler instanceof DeferredHooks hooks) {
+                hooks.onCloseLater(this, work);
+            }
+            else {
+                handler.onClose(this);
+            }
         }
         catch (RuntimeException ex) {
             logger.warn("Session {}: the handler failed to close", id, ex);
@@ -506,7 +522,8 @@ public final class Session implements SmtpSession, Runnable {
      * @return whether the loop goes on with this session's input now
      */
     private boolean process(ContentBuffer content, int flags, String verb) {
-        if (server.isNonBlockingProcessors()) {
+        if (server.isNonBlockingProcessors() || handler instanceof DeferredHooks) {
+            // A deferred hook never blocks the loop: the session waits for its answer instead (see await).
             return completeMessage(content, flags, verb);
         }
         processing = true;
@@ -552,7 +569,10 @@ public final class Session implements SmtpSession, Runnable {
     /** Processes a received message and replies; false when that ended the session. */
     private boolean completeMessage(ContentBuffer content, int flags, String verb) {
         try {
-            intake.complete(content, flags);
+            if (!intake.complete(content, flags)) {
+                suspendedVerb = verb;
+                return false;
+            }
             finished(verb);
             if (!input.hasBuffered()) {
                 flushOutput();
@@ -572,6 +592,65 @@ public final class Session implements SmtpSession, Runnable {
             return;
         }
         step(() -> {
+            if (tooManyErrors()) {
+                closeRequested = true;
+            }
+            processInput();
+        });
+    }
+
+    /** Whether the session waits for a deferred hook's answer (see {@link #await}). */
+    boolean isSuspended() {
+        return suspended;
+    }
+
+    /** The executor for a {@link DeferredHooks} handler's blocking work in this session. */
+    java.util.concurrent.Executor work() {
+        return work;
+    }
+
+    /**
+     * Goes on with a deferred hook's answer ({@link DeferredHooks}): at once when it is there or the session has
+     * a thread of its own to wait on; otherwise, on the event loop, the session stops reading its client's input
+     * (the time does not count against the client's timeout) and {@code then} runs on the loop's thread once the
+     * answer came, before the session goes on with what the client sent meanwhile.
+     *
+     * @param then given the answer, or the failure that stands for it
+     */
+    void await(java.util.concurrent.CompletionStage<Reply> answer,
+            java.util.function.BiConsumer<Reply, Throwable> then) {
+        java.util.concurrent.CompletableFuture<Reply> future = answer.toCompletableFuture();
+        if (future.isDone() || loop == null || !loop.inLoop()) {
+            Reply reply;
+            try {
+                reply = future.join();
+            }
+            catch (java.util.concurrent.CompletionException | java.util.concurrent.CancellationException ex) {
+                then.accept(null, ex.getCause() != null ? ex.getCause() : ex);
+                return;
+            }
+            then.accept(reply, null);
+            return;
+        }
+        key.interestOps(0);
+        suspended = true;
+        processing = true;
+        future.whenComplete((reply, failure) -> loop.execute(() -> resumeWith(reply, failure, then)));
+    }
+
+    private void resumeWith(Reply reply, Throwable failure, java.util.function.BiConsumer<Reply, Throwable> then) {
+        suspended = false;
+        processing = false;
+        Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+                ? failure.getCause()
+                : failure;
+        step(() -> {
+            // Also when the session ended meanwhile: the message's outcome is logged and its content released.
+            then.accept(reply, cause);
+            if (finished.get()) {
+                return;
+            }
+            finished(suspendedVerb);
             if (tooManyErrors()) {
                 closeRequested = true;
             }
@@ -754,6 +833,10 @@ public final class Session implements SmtpSession, Runnable {
             return false;
         }
         command.execute(this, argument);
+        if (suspended) {
+            suspendedVerb = verb;
+            return false;
+        }
         if (!intake.isReceiving()) {
             // A DATA the loop goes on reading is finished once its message has been processed.
             finished(verb);
@@ -1024,7 +1107,12 @@ public final class Session implements SmtpSession, Runnable {
     void abortTransaction() {
         if (envelope.reset()) {
             try {
-                handler.onReset(this);
+                if (handler instanceof DeferredHooks hooks) {
+                    hooks.onResetLater(this, work);
+                }
+                else {
+                    handler.onReset(this);
+                }
             }
             catch (RuntimeException ex) {
                 logger.warn("Session {}: the handler failed to reset", id, ex);

@@ -89,10 +89,15 @@ final class RelayTransaction {
      * then costs the upstream one connection, not one per message.
      */
     static void end(SmtpSession session) {
-        RelayTransaction transaction = (RelayTransaction) session.attributes().remove(KEY);
+        RelayTransaction transaction = detach(session);
         if (transaction != null) {
             transaction.park();
         }
+    }
+
+    /** Takes the session's transaction off it, for {@link #park} to end; {@code null} when there is none. */
+    static RelayTransaction detach(SmtpSession session) {
+        return (RelayTransaction) session.attributes().remove(KEY);
     }
 
     /** Closes the upstream connection kept for the session, if any: the session has ended. */
@@ -115,7 +120,8 @@ final class RelayTransaction {
     /** Whether the message went through, leaving the upstream connection ready for a new MAIL. */
     private boolean completed;
 
-    private void park() {
+    /** Ends this transaction, keeping its upstream connection for the session's next one when it can. */
+    void park() {
         if (upstream == null) {
             return;
         }

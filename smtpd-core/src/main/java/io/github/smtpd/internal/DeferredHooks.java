@@ -1,0 +1,34 @@
+package io.github.smtpd.internal;
+
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+
+import io.github.smtpd.Message;
+import io.github.smtpd.Reply;
+import io.github.smtpd.SmtpHandler;
+import io.github.smtpd.SmtpSession;
+
+/**
+ * A handler whose hooks answer later instead of blocking: the relay modes, which wait for their upstream. Its
+ * sessions run on the event loop like any other; while a RCPT or the data waits for its answer the session reads
+ * no more of its client's input, and goes on when the answer comes. The engine calls these forms, never the
+ * {@link SmtpHandler} ones, except {@link SmtpHandler#onMail}, which such a handler promises never blocks.
+ *
+ * <p>{@code work} runs the session's blocking work one task at a time, in the order given (see
+ * {@link SerialWork}). Not a public API: the engine and the built-in modes only.
+ */
+public interface DeferredHooks {
+
+    /** {@link SmtpHandler#onRcpt}, answered later; {@code null} means 250 OK, a failure 451. */
+    CompletionStage<Reply> onRcptLater(SmtpSession session, String address, List<String> options, Executor work);
+
+    /** {@link SmtpHandler#onData}, answered later; {@code null} means 250 OK, a failure 451. */
+    CompletionStage<Reply> onDataLater(Message message, Executor work);
+
+    /** {@link SmtpHandler#onReset}: must not block; what must wait goes to {@code work}. */
+    void onResetLater(SmtpSession session, Executor work);
+
+    /** {@link SmtpHandler#onClose}: must not block; what must wait goes to {@code work}. */
+    void onCloseLater(SmtpSession session, Executor work);
+}

@@ -1,0 +1,178 @@
+package io.github.smtpd.mode;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import io.github.smtpd.Message;
+import io.github.smtpd.Reply;
+import io.github.smtpd.SmtpHandler;
+import io.github.smtpd.SmtpServer;
+import io.github.smtpd.SmtpSession;
+import io.github.smtpd.test.RawClient;
+import io.github.smtpd.test.RecordingProcessor;
+import io.github.smtpd.test.TestServers;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Relay sessions wait for their clients on the event loop, and for their upstream without holding up the loop:
+ * a session whose RCPT or data waits for the upstream reads no more of its client meanwhile, and the other
+ * sessions on the loop go on.
+ */
+class RelayOnTheEventLoopTest {
+
+    /** Recipients starting with this make the upstream wait for {@link #release} before it answers RCPT. */
+    private static final String SLOW = "slow";
+
+    private final CountDownLatch release = new CountDownLatch(1);
+
+    private final CountDownLatch slowAsked = new CountDownLatch(1);
+
+    private final RecordingProcessor received = new RecordingProcessor();
+
+    private final ExecutorService pool = Executors.newCachedThreadPool();
+
+    private final AtomicInteger tasks = new AtomicInteger();
+
+    private SmtpServer upstream;
+
+    private SmtpServer proxy;
+
+    private final List<RawClient> clients = new ArrayList<>();
+
+    @AfterEach
+    void stop() throws Exception {
+        release.countDown();
+        for (RawClient client : clients) {
+            client.close();
+        }
+        if (proxy != null) {
+            proxy.stop(Duration.ZERO);
+        }
+        if (upstream != null) {
+            upstream.stop(Duration.ZERO);
+        }
+        pool.shutdownNow();
+    }
+
+    private void start(SmtpServer.Builder proxyBuilder) {
+        upstream = TestServers.loopback().hostName("upstream.test").handler(new SmtpHandler() {
+            @Override
+            public Reply onRcpt(SmtpSession session, String address, List<String> options) throws Exception {
+                if (address.startsWith(SLOW)) {
+                    slowAsked.countDown();
+                    assertThat(release.await(30, TimeUnit.SECONDS)).isTrue();
+                }
+                return address.startsWith("nobody") ? Reply.of(550, "5.1.1", "No such user here") : null;
+            }
+
+            @Override
+            public Reply onData(Message message) {
+                return received.process(message);
+            }
+        }).build();
+        upstream.start();
+        proxy = proxyBuilder.eventLoops(1).executor((task) -> {
+            tasks.incrementAndGet();
+            pool.execute(task);
+        }).handler(new ProxyMode(ProxyOptions.of("127.0.0.1:" + upstream.getPort()))).build();
+        proxy.start();
+    }
+
+    private RawClient client() throws Exception {
+        RawClient client = RawClient.connect(TestServers.address(proxy));
+        clients.add(client);
+        assertThat(client.command("EHLO client.example")).startsWith("250");
+        return client;
+    }
+
+    @Test
+    void idleRelaySessionsHoldNoThreads() throws Exception {
+        start(TestServers.loopback().maxSessionsPerClient(0));
+        for (int i = 0; i < 100; i++) {
+            assertThat(client().command("NOOP")).startsWith("250");
+        }
+        assertThat(proxy.getSessions()).hasSize(100);
+        assertThat(tasks).hasValue(0);
+    }
+
+    @Test
+    void aSessionWaitingForItsUpstreamDoesNotHoldUpTheOthersOnItsLoop() throws Exception {
+        start(TestServers.loopback());
+        RawClient waiting = client();
+        assertThat(waiting.command("MAIL FROM:<a@example.org>")).startsWith("250");
+        waiting.send("RCPT TO:<" + SLOW + "@example.net>\r\n");
+        assertThat(slowAsked.await(10, TimeUnit.SECONDS)).isTrue();
+
+        RawClient other = client();
+        assertThat(other.openData("NOOP", "b@example.org", "fast@example.net")).startsWith("354");
+        other.send("Subject: meanwhile\r\n\r\nbody\r\n.\r\n");
+        assertThat(other.readReply()).startsWith("250");
+        assertThat(received.next().text()).contains("Subject: meanwhile");
+
+        release.countDown();
+        assertThat(waiting.readReply()).startsWith("250");
+        assertThat(waiting.command("DATA")).startsWith("354");
+        waiting.send("Subject: after the wait\r\n\r\nbody\r\n.\r\n");
+        assertThat(waiting.readReply()).startsWith("250");
+        assertThat(received.next().message().rcptTos()).containsExactly(SLOW + "@example.net");
+    }
+
+    @Test
+    void commandsPipelinedBehindARecipientAreAnsweredInOrderOnceItIs() throws Exception {
+        start(TestServers.loopback());
+        RawClient client = client();
+        client.send("MAIL FROM:<a@example.org>\r\nRCPT TO:<one@example.net>\r\nRCPT TO:<nobody@example.net>\r\n"
+                + "RCPT TO:<two@example.net>\r\nDATA\r\n");
+        assertThat(client.readReply()).startsWith("250");
+        assertThat(client.readReply()).startsWith("250");
+        assertThat(client.readReply()).startsWith("550 5.1.1 No such user here");
+        assertThat(client.readReply()).startsWith("250");
+        assertThat(client.readReply()).startsWith("354");
+        client.send("Subject: pipelined\r\n\r\nbody\r\n.\r\nMAIL FROM:<c@example.org>\r\nRCPT TO:<three@example.net>\r\n");
+        assertThat(client.readReply()).startsWith("250");
+        assertThat(client.readReply()).startsWith("250");
+        assertThat(client.readReply()).startsWith("250");
+        assertThat(received.next().message().rcptTos()).containsExactly("one@example.net", "two@example.net");
+        assertThat(client.command("RSET")).startsWith("250");
+        assertThat(client.command("QUIT")).startsWith("221");
+    }
+
+    @Test
+    void timeSpentWaitingForTheUpstreamDoesNotCountAgainstTheClient() throws Exception {
+        start(TestServers.loopback().idleTimeout(Duration.ofMillis(500)));
+        RawClient client = client();
+        assertThat(client.command("MAIL FROM:<a@example.org>")).startsWith("250");
+        client.send("RCPT TO:<" + SLOW + "@example.net>\r\n");
+        assertThat(slowAsked.await(10, TimeUnit.SECONDS)).isTrue();
+        Thread.sleep(1500);
+        release.countDown();
+        assertThat(client.readReply()).startsWith("250");
+        assertThat(client.command("NOOP")).startsWith("250");
+    }
+
+    @Test
+    void aClientThatHangsUpWhileItsRecipientIsAskedLeavesNoUpstreamConnectionOpen() throws Exception {
+        start(TestServers.loopback());
+        RawClient client = client();
+        assertThat(client.command("MAIL FROM:<a@example.org>")).startsWith("250");
+        client.send("RCPT TO:<" + SLOW + "@example.net>\r\n");
+        assertThat(slowAsked.await(10, TimeUnit.SECONDS)).isTrue();
+        client.close();
+        release.countDown();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while ((!upstream.getSessions().isEmpty() || !proxy.getSessions().isEmpty()) && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(proxy.getSessions()).isEmpty();
+        assertThat(upstream.getSessions()).isEmpty();
+    }
+}
