@@ -171,12 +171,21 @@ public final class EventLoop {
         }
     }
 
-    boolean inLoop() {
+    /** Whether the calling thread is this loop's. */
+    public boolean inLoop() {
         return Thread.currentThread() == thread;
     }
 
     SelectionKey register(java.nio.channels.SelectableChannel channel, Object attachment) throws IOException {
         return channel.register(selector, SelectionKey.OP_READ, attachment);
+    }
+
+    /**
+     * Registers a non-blocking channel that waits for nothing yet, e.g. a relay's upstream connection; on this
+     * loop's thread. {@code ready} runs on this thread whenever the channel is ready for what it then waits for.
+     */
+    public SelectionKey registerIdle(java.nio.channels.SelectableChannel channel, Runnable ready) throws IOException {
+        return channel.register(selector, 0, ready);
     }
 
     /**

@@ -14,6 +14,8 @@ import java.net.ProtocolException;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.time.Duration;
@@ -24,6 +26,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
 
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
@@ -32,6 +37,7 @@ import javax.net.ssl.SSLSocket;
 
 import io.github.smtpd.HostPort;
 import io.github.smtpd.Reply;
+import io.github.smtpd.internal.EventLoop;
 import io.github.smtpd.internal.Replies;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,7 +52,10 @@ import org.slf4j.LoggerFactory;
  * connection (refused, timed out, dropped, garbled) becomes an {@link UpstreamException} with a 4xx reply for
  * the client; replies of the upstream itself, 4xx and 5xx included, are returned as they came.
  *
- * <p>Not thread-safe: one session drives it.
+ * <p>Each command also has an asynchronous form, for a session on an event loop ({@link #useLoop}): there a
+ * plain-text connection is driven by the loop itself, without a thread.
+ *
+ * <p>Not thread-safe: one session drives it, one command at a time.
  */
 public final class UpstreamClient implements Closeable {
 
@@ -66,9 +75,13 @@ public final class UpstreamClient implements Closeable {
 
     private final HostPort address;
 
+    private final SocketChannel channel;
+
     private final Socket raw;
 
     private Socket socket;
+
+    private BufferedInputStream bufferedIn;
 
     private ReplyReader reader;
 
@@ -82,16 +95,25 @@ public final class UpstreamClient implements Closeable {
 
     private int acceptedRecipients;
 
-    private UpstreamException failure;
+    private volatile UpstreamException failure;
 
-    private boolean closed;
+    private volatile boolean closed;
 
-    private long lastReplyNanos = System.nanoTime();
+    private volatile long lastReplyNanos = System.nanoTime();
 
-    private UpstreamClient(UpstreamOptions options, HostPort address, Socket raw) throws IOException {
+    /** Set once the connection runs on an event loop ({@link #useLoop}): every exchange then goes through it. */
+    private LoopConnection onLoop;
+
+    /** The loop of the session that uses this connection, if any, and where blocking I/O goes instead of it. */
+    private EventLoop loop;
+
+    private Executor work;
+
+    private UpstreamClient(UpstreamOptions options, HostPort address, SocketChannel channel) throws IOException {
         this.options = options;
         this.address = address;
-        this.raw = raw;
+        this.channel = channel;
+        this.raw = channel.socket();
         use(raw);
     }
 
@@ -136,13 +158,15 @@ public final class UpstreamClient implements Closeable {
         if (target.isUnresolved()) {
             throw new UnknownHostException("unknown host " + address.host());
         }
-        Socket raw = new Socket();
+        // A channel's socket, so that the connection can move onto an event loop once it is set up.
+        SocketChannel channel = SocketChannel.open();
+        Socket raw = channel.socket();
         UpstreamClient client = null;
         try {
             raw.connect(target, (int) Math.min(Integer.MAX_VALUE, options.connectTimeout().toMillis()));
             raw.setSoTimeout((int) Math.min(Integer.MAX_VALUE, options.timeout().toMillis()));
             raw.setTcpNoDelay(true);
-            client = new UpstreamClient(options, address, raw);
+            client = new UpstreamClient(options, address, channel);
             client.start(heloName, tls);
             logger.debug("Connected to upstream {} ({}{})", address, options.protocol(),
                     client.secure ? ", TLS" : "");
@@ -268,9 +292,175 @@ public final class UpstreamClient implements Closeable {
 
     private void use(Socket current) throws IOException {
         socket = current;
-        reader = new ReplyReader(new BufferedInputStream(current.getInputStream(), 8192));
+        bufferedIn = new BufferedInputStream(current.getInputStream(), 8192);
+        reader = new ReplyReader(bufferedIn);
         timedOut = Watchdog.guard(current.getOutputStream(), raw, options.timeout());
         out = new BufferedOutputStream(timedOut, 65536);
+    }
+
+    // ---- Where the I/O runs ----
+
+    /**
+     * Lets a session that waits on {@code loop} use this connection without blocking the loop; on the loop's
+     * thread, once connected. A plain-text connection moves onto the loop, where each exchange costs no thread and
+     * no context switch. Over TLS (an {@code SSLSocket} only does blocking I/O) each exchange runs on {@code work}
+     * instead and answers on the loop.
+     */
+    public void useLoop(EventLoop loop, Executor work) {
+        if (this.loop != null || isBroken()) {
+            return;
+        }
+        this.loop = Objects.requireNonNull(loop, "loop");
+        this.work = Objects.requireNonNull(work, "work");
+        try {
+            if (!secure && bufferedIn.available() == 0) {
+                onLoop = LoopConnection.attach(channel, loop, this::received, options.timeout());
+            }
+        }
+        catch (IOException ex) {
+            broken(ex);
+        }
+    }
+
+    /** Whether this connection's exchanges run on an event loop without blocking (see {@link #useLoop}). */
+    public boolean isOnLoop() {
+        return onLoop != null;
+    }
+
+    /**
+     * Sends {@code request} and reads {@code expected} replies: without blocking on the loop, or with blocking I/O
+     * on this thread, or on the session's executor when this thread is its loop's (TLS).
+     */
+    private CompletableFuture<Exchanged> exchange(Outgoing request, int expected, Duration replyTimeout) {
+        if (onLoop != null) {
+            return onLoop.exchange(request, expected, replyTimeout);
+        }
+        if (loop != null && loop.inLoop()) {
+            Executor backOnLoop = loop::execute;
+            return CompletableFuture.supplyAsync(() -> exchangeBlocking(request, expected, replyTimeout), work)
+                .thenApplyAsync((exchanged) -> exchanged, backOnLoop);
+        }
+        return CompletableFuture.completedFuture(exchangeBlocking(request, expected, replyTimeout));
+    }
+
+    private Exchanged exchangeBlocking(Outgoing request, int expected, Duration replyTimeout) {
+        List<Reply> replies = new ArrayList<>(expected);
+        try {
+            ByteBuffer piece;
+            while ((piece = request.next()) != null) {
+                out.write(piece.array(), piece.arrayOffset() + piece.position(), piece.remaining());
+            }
+            out.flush();
+            boolean longer = !replyTimeout.equals(options.timeout());
+            if (longer) {
+                setReadTimeout(replyTimeout);
+            }
+            try {
+                for (int i = 0; i < expected; i++) {
+                    replies.add(received(reader.read()));
+                }
+            }
+            finally {
+                if (longer) {
+                    setReadTimeout(options.timeout());
+                }
+            }
+            return new Exchanged(replies, null);
+        }
+        catch (IOException ex) {
+            return new Exchanged(replies, ex);
+        }
+    }
+
+    private void setReadTimeout(Duration timeout) throws IOException {
+        socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, timeout.toMillis()));
+    }
+
+    /** Checks each reply as it is read; a 421 ends the exchange. */
+    private Reply received(Reply reply) throws IOException {
+        lastReplyNanos = System.nanoTime();
+        if (reply.code() == 421) {
+            // The upstream is closing the channel (RFC 5321 3.8). Passed on, a 421 would tell our client
+            // that we are closing ours: it is a lost upstream connection instead.
+            throw new Closing(reply);
+        }
+        return reply;
+    }
+
+    /** What an exchange's replies mean, or the failure that the session's client hears instead. */
+    private interface Meaning<R> {
+        R of(Exchanged exchanged) throws UpstreamException;
+    }
+
+    /** One exchange, taken to mean what {@code meaning} says; fails with an {@link UpstreamException}. */
+    private <R> CompletableFuture<R> send(Outgoing request, int expected, Duration replyTimeout, Meaning<R> meaning) {
+        try {
+            usable();
+        }
+        catch (UpstreamException ex) {
+            return CompletableFuture.failedFuture(ex);
+        }
+        return exchange(request, expected, replyTimeout).thenApply((exchanged) -> {
+            try {
+                return meaning.of(exchanged);
+            }
+            catch (UpstreamException ex) {
+                throw new CompletionException(ex);
+            }
+        });
+    }
+
+    /** A command with one final reply (MAIL, RCPT, NOOP, RSET). */
+    private CompletableFuture<Reply> transact(String line) {
+        return send(Outgoing.lines(line), 1, options.timeout(), (exchanged) -> completion(all(exchanged, 1).get(0)));
+    }
+
+    /** The {@code expected} replies, or the failure that cut the exchange short. */
+    private List<Reply> all(Exchanged exchanged, int expected) throws UpstreamException {
+        if (exchanged.failure() instanceof Outgoing.Unreadable unreadable) {
+            throw unreadable(unreadable);
+        }
+        if (!exchanged.complete(expected)) {
+            throw broken(exchanged.failure() != null ? exchanged.failure()
+                    : new EOFException("The upstream closed the connection"));
+        }
+        return exchanged.replies();
+    }
+
+    /**
+     * A reply that completes a command: 2xx, 4xx or 5xx (a {@link Reply} is never below 200). A 3xx here (a 354
+     * to RCPT or after the data, say) would count as accepted, since {@link Reply#isPositive()} is any code below
+     * 400: the upstream is not speaking SMTP.
+     */
+    private Reply completion(Reply reply) throws UpstreamException {
+        if (reply.code() >= 300 && reply.code() < 400) {
+            throw broken(new ProtocolException("answered with " + reply + " where a final reply was due"));
+        }
+        return reply;
+    }
+
+    private List<Reply> completions(List<Reply> replies) throws UpstreamException {
+        for (Reply reply : replies) {
+            completion(reply);
+        }
+        return replies;
+    }
+
+    /** Waits for an exchange, for the blocking forms; its failure is thrown as it came. */
+    private static <T> T await(CompletableFuture<T> pending) throws UpstreamException {
+        try {
+            return pending.join();
+        }
+        catch (CompletionException ex) {
+            if (ex.getCause() instanceof UpstreamException upstream) {
+                throw upstream;
+            }
+            throw ex;
+        }
+    }
+
+    private static <T> CompletableFuture<T> failed(UpstreamException ex) {
+        return CompletableFuture.failedFuture(ex);
     }
 
     // ---- The transaction ----
@@ -306,13 +496,23 @@ public final class UpstreamClient implements Closeable {
      * @param parameters ESMTP parameters such as {@code SIZE=1000}, sent as given
      */
     public Reply mail(String reversePath, List<String> parameters) throws UpstreamException {
+        return await(mailAsync(reversePath, parameters));
+    }
+
+    /** {@link #mail}, answered later (see {@link #useLoop}). */
+    public CompletableFuture<Reply> mailAsync(String reversePath, List<String> parameters) {
         acceptedRecipients = 0;
         return transact(mailCommand(reversePath, parameters));
     }
 
     /** Sends {@code RCPT TO}; a positive reply counts the recipient for LMTP's replies after the data. */
     public Reply rcpt(String forwardPath, List<String> parameters) throws UpstreamException {
-        return counted(transact(rcptCommand(forwardPath, parameters)));
+        return await(rcptAsync(forwardPath, parameters));
+    }
+
+    /** {@link #rcpt}, answered later (see {@link #useLoop}). */
+    public CompletableFuture<Reply> rcptAsync(String forwardPath, List<String> parameters) {
+        return transact(rcptCommand(forwardPath, parameters)).thenApply(this::counted);
     }
 
     /**
@@ -324,33 +524,33 @@ public final class UpstreamClient implements Closeable {
      */
     public List<Reply> mailAndRcpt(String reversePath, List<String> mailParameters, String forwardPath,
             List<String> rcptParameters) throws UpstreamException {
+        return await(mailAndRcptAsync(reversePath, mailParameters, forwardPath, rcptParameters));
+    }
+
+    /** {@link #mailAndRcpt}, answered later (see {@link #useLoop}). */
+    public CompletableFuture<List<Reply>> mailAndRcptAsync(String reversePath, List<String> mailParameters,
+            String forwardPath, List<String> rcptParameters) {
         if (!hasExtension("PIPELINING")) {
-            Reply mail = mail(reversePath, mailParameters);
-            return mail.isPositive() ? List.of(mail, rcpt(forwardPath, rcptParameters)) : List.of(mail);
+            return mailAsync(reversePath, mailParameters).thenCompose((mail) -> mail.isPositive()
+                    ? rcptAsync(forwardPath, rcptParameters).thenApply((rcpt) -> List.of(mail, rcpt))
+                    : CompletableFuture.completedFuture(List.of(mail)));
         }
-        usable();
         acceptedRecipients = 0;
-        Reply mail;
-        try {
-            write(mailCommand(reversePath, mailParameters));
-            send(rcptCommand(forwardPath, rcptParameters));
-            mail = completion(read());
+        Outgoing both = Outgoing.lines(mailCommand(reversePath, mailParameters),
+                rcptCommand(forwardPath, rcptParameters));
+        return send(both, 2, options.timeout(), (exchanged) -> {
+            Reply mail = completion(exchanged.replies().isEmpty() ? all(exchanged, 2).get(0)
+                    : exchanged.replies().get(0));
             if (mail.isPositive()) {
-                return List.of(mail, counted(completion(read())));
+                return List.of(mail, counted(completion(all(exchanged, 2).get(1))));
             }
-        }
-        catch (IOException ex) {
-            throw broken(ex);
-        }
-        // MAIL was refused, so RCPT fails too: its reply is read to stay in step, but an upstream that hangs up
-        // now must not turn the sender's refusal into a lost connection (a 5xx into a 451).
-        try {
-            read();
-        }
-        catch (IOException ex) {
-            broken(ex);
-        }
-        return List.of(mail);
+            // MAIL was refused, so RCPT fails too: its reply was read to stay in step, but an upstream that hung
+            // up after it must not turn the sender's refusal into a lost connection (a 5xx into a 451).
+            if (exchanged.failure() != null) {
+                broken(exchanged.failure());
+            }
+            return List.of(mail);
+        });
     }
 
     private static String mailCommand(String reversePath, List<String> parameters) {
@@ -386,36 +586,45 @@ public final class UpstreamClient implements Closeable {
      *         connection is dropped, so the upstream discards the partial message)
      */
     public List<Reply> data(InputStream content) throws UpstreamException {
-        usable();
-        int expected = takeExpectedReplies();
+        return await(dataAsync(content));
+    }
+
+    /** {@link #data}, answered later (see {@link #useLoop}); the content is read on the thread that sends it. */
+    public CompletableFuture<List<Reply>> dataAsync(InputStream content) {
         try {
+            usable();
+            int expected = takeExpectedReplies();
             byte[] head = new byte[0];
             if (options.protocol() == UpstreamOptions.Protocol.SMTP && hasExtension("CHUNKING")) {
                 head = readHead(content);
                 if (head.length < ONE_CHUNK) {
-                    return List.of(oneChunk(head));
+                    return oneChunk(head).thenApply(List::of);
                 }
             }
-            Reply go = command("DATA");
-            if (go.code() != 354) {
-                if (go.isPositive()) {
-                    throw new ProtocolException("answered DATA with " + go);
-                }
-                return List.of(go);
-            }
-            DataEncoder encoder = DataEncoder.forData(out);
-            encoder.write(head, 0, head.length);
-            copy(content, encoder);
-            encoder.finish();
-            logRepairs(encoder);
-            return repliesToTheData(expected);
+            byte[] first = head;
+            return send(Outgoing.lines("DATA"), 1, options.timeout(), (exchanged) -> all(exchanged, 1).get(0))
+                .thenCompose((go) -> {
+                    if (go.code() == 354) {
+                        return content(first, content, expected);
+                    }
+                    if (go.isPositive()) {
+                        return failed(broken(new ProtocolException("answered DATA with " + go)));
+                    }
+                    return CompletableFuture.completedFuture(List.of(go));
+                });
         }
         catch (UpstreamException ex) {
-            throw ex;
+            return failed(ex);
         }
-        catch (IOException ex) {
-            throw broken(ex);
-        }
+    }
+
+    private CompletableFuture<List<Reply>> content(byte[] head, InputStream content, int expected) {
+        EncodedContent encoded = new EncodedContent(head, content);
+        return send(encoded, expected, options.dataTimeout(), (exchanged) -> {
+            List<Reply> replies = completions(all(exchanged, expected));
+            logRepairs(encoded.encoder());
+            return replies;
+        });
     }
 
     /** The size of each BDAT chunk of a binary message but the last. */
@@ -436,32 +645,36 @@ public final class UpstreamClient implements Closeable {
      * @throws UpstreamException when the connection fails or the content can not be read
      */
     public List<Reply> binary(InputStream content) throws UpstreamException {
-        usable();
-        int expected = takeExpectedReplies();
-        byte[] chunk = new byte[BINARY_CHUNK];
+        return await(binaryAsync(content));
+    }
+
+    /** {@link #binary}, answered later (see {@link #useLoop}). */
+    public CompletableFuture<List<Reply>> binaryAsync(InputStream content) {
         try {
-            while (true) {
-                int length = readChunk(content, chunk);
-                boolean last = length < chunk.length;
-                write("BDAT " + length + (last ? " LAST" : ""));
-                out.write(chunk, 0, length);
-                out.flush();
-                if (last) {
-                    return repliesToTheData(expected);
-                }
-                // Each chunk's reply may take as long as the data's: the upstream may store or scan it first.
-                Reply reply = repliesToTheData(1).get(0);
-                if (!reply.isPositive()) {
-                    return List.of(reply);
-                }
-            }
+            usable();
         }
         catch (UpstreamException ex) {
-            throw ex;
+            return failed(ex);
         }
-        catch (IOException ex) {
-            throw broken(ex);
+        return binaryChunk(content, new byte[BINARY_CHUNK], takeExpectedReplies());
+    }
+
+    private CompletableFuture<List<Reply>> binaryChunk(InputStream content, byte[] chunk, int expected) {
+        int length;
+        try {
+            length = readChunk(content, chunk);
         }
+        catch (UpstreamException ex) {
+            return failed(ex);
+        }
+        boolean last = length < chunk.length;
+        byte[] command = ("BDAT " + length + (last ? " LAST" : "") + "\r\n").getBytes(StandardCharsets.US_ASCII);
+        int replies = last ? expected : 1;
+        // Each chunk's reply may take as long as the data's: the upstream may store or scan it first.
+        return send(Outgoing.pieces(ByteBuffer.wrap(command), ByteBuffer.wrap(chunk, 0, length)), replies,
+                options.dataTimeout(), (exchanged) -> completions(all(exchanged, replies)))
+            .thenCompose((got) -> last || !got.get(0).isPositive() ? CompletableFuture.completedFuture(got)
+                    : binaryChunk(content, chunk, expected));
     }
 
     /** Fills {@code chunk} from the content, short only at its end. */
@@ -474,16 +687,24 @@ public final class UpstreamClient implements Closeable {
         }
     }
 
-    private Reply oneChunk(byte[] content) throws IOException {
+    private CompletableFuture<Reply> oneChunk(byte[] content) throws UpstreamException {
         ByteArrayOutputStream chunk = new ByteArrayOutputStream(content.length + 256);
         DataEncoder encoder = DataEncoder.forChunk(chunk);
-        encoder.write(content, 0, content.length);
-        encoder.finish();
+        try {
+            encoder.write(content, 0, content.length);
+            encoder.finish();
+        }
+        catch (IOException ex) {
+            // Memory only: it does not fail.
+            throw unreadable(ex);
+        }
         logRepairs(encoder);
-        write("BDAT " + chunk.size() + " LAST");
-        chunk.writeTo(out);
-        out.flush();
-        return repliesToTheData(1).get(0);
+        byte[] command = ("BDAT " + chunk.size() + " LAST\r\n").getBytes(StandardCharsets.US_ASCII);
+        ByteArrayOutputStream request = new ByteArrayOutputStream(command.length + chunk.size());
+        request.writeBytes(command);
+        request.writeBytes(chunk.toByteArray());
+        return send(Outgoing.of(request.toByteArray()), 1, options.dataTimeout(),
+                (exchanged) -> completion(all(exchanged, 1).get(0)));
     }
 
     /**
@@ -494,25 +715,6 @@ public final class UpstreamClient implements Closeable {
         int expected = options.protocol() == UpstreamOptions.Protocol.LMTP ? Math.max(1, acceptedRecipients) : 1;
         acceptedRecipients = 0;
         return expected;
-    }
-
-    /**
-     * The replies once the whole message is sent: one for SMTP, {@code expected} for LMTP. They may take longer
-     * than a command's, as the upstream may filter the message first.
-     */
-    private List<Reply> repliesToTheData(int expected) throws IOException {
-        List<Reply> replies = new ArrayList<>(expected);
-        awaitingData(true);
-        for (int i = 0; i < expected; i++) {
-            replies.add(completion(read()));
-        }
-        awaitingData(false);
-        return replies;
-    }
-
-    private void awaitingData(boolean data) throws IOException {
-        Duration timeout = data ? options.dataTimeout() : options.timeout();
-        socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, timeout.toMillis()));
     }
 
     private void logRepairs(DataEncoder encoder) {
@@ -532,35 +734,21 @@ public final class UpstreamClient implements Closeable {
         }
     }
 
-    private void copy(InputStream content, DataEncoder encoder) throws IOException {
-        byte[] chunk = new byte[65536];
-        while (true) {
-            int read = readContent(content, chunk, 0, chunk.length);
-            if (read < 0) {
-                return;
-            }
-            encoder.write(chunk, 0, read);
-        }
-    }
-
-    private int readContent(InputStream content, byte[] buffer, int offset, int length) throws UpstreamException {
-        try {
-            return content.read(buffer, offset, length);
-        }
-        catch (IOException ex) {
-            throw unreadable(ex);
-        }
-    }
-
     /** Our own spool failed, not the upstream: the connection is dropped, so it discards what it got. */
     private UpstreamException unreadable(IOException ex) {
         closeSocket();
-        failure = new UpstreamException(LOCAL_ERROR, "Could not read the message content", ex);
+        failure = new UpstreamException(LOCAL_ERROR, "Could not read the message content",
+                ex instanceof Outgoing.Unreadable && ex.getCause() != null ? ex.getCause() : ex);
         return failure;
     }
 
     /** Sends {@code NOOP}: a cheap check that the upstream is still there. */
     public Reply noop() throws UpstreamException {
+        return await(noopAsync());
+    }
+
+    /** {@link #noop}, answered later (see {@link #useLoop}). */
+    public CompletableFuture<Reply> noopAsync() {
         return transact("NOOP");
     }
 
@@ -571,6 +759,11 @@ public final class UpstreamClient implements Closeable {
 
     /** Sends {@code RSET}, ending the transaction but keeping the connection. */
     public Reply rset() throws UpstreamException {
+        return await(rsetAsync());
+    }
+
+    /** {@link #rset}, answered later (see {@link #useLoop}). */
+    public CompletableFuture<Reply> rsetAsync() {
         acceptedRecipients = 0;
         return transact("RSET");
     }
@@ -580,50 +773,51 @@ public final class UpstreamClient implements Closeable {
         return failure != null || closed;
     }
 
-    /** Says QUIT (without waiting long for the answer) and closes the connection. */
+    /**
+     * Says QUIT (without waiting long for the answer) and closes the connection. On an event loop's thread it
+     * does not wait (see {@link #closeAsync}).
+     */
     @Override
     public void close() {
+        CompletableFuture<Void> closing = closeAsync();
+        if (loop == null || !loop.inLoop()) {
+            closing.join();
+        }
+    }
+
+    /** {@link #close}, done later (see {@link #useLoop}); never fails. */
+    public CompletableFuture<Void> closeAsync() {
         if (closed) {
-            return;
+            return CompletableFuture.completedFuture(null);
         }
         closed = true;
-        if (failure == null) {
-            try {
-                socket.setSoTimeout((int) Math.min(10_000, options.timeout().toMillis()));
-                send("QUIT");
-                reader.read();
-            }
-            catch (IOException ex) {
-                // The upstream is gone or slow; the socket is closed below either way.
-            }
+        if (failure != null) {
+            closeSocket();
+            return CompletableFuture.completedFuture(null);
         }
-        closeSocket();
+        // The upstream is gone or slow if it does not answer soon; the socket is closed either way.
+        return exchange(Outgoing.lines("QUIT"), 1, Duration.ofMillis(Math.min(10_000, options.timeout().toMillis())))
+            .handle((exchanged, ex) -> {
+                closeSocket();
+                return null;
+            });
     }
 
-    // ---- Wire ----
+    // ---- Wire, while the connection is set up (blocking, before any loop) ----
 
-    /** Sends a command that has a final reply (MAIL, RCPT, NOOP, RSET) and reads it. */
-    private Reply transact(String line) throws UpstreamException {
-        usable();
-        try {
-            send(line);
-            return completion(read());
-        }
-        catch (IOException ex) {
-            throw broken(ex);
-        }
+    private Reply command(String line) throws IOException {
+        send(line);
+        return read();
     }
 
-    /**
-     * A reply that completes a command: 2xx, 4xx or 5xx (a {@link Reply} is never below 200). A 3xx here (a 354
-     * to RCPT or after the data, say) would count as accepted, since {@link Reply#isPositive()} is any code below
-     * 400: the upstream is not speaking SMTP.
-     */
-    private static Reply completion(Reply reply) throws ProtocolException {
-        if (reply.code() >= 300 && reply.code() < 400) {
-            throw new ProtocolException("answered with " + reply + " where a final reply was due");
-        }
-        return reply;
+    private Reply read() throws IOException {
+        return received(reader.read());
+    }
+
+    private void send(String line) throws IOException {
+        ByteBuffer bytes = Outgoing.lines(line).next();
+        out.write(bytes.array(), bytes.position(), bytes.remaining());
+        out.flush();
     }
 
     private void usable() throws UpstreamException {
@@ -633,37 +827,6 @@ public final class UpstreamClient implements Closeable {
         if (closed) {
             throw new UpstreamException(LOST, "The connection to " + address + " is closed");
         }
-    }
-
-    private Reply command(String line) throws IOException {
-        send(line);
-        return read();
-    }
-
-    private Reply read() throws IOException {
-        Reply reply = reader.read();
-        lastReplyNanos = System.nanoTime();
-        if (reply.code() == 421) {
-            // The upstream is closing the channel (RFC 5321 3.8). Passed on, a 421 would tell our client
-            // that we are closing ours: it is a lost upstream connection instead.
-            throw new Closing(reply);
-        }
-        return reply;
-    }
-
-    private void send(String line) throws IOException {
-        write(line);
-        out.flush();
-    }
-
-    /** Buffers a command, for a flush that sends it along with what follows. */
-    private void write(String line) throws IOException {
-        if (line.indexOf('\r') >= 0 || line.indexOf('\n') >= 0) {
-            throw new IllegalArgumentException("An SMTP command must not contain CR or LF");
-        }
-        out.write(line.getBytes(StandardCharsets.UTF_8));
-        out.write('\r');
-        out.write('\n');
     }
 
     private static String join(List<String> parameters) {
@@ -693,7 +856,12 @@ public final class UpstreamClient implements Closeable {
 
     private void closeSocket() {
         closed = true;
-        closeQuietly(raw);
+        if (onLoop != null) {
+            onLoop.close();
+        }
+        else {
+            closeQuietly(raw);
+        }
     }
 
     private static void closeQuietly(Socket socket) {

@@ -20,8 +20,21 @@ import io.github.smtpd.internal.WatchedOutputStream;
  */
 final class Watchdog {
 
-    /** The guarded streams; each leaves when it is closed or its socket is. */
-    private static final Set<TimedOutputStream> STREAMS = ConcurrentHashMap.newKeySet();
+    /** What is watched: guarded streams and connections on an event loop; each leaves when it is closed. */
+    private static final Set<Watched> STREAMS = ConcurrentHashMap.newKeySet();
+
+    /** Something whose I/O must make progress within its timeout. */
+    interface Watched {
+
+        /** Whether it is closed, so that it need no longer be watched. */
+        boolean isClosed();
+
+        /** Whether its I/O in progress has waited longer than its timeout, as of {@code now} (nanoTime). */
+        boolean overdue(long now);
+
+        /** Makes the I/O in progress fail (as timed out), and closes the connection. */
+        void expire();
+    }
 
     private static final Object MONITOR = new Object();
 
@@ -36,9 +49,15 @@ final class Watchdog {
     /** An output stream whose every write and flush must finish within {@code timeout}. */
     static TimedOutputStream guard(OutputStream out, Socket socket, Duration timeout) {
         TimedOutputStream stream = new TimedOutputStream(out, socket, timeout.toMillis());
+        watch(stream, timeout);
+        return stream;
+    }
+
+    /** Watches {@code watched} until it is closed; {@code timeout} is the shortest it uses. */
+    static void watch(Watched watched, Duration timeout) {
         synchronized (MONITOR) {
             intervalMillis = Math.min(intervalMillis, Math.max(10, timeout.toMillis() / 4));
-            STREAMS.add(stream);
+            STREAMS.add(watched);
             if (checker == null) {
                 checker = new Thread(Watchdog::check, "smtpd-upstream-watchdog");
                 checker.setDaemon(true);
@@ -46,7 +65,6 @@ final class Watchdog {
             }
             MONITOR.notifyAll();
         }
-        return stream;
     }
 
     private static void check() {
@@ -63,8 +81,8 @@ final class Watchdog {
                 // A daemon that lives as long as the JVM: go on.
             }
             long now = System.nanoTime();
-            for (TimedOutputStream stream : STREAMS) {
-                if (stream.socket.isClosed()) {
+            for (Watched stream : STREAMS) {
+                if (stream.isClosed()) {
                     STREAMS.remove(stream);
                 }
                 else if (stream.overdue(now)) {
@@ -75,7 +93,7 @@ final class Watchdog {
         }
     }
 
-    static final class TimedOutputStream extends WatchedOutputStream {
+    static final class TimedOutputStream extends WatchedOutputStream implements Watched {
 
         private final Socket socket;
 
@@ -94,11 +112,18 @@ final class Watchdog {
             return expired;
         }
 
-        boolean overdue(long now) {
+        @Override
+        public boolean isClosed() {
+            return socket.isClosed();
+        }
+
+        @Override
+        public boolean overdue(long now) {
             return writingNanos(now) > timeoutNanos;
         }
 
-        void expire() {
+        @Override
+        public void expire() {
             expired = true;
             try {
                 socket.close();
