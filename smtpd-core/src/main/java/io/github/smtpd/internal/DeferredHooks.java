@@ -2,7 +2,6 @@ package io.github.smtpd.internal;
 
 import java.util.List;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.Executor;
 
 import io.github.smtpd.Message;
 import io.github.smtpd.Reply;
@@ -21,14 +20,14 @@ import io.github.smtpd.SmtpSession;
 public interface DeferredHooks {
 
     /** {@link SmtpHandler#onRcpt}, answered later; {@code null} means 250 OK, a failure 451. */
-    CompletionStage<Reply> onRcptLater(SmtpSession session, String address, List<String> options, Executor work);
+    CompletionStage<Reply> onRcptLater(SmtpSession session, String address, List<String> options, SerialWork work);
 
     /** {@link SmtpHandler#onData}, answered later; {@code null} means 250 OK, a failure 451. */
-    CompletionStage<Reply> onDataLater(Message message, Executor work);
+    CompletionStage<Reply> onDataLater(Message message, SerialWork work);
 
     /** {@link SmtpHandler#onReset}: must not block; what must wait goes to {@code work}. */
-    void onResetLater(SmtpSession session, Executor work);
+    void onResetLater(SmtpSession session, SerialWork work);
 
     /** {@link SmtpHandler#onClose}: must not block; what must wait goes to {@code work}. */
-    void onCloseLater(SmtpSession session, Executor work);
+    void onCloseLater(SmtpSession session, SerialWork work);
 }

@@ -14,7 +14,7 @@ import org.slf4j.LoggerFactory;
  * waits runs at once on the calling thread: a session with a thread of its own waits for its hooks anyway, and
  * a hand-off would only add a context switch.
  */
-final class SerialWork implements Executor {
+public final class SerialWork implements Executor {
 
     private static final Logger logger = LoggerFactory.getLogger(SerialWork.class);
 
@@ -34,6 +34,19 @@ final class SerialWork implements Executor {
     SerialWork(Executor executor, EventLoop loop) {
         this.executor = executor;
         this.loop = loop;
+    }
+
+    /** Work for a caller that has a thread of its own to wait on and no loop: every task runs at once. */
+    public static SerialWork inline() {
+        return new SerialWork(Runnable::run, null);
+    }
+
+    /**
+     * The session's event loop when the calling thread is that loop's: then the caller must not block, and may
+     * do its I/O on the loop instead. {@code null} on any other thread.
+     */
+    public EventLoop currentLoop() {
+        return loop != null && loop.inLoop() ? loop : null;
     }
 
     @Override

@@ -605,7 +605,7 @@ public final class Session implements SmtpSession, Runnable {
     }
 
     /** The executor for a {@link DeferredHooks} handler's blocking work in this session. */
-    java.util.concurrent.Executor work() {
+    SerialWork work() {
         return work;
     }
 

@@ -2,9 +2,11 @@ package io.github.smtpd.mode;
 
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 
 import io.github.smtpd.Reply;
 import io.github.smtpd.SmtpSession;
+import io.github.smtpd.internal.SerialWork;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -59,25 +61,25 @@ public final class MailmanMode extends RelayHandler {
     }
 
     @Override
-    public Reply onRcpt(SmtpSession session, String address, List<String> parameters) {
+    CompletableFuture<Reply> rcpt(SmtpSession session, String address, List<String> parameters, SerialWork work) {
         RelayTransaction transaction = RelayTransaction.of(session);
         if (transaction == null) {
-            return RelayTransaction.LOCAL_ERROR;
+            return CompletableFuture.completedFuture(RelayTransaction.LOCAL_ERROR);
         }
         Destination destination = options.isListAddress(address) ? Destination.MAILMAN : Destination.RELAY;
         if (destination == Destination.RELAY
                 && (options.relay() == null || !options.relay().policy().mayRelay(session, address))) {
             logger.info("Relay denied: {} may not relay to <{}>", session.peer(), address);
-            return RelayPolicy.RELAY_DENIED;
+            return CompletableFuture.completedFuture(RelayPolicy.RELAY_DENIED);
         }
         if (transaction.isOpen() && transaction.destination() != destination) {
             if (transaction.acceptedCount() > 0) {
-                return OTHER_DESTINATION;
+                return CompletableFuture.completedFuture(OTHER_DESTINATION);
             }
             // Nothing accepted on the other side yet: the transaction can still change sides.
         }
         if (!transaction.isOpen() || transaction.destination() != destination) {
-            return transaction.open(destination == Destination.MAILMAN ? options.lmtp() : options.relay().upstream(),
+            return transaction.open(work, destination == Destination.MAILMAN ? options.lmtp() : options.relay().upstream(),
                     destination, address, parameters);
         }
         return transaction.rcpt(address, parameters);

@@ -2,9 +2,11 @@ package io.github.smtpd.mode;
 
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 
 import io.github.smtpd.Reply;
 import io.github.smtpd.SmtpSession;
+import io.github.smtpd.internal.SerialWork;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -68,17 +70,17 @@ public final class ProxyMode extends RelayHandler {
     }
 
     @Override
-    public Reply onRcpt(SmtpSession session, String address, List<String> parameters) {
+    CompletableFuture<Reply> rcpt(SmtpSession session, String address, List<String> parameters, SerialWork work) {
         RelayTransaction transaction = RelayTransaction.of(session);
         if (transaction == null) {
-            return RelayTransaction.LOCAL_ERROR;
+            return CompletableFuture.completedFuture(RelayTransaction.LOCAL_ERROR);
         }
         if (!options.policy().mayRelay(session, address)) {
             logger.info("Relay denied: {} may not relay to <{}>", session.peer(), address);
-            return RelayPolicy.RELAY_DENIED;
+            return CompletableFuture.completedFuture(RelayPolicy.RELAY_DENIED);
         }
         return transaction.isOpen()
                 ? transaction.rcpt(address, parameters)
-                : transaction.open(options.upstream(), options.upstream(), address, parameters);
+                : transaction.open(work, options.upstream(), options.upstream(), address, parameters);
     }
 }

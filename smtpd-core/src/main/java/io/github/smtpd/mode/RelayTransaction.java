@@ -6,11 +6,15 @@ import java.io.InputStream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 import io.github.smtpd.Message;
 import io.github.smtpd.Reply;
 import io.github.smtpd.SmtpSession;
+import io.github.smtpd.internal.EventLoop;
 import io.github.smtpd.internal.Replies;
+import io.github.smtpd.internal.SerialWork;
 import io.github.smtpd.relay.UpstreamClient;
 import io.github.smtpd.relay.UpstreamException;
 import io.github.smtpd.relay.UpstreamOptions;
@@ -21,6 +25,10 @@ import org.slf4j.LoggerFactory;
  * One client transaction mirrored live on one upstream connection, Postfix's before-queue proxy: the upstream
  * sees MAIL when it is opened, each RCPT as the client sends it, and the data once the client has sent it all;
  * the client gets the upstream's replies. Kept in the session's attributes between the hooks.
+ *
+ * <p>Each step answers later ({@link CompletableFuture}): for a session on an event loop the upstream connection
+ * runs on that loop ({@link UpstreamClient#useLoop}), and the step's continuations with it; elsewhere every step
+ * is done when it returns. Only connecting blocks, and it runs on the session's {@link SerialWork}.
  */
 final class RelayTransaction {
 
@@ -78,9 +86,9 @@ final class RelayTransaction {
     }
 
     /** Relays the message of the session's transaction; a local error when there is none. */
-    static Reply deliver(Message message) {
+    static CompletableFuture<Reply> deliver(Message message, SerialWork work) {
         RelayTransaction transaction = message.session() != null ? of(message.session()) : null;
-        return transaction != null ? transaction.data(message) : LOCAL_ERROR;
+        return transaction != null ? transaction.data(message, work) : done(LOCAL_ERROR);
     }
 
     /**
@@ -102,17 +110,25 @@ final class RelayTransaction {
 
     /** Closes the upstream connection kept for the session, if any: the session has ended. */
     static void closeIdle(SmtpSession session) {
-        Object idle = session.attributes().remove(IDLE_KEY);
-        if (idle instanceof Parked parked) {
-            parked.client().close();
-        }
+        takeIdle(session).thenAccept((parked) -> {
+            if (parked != null) {
+                parked.client().close();
+            }
+        });
     }
 
     /** An upstream connection between two transactions of one session, and the options it was made with. */
     private record Parked(UpstreamClient client, UpstreamOptions options) {
     }
 
+    /** The session's kept connection: a {@code CompletableFuture<Parked>}, done once its reset is. */
     private static final String IDLE_KEY = RelayTransaction.class.getName() + ".idle";
+
+    @SuppressWarnings("unchecked")
+    private static CompletableFuture<Parked> takeIdle(SmtpSession session) {
+        Object idle = session.attributes().remove(IDLE_KEY);
+        return idle != null ? (CompletableFuture<Parked>) idle : done(null);
+    }
 
     /** A kept connection idle longer than this is closed rather than reused: the upstream may have dropped it. */
     static final Duration REUSE_WITHIN = Duration.ofSeconds(30);
@@ -120,46 +136,72 @@ final class RelayTransaction {
     /** Whether the message went through, leaving the upstream connection ready for a new MAIL. */
     private boolean completed;
 
-    /** Ends this transaction, keeping its upstream connection for the session's next one when it can. */
+    /** The step under way, if any: the end of the transaction waits for it. */
+    private CompletableFuture<Reply> pending;
+
+    private CompletableFuture<Reply> track(CompletableFuture<Reply> step) {
+        pending = step;
+        return step;
+    }
+
+    /**
+     * Ends this transaction once its step under way is done, keeping its upstream connection for the session's
+     * next one when it can (after RSET when the message did not go through). Does not wait: the session's next
+     * transaction takes the connection when it is ready.
+     */
     void park() {
-        if (upstream == null) {
-            return;
-        }
-        if (upstream.isBroken()) {
-            closeUpstream();
-            return;
-        }
-        if (!completed) {
-            try {
-                if (!upstream.rset().isPositive()) {
-                    closeUpstream();
-                    return;
+        CompletableFuture<Parked> before = takeIdle(session);
+        CompletableFuture<?> step = pending != null ? pending : done(null);
+        CompletableFuture<Parked> kept = step.handle((reply, failure) -> null).thenCompose((ignored) -> {
+            if (upstream == null) {
+                // Nothing was opened: the connection kept before stays kept.
+                return before;
+            }
+            before.thenAccept((parked) -> {
+                if (parked != null) {
+                    parked.client().close();
                 }
-            }
-            catch (UpstreamException ex) {
-                closeUpstream();
-                return;
-            }
-        }
-        closeIdle(session);
-        session.attributes().put(IDLE_KEY, new Parked(upstream, upstreamOptions));
+            });
+            return keep();
+        });
+        session.attributes().put(IDLE_KEY, kept);
+    }
+
+    private CompletableFuture<Parked> keep() {
+        UpstreamClient client = upstream;
+        Parked parked = new Parked(client, upstreamOptions);
         upstream = null;
         destination = null;
         accepted.clear();
+        if (client.isBroken()) {
+            client.close();
+            return done(null);
+        }
+        if (completed) {
+            return done(parked);
+        }
+        return client.rsetAsync().handle((reply, failure) -> {
+            if (failure == null && reply.isPositive()) {
+                return parked;
+            }
+            client.close();
+            return null;
+        });
     }
 
     /** The session's kept connection when it was made with these options and is fresh enough, else null. */
-    private UpstreamClient reuse(UpstreamOptions options) {
-        Object idle = session.attributes().remove(IDLE_KEY);
-        if (!(idle instanceof Parked parked)) {
+    private CompletableFuture<UpstreamClient> reuse(UpstreamOptions options) {
+        return takeIdle(session).thenApply((parked) -> {
+            if (parked == null) {
+                return null;
+            }
+            if (parked.options() == options && !parked.client().isBroken()
+                    && parked.client().idleTime().compareTo(REUSE_WITHIN) < 0) {
+                return parked.client();
+            }
+            parked.client().close();
             return null;
-        }
-        if (parked.options() == options && !parked.client().isBroken()
-                && parked.client().idleTime().compareTo(REUSE_WITHIN) < 0) {
-            return parked.client();
-        }
-        parked.client().close();
-        return null;
+        });
     }
 
     /**
@@ -173,15 +215,17 @@ final class RelayTransaction {
      *         451 when the upstream could not be reached; unless MAIL was accepted the connection is closed
      *         again, and the same reply answers every later recipient for this destination
      */
-    Reply open(UpstreamOptions options, Object destination, String address, List<String> parameters) {
+    CompletableFuture<Reply> open(SerialWork work, UpstreamOptions options, Object destination, String address,
+            List<String> parameters) {
         if (failedOpen != null && failedOpen.destination().equals(destination)) {
-            return failedOpen.reply();
+            return done(failedOpen.reply());
         }
-        Reply reply = openOnce(options, destination, address, parameters);
-        if (upstream == null) {
-            failedOpen = new FailedOpen(destination, reply);
-        }
-        return reply;
+        return track(openOnce(work, options, destination, address, parameters).thenApply((reply) -> {
+            if (upstream == null) {
+                failedOpen = new FailedOpen(destination, reply);
+            }
+            return reply;
+        }));
     }
 
     /** A destination that could not be opened in this transaction, and why: asking again would change nothing. */
@@ -190,53 +234,92 @@ final class RelayTransaction {
 
     private FailedOpen failedOpen;
 
-    private Reply openOnce(UpstreamOptions options, Object destination, String address, List<String> parameters) {
+    private CompletableFuture<Reply> openOnce(SerialWork work, UpstreamOptions options, Object destination,
+            String address, List<String> parameters) {
         closeUpstream();
-        upstream = reuse(options);
-        if (upstream != null) {
-            Reply reply = mailAndRcpt(options, destination, address, parameters);
-            if (upstream != null || !reply.isTransientFailure()) {
-                return reply;
+        return reuse(options).thenCompose((kept) -> {
+            if (kept == null) {
+                return connectAndOpen(work, options, destination, address, parameters);
             }
-            // The kept connection failed (the upstream dropped it): try once more on a new one.
-        }
-        try {
-            upstream = UpstreamClient.connect(options, session.fqdn());
-        }
-        catch (UpstreamException ex) {
-            return ex.reply();
-        }
-        return mailAndRcpt(options, destination, address, parameters);
+            upstream = kept;
+            return mailAndRcpt(options, destination, address, parameters).thenCompose((reply) -> {
+                if (upstream != null || !reply.isTransientFailure()) {
+                    return done(reply);
+                }
+                // The kept connection failed (the upstream dropped it): try once more on a new one.
+                return connectAndOpen(work, options, destination, address, parameters);
+            });
+        });
     }
 
-    private Reply mailAndRcpt(UpstreamOptions options, Object destination, String address, List<String> parameters) {
+    private CompletableFuture<Reply> connectAndOpen(SerialWork work, UpstreamOptions options, Object destination,
+            String address, List<String> parameters) {
+        return connect(work, options).handle((client, failure) -> {
+            if (failure != null) {
+                return done(replyFor(failure));
+            }
+            upstream = client;
+            return mailAndRcpt(options, destination, address, parameters);
+        }).thenCompose((reply) -> reply);
+    }
+
+    /**
+     * A new upstream connection. Connecting blocks (TCP, greeting, EHLO, STARTTLS, AUTH), so a session on an
+     * event loop connects on its serial executor, and the connection then moves onto the loop.
+     */
+    private CompletableFuture<UpstreamClient> connect(SerialWork work, UpstreamOptions options) {
+        EventLoop loop = work.currentLoop();
+        String heloName = session.fqdn();
+        if (loop == null) {
+            try {
+                return done(UpstreamClient.connect(options, heloName));
+            }
+            catch (UpstreamException ex) {
+                return CompletableFuture.failedFuture(ex);
+            }
+        }
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return UpstreamClient.connect(options, heloName);
+            }
+            catch (UpstreamException ex) {
+                throw new CompletionException(ex);
+            }
+        }, work).thenApplyAsync((client) -> {
+            client.useLoop(loop, work);
+            return client;
+        }, loop::execute);
+    }
+
+    private CompletableFuture<Reply> mailAndRcpt(UpstreamOptions options, Object destination, String address,
+            List<String> parameters) {
         UpstreamParameters.Mapped mail = UpstreamParameters.forMail(mailFrom, mailOptions, upstream,
                 session.authenticatedUser() != null);
         if (mail.refusal() != null) {
             closeUpstream();
-            return mail.refusal();
+            return done(mail.refusal());
         }
         UpstreamParameters.Mapped rcpt = UpstreamParameters.forRcpt(address, parameters, upstream);
-        try {
-            List<Reply> replies = rcpt.refusal() != null
-                    ? List.of(upstream.mail(mailFrom, mail.parameters()), rcpt.refusal())
-                    : upstream.mailAndRcpt(mailFrom, mail.parameters(), address, rcpt.parameters());
-            if (!replies.get(0).isPositive()) {
+        CompletableFuture<List<Reply>> replies = rcpt.refusal() != null
+                ? upstream.mailAsync(mailFrom, mail.parameters()).thenApply((reply) -> List.of(reply, rcpt.refusal()))
+                : upstream.mailAndRcptAsync(mailFrom, mail.parameters(), address, rcpt.parameters());
+        return replies.handle((got, failure) -> {
+            if (failure != null) {
                 closeUpstream();
-                return asRcptReply(replies.get(0));
+                return replyFor(failure);
+            }
+            if (!got.get(0).isPositive()) {
+                closeUpstream();
+                return asRcptReply(got.get(0));
             }
             this.destination = destination;
             this.upstreamOptions = options;
-            Reply reply = replies.get(1);
+            Reply reply = got.get(1);
             if (reply.isPositive()) {
                 accepted.add(new Recipient(address, parameters));
             }
             return reply;
-        }
-        catch (UpstreamException ex) {
-            closeUpstream();
-            return ex.reply();
-        }
+        });
     }
 
     /**
@@ -251,62 +334,73 @@ final class RelayTransaction {
     }
 
     /** Forwards a RCPT of an open transaction; the client gets the upstream's verdict. */
-    Reply rcpt(String address, List<String> options) {
+    CompletableFuture<Reply> rcpt(String address, List<String> options) {
+        return track(forward(address, options));
+    }
+
+    private CompletableFuture<Reply> forward(String address, List<String> options) {
         if (upstream == null) {
-            return LOCAL_ERROR;
+            return done(LOCAL_ERROR);
         }
         UpstreamParameters.Mapped mapped = UpstreamParameters.forRcpt(address, options, upstream);
         if (mapped.refusal() != null) {
-            return mapped.refusal();
+            return done(mapped.refusal());
         }
-        try {
-            Reply reply = upstream.rcpt(address, mapped.parameters());
+        return upstream.rcptAsync(address, mapped.parameters()).handle((reply, failure) -> {
+            if (failure != null) {
+                return replyFor(failure);
+            }
             if (reply.isPositive()) {
                 accepted.add(new Recipient(address, options));
             }
             return reply;
-        }
-        catch (UpstreamException ex) {
-            return ex.reply();
-        }
+        });
     }
 
     /** Sends the message upstream, with X-Peer if asked for; the client gets the upstream's final reply. */
-    Reply data(Message message) {
+    CompletableFuture<Reply> data(Message message, SerialWork work) {
         if (upstream == null) {
-            return LOCAL_ERROR;
+            return done(LOCAL_ERROR);
         }
-        Reply lost = reconnectIfGone();
-        if (lost != null) {
-            return lost;
-        }
-        List<Reply> replies;
+        return track(reconnectIfGone(work).thenCompose((lost) -> lost != null ? done(lost) : send(message)));
+    }
+
+    private CompletableFuture<Reply> send(Message message) {
+        InputStream content;
         try {
             Reply refusal = ContentCheck.refusal(message, upstream);
             if (refusal != null) {
-                return refusal;
+                return done(refusal);
             }
             // The content starts with the engine's Received: field (unless the server turned it off): the
             // only trace field this hop adds.
-            try (InputStream content = withPeerHeader(message)) {
-                replies = message.mailOptions().contains("BODY=BINARYMIME")
-                        ? upstream.binary(content)
-                        : upstream.data(content);
-            }
-        }
-        catch (UpstreamException ex) {
-            return ex.reply();
+            content = withPeerHeader(message);
         }
         catch (IOException ex) {
             logger.warn("Message {}: could not read its content to relay it", message.id(), ex);
-            return LOCAL_ERROR;
+            return done(LOCAL_ERROR);
         }
-        Reply reply = RecipientReplies.combine(accepted.stream().map(Recipient::address).toList(), replies);
-        // A positive reply ends the upstream's transaction, so the connection is ready for the next MAIL.
-        completed = reply.isPositive();
-        // The session logs the outcome of every message at INFO; the upstream's address is detail.
-        logger.debug("Message {} from <{}> relayed to {}: {}", message.id(), mailFrom, upstream.address(), reply);
-        return reply;
+        UpstreamClient client = upstream;
+        CompletableFuture<List<Reply>> sent = message.mailOptions().contains("BODY=BINARYMIME")
+                ? client.binaryAsync(content)
+                : client.dataAsync(content);
+        return sent.handle((replies, failure) -> {
+            try {
+                content.close();
+            }
+            catch (IOException ex) {
+                // Read to the end or given up on: either way nothing more comes of it.
+            }
+            if (failure != null) {
+                return replyFor(failure);
+            }
+            Reply reply = RecipientReplies.combine(accepted.stream().map(Recipient::address).toList(), replies);
+            // A positive reply ends the upstream's transaction, so the connection is ready for the next MAIL.
+            completed = reply.isPositive();
+            // The session logs the outcome of every message at INFO; the upstream's address is detail.
+            logger.debug("Message {} from <{}> relayed to {}: {}", message.id(), mailFrom, client.address(), reply);
+            return reply;
+        });
     }
 
     private InputStream withPeerHeader(Message message) throws IOException {
@@ -322,34 +416,57 @@ final class RelayTransaction {
      *
      * @return {@code null} when the upstream is ready for the data, otherwise the reply for the client
      */
-    private Reply reconnectIfGone() {
+    private CompletableFuture<Reply> reconnectIfGone(SerialWork work) {
         if (upstream.idleTime().compareTo(PROBE_AFTER) < 0) {
-            return null;
+            return done(null);
         }
-        try {
-            if (upstream.noop().code() == 250) {
-                return null;
-            }
+        UpstreamClient probed = upstream;
+        return probed.noopAsync().handle((reply, failure) -> failure == null && reply.code() == 250)
+            .thenCompose((alive) -> {
+                if (alive) {
+                    return done(null);
+                }
+                logger.info("Upstream {} went away while the client sent the data; replaying the envelope on a new "
+                        + "connection", probed.address());
+                List<Recipient> recipients = List.copyOf(accepted);
+                Object target = destination;
+                closeUpstream();
+                return replay(work, recipients, 0, target);
+            });
+    }
+
+    private CompletableFuture<Reply> replay(SerialWork work, List<Recipient> recipients, int next, Object target) {
+        if (next == recipients.size()) {
+            return done(isOpen() ? null : CHANGED_MIND);
         }
-        catch (UpstreamException ex) {
-            // Gone: reconnect below.
-        }
-        logger.info("Upstream {} went away while the client sent the data; replaying the envelope on a new "
-                + "connection", upstream.address());
-        List<Recipient> recipients = List.copyOf(accepted);
-        Object target = destination;
-        closeUpstream();
-        for (Recipient recipient : recipients) {
-            Reply reply = isOpen()
-                    ? rcpt(recipient.address(), recipient.parameters())
-                    : openOnce(upstreamOptions, target, recipient.address(), recipient.parameters());
+        Recipient recipient = recipients.get(next);
+        CompletableFuture<Reply> step = isOpen()
+                ? forward(recipient.address(), recipient.parameters())
+                : openOnce(work, upstreamOptions, target, recipient.address(), recipient.parameters());
+        return step.thenCompose((reply) -> {
             if (!reply.isPositive()) {
                 // The client was told 250 for this recipient: only a retry can tell it the new verdict.
                 closeUpstream();
-                return reply.isTransientFailure() ? reply : CHANGED_MIND;
+                return done(reply.isTransientFailure() ? reply : CHANGED_MIND);
             }
+            return replay(work, recipients, next + 1, target);
+        });
+    }
+
+    /** The reply for the client when a step failed: the upstream's failure as a 4xx, or our own error. */
+    private static Reply replyFor(Throwable failure) {
+        Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                ? failure.getCause()
+                : failure;
+        if (cause instanceof UpstreamException upstream) {
+            return upstream.reply();
         }
-        return isOpen() ? null : CHANGED_MIND;
+        logger.error("Relaying failed", cause);
+        return LOCAL_ERROR;
+    }
+
+    private static <T> CompletableFuture<T> done(T value) {
+        return CompletableFuture.completedFuture(value);
     }
 
     boolean isOpen() {
@@ -366,7 +483,7 @@ final class RelayTransaction {
         return accepted.size();
     }
 
-    /** Ends the transaction: says QUIT to the upstream and closes the connection. */
+    /** Ends the transaction: says QUIT to the upstream (without waiting on an event loop) and closes it. */
     void close() {
         closeUpstream();
     }

@@ -105,6 +105,24 @@ class RelayOnTheEventLoopTest {
     }
 
     @Test
+    void messagesOnAKeptUpstreamConnectionNeedNoThread() throws Exception {
+        start(TestServers.loopback());
+        RawClient client = client();
+        for (int i = 0; i < 5; i++) {
+            assertThat(client.command("MAIL FROM:<a@example.org>")).startsWith("250");
+            assertThat(client.command("RCPT TO:<one@example.net>")).startsWith("250");
+            assertThat(client.command("RCPT TO:<nobody@example.net>")).startsWith("550 5.1.1");
+            assertThat(client.command("DATA")).startsWith("354");
+            client.send("Subject: message " + i + "\r\n\r\nbody\r\n.\r\n");
+            assertThat(client.readReply()).startsWith("250");
+            assertThat(received.next().text()).contains("Subject: message " + i);
+        }
+        assertThat(client.command("QUIT")).startsWith("221");
+        // Connecting blocks, so it took one task; every command after it ran on the loop.
+        assertThat(tasks).hasValue(1);
+    }
+
+    @Test
     void aSessionWaitingForItsUpstreamDoesNotHoldUpTheOthersOnItsLoop() throws Exception {
         start(TestServers.loopback());
         RawClient waiting = client();
