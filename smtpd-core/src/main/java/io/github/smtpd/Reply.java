@@ -64,6 +64,9 @@ public final class Reply {
         return new Reply(code, null, lines);
     }
 
+    /** Compiled once: {@code String.split} compiles a pattern that is not a single character on every call. */
+    private static final java.util.regex.Pattern LINE_BREAK = java.util.regex.Pattern.compile("\r\n|\n|\r");
+
     /**
      * Parses a reply the way smtpd's {@code process_message} returned one: {@code "550 No such user here"},
      * optionally with an enhanced code ({@code "550 5.1.1 No such user"}) and several lines separated by
@@ -73,7 +76,7 @@ public final class Reply {
      */
     public static Reply parse(String reply) {
         Objects.requireNonNull(reply, "reply");
-        String[] raw = reply.split("\r\n|\n|\r");
+        String[] raw = LINE_BREAK.split(reply);
         int code = -1;
         String enhanced = null;
         List<String> lines = new ArrayList<>(raw.length);

@@ -11,7 +11,8 @@ import java.util.List;
  *
  * <p>Hooks may block. A handler that overrides a hook other than {@link #onData} ({@code onMail}, {@code onRcpt},
  * {@code onReset}, {@code onClose}) therefore gets a thread per session, where a handler with {@code onData} alone
- * lets its plain-text sessions wait for their clients on the server's event loop, which is cheaper.
+ * lets its plain-text sessions wait for their clients on the server's event loop, which is cheaper. (The built-in
+ * relay modes have hooks that answer later instead of blocking, and stay on the loop.)
  */
 public interface SmtpHandler {
 

@@ -17,6 +17,9 @@ record EsmtpParameters(List<String> options, Map<String, String> values) {
     /** A keyword given without a value. */
     static final String NO_VALUE = "";
 
+    /** Compiled once: {@code String.split} compiles a pattern that is not a single character on every call. */
+    private static final java.util.regex.Pattern SPACES = java.util.regex.Pattern.compile(" +");
+
     /** @return the parameters, or {@code null} when one is not {@code keyword[=value]} */
     static EsmtpParameters parse(String text) {
         List<String> options = new ArrayList<>();
@@ -24,7 +27,7 @@ record EsmtpParameters(List<String> options, Map<String, String> values) {
         if (text == null || text.isBlank()) {
             return new EsmtpParameters(List.of(), Map.of());
         }
-        for (String token : text.strip().split(" +")) {
+        for (String token : SPACES.split(text.strip())) {
             int eq = token.indexOf('=');
             String keyword = (eq < 0 ? token : token.substring(0, eq)).toUpperCase(Locale.ROOT);
             String value = eq < 0 ? NO_VALUE : token.substring(eq + 1);

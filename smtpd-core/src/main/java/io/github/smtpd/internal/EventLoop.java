@@ -271,6 +271,18 @@ public final class EventLoop {
             }
         }
         stopped = true;
+        for (SelectionKey key : selector.keys()) {
+            if (key.attachment() instanceof AutoCloseable connection) {
+                // Not a session (the registry closes those): an upstream connection, whose exchange under way
+                // fails now rather than wait for a selection that never comes.
+                try {
+                    connection.close();
+                }
+                catch (Exception ex) {
+                    logger.debug("Could not close a connection of loop {}", thread.getName(), ex);
+                }
+            }
+        }
         try {
             selector.close();
         }

@@ -352,7 +352,8 @@ public final class Session implements SmtpSession, Runnable {
             // A channel still registered is closed by the loop's next selection; make it come.
             loop.wakeup();
         }
-        else if (loop != null && eventDriven) {
+        else if (loop != null && eventDriven && !suspended) {
+            // Not while a deferred hook runs: the message it relays may still be read from that memory.
             loop.giveBack(input.takeBulkBuffer(), intake.takeMemory());
         }
         if (clientAdmitted) {
@@ -408,7 +409,15 @@ public final class Session implements SmtpSession, Runnable {
                 if (channelOutput.hasPending()) {
                     return;
                 }
+                if (suspended) {
+                    readyKey.interestOps(java.nio.channels.SelectionKey.OP_READ);
+                    return;
+                }
                 processInput();
+                return;
+            }
+            if (suspended) {
+                keepWhileSuspended(readyKey);
                 return;
             }
             waitingForCommand = false;
@@ -632,10 +641,28 @@ public final class Session implements SmtpSession, Runnable {
             then.accept(reply, null);
             return;
         }
-        key.interestOps(0);
+        // Reading goes on (see keepWhileSuspended): turning it off and on would cost two epoll_ctl calls per
+        // hook, and a client that waits for its reply sends nothing meanwhile.
+        key.interestOps(channelOutput.hasPending() ? java.nio.channels.SelectionKey.OP_WRITE
+                : java.nio.channels.SelectionKey.OP_READ);
         suspended = true;
         processing = true;
         future.whenComplete((reply, failure) -> loop.execute(() -> resumeWith(reply, failure, then)));
+    }
+
+    /**
+     * What a client sends while its command waits for a deferred hook is kept for later, up to a full buffer;
+     * then the session stops reading until the hook has answered. A client that hangs up meanwhile ends it.
+     */
+    private void keepWhileSuspended(java.nio.channels.SelectionKey readyKey) throws IOException {
+        if (!input.hasRoom()) {
+            readyKey.interestOps(0);
+            return;
+        }
+        if (input.readFrom(channel) < 0) {
+            ended(registry.isDraining() ? "shutdown" : "disconnected");
+            finish();
+        }
     }
 
     private void resumeWith(Reply reply, Throwable failure, java.util.function.BiConsumer<Reply, Throwable> then) {

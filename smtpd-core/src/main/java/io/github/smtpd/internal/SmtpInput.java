@@ -150,6 +150,12 @@ final class SmtpInput {
      *
      * @return the bytes read, 0 when none were ready, or -1 at end of stream
      */
+    /** Whether {@link #readFrom} has room to read into, after compacting or growing as it would. */
+    boolean hasRoom() {
+        return position == limit || position > 0 || limit < buffer.length
+                || (lastReadFilled && buffer.length < bufferSize);
+    }
+
     int readFrom(java.nio.channels.ReadableByteChannel channel) throws IOException {
         if (position == limit) {
             position = 0;

@@ -11,7 +11,8 @@ import java.nio.ByteBuffer;
  */
 final class EncodedContent implements Outgoing {
 
-    private static final int PIECE = 64 * 1024;
+    /** Read per piece: enough for few system calls, small enough that a message's buffers are cheap garbage. */
+    private static final int PIECE = 16 * 1024;
 
     /** The encoded bytes of the current piece; its buffer is reused for the next. */
     private final Pieces pieces = new Pieces();
@@ -68,6 +69,7 @@ final class EncodedContent implements Outgoing {
     private static final class Pieces extends ByteArrayOutputStream {
 
         Pieces() {
+            // Dot-stuffing and repaired line ends may make a piece grow; the stream grows with it.
             super(PIECE + PIECE / 8);
         }
 

@@ -27,7 +27,7 @@ import io.github.smtpd.internal.EventLoop;
  * <p>Bytes the upstream sends while no exchange waits are left unread, for the next exchange to read as its
  * reply, as a blocking client would.
  */
-final class LoopConnection implements Runnable, Watchdog.Watched {
+final class LoopConnection implements Runnable, Watchdog.Watched, AutoCloseable {
 
     /**
      * The most reply bytes held while they are incomplete. The blocking reader allows {@link ReplyReader#MAX_LINES}
@@ -87,6 +87,9 @@ final class LoopConnection implements Runnable, Watchdog.Watched {
         this.writeTimeoutNanos = writeTimeout.toNanos();
         channel.configureBlocking(false);
         this.key = loop.registerIdle(channel, this);
+        // Read interest stays on between exchanges: turning it on and off would cost two epoll_ctl calls per
+        // exchange. An idle upstream sends nothing, and one that does is muted until the next exchange.
+        key.interestOps(SelectionKey.OP_READ);
     }
 
     /**
@@ -129,6 +132,11 @@ final class LoopConnection implements Runnable, Watchdog.Watched {
     }
 
     private void begin(Outgoing request, int expected, long replyTimeoutNanos, CompletableFuture<Exchanged> result) {
+        if (!key.isValid()) {
+            // Closed, or its loop has stopped: nothing would ever answer.
+            result.complete(new Exchanged(List.of(), new java.nio.channels.ClosedChannelException()));
+            return;
+        }
         this.done = result;
         this.request = request;
         this.expected = expected;
@@ -162,14 +170,17 @@ final class LoopConnection implements Runnable, Watchdog.Watched {
                     return;
                 }
             }
+            request = null;
+            timeoutNanos = replyTimeoutNanos;
+            progress();
+            if (key.interestOps() != SelectionKey.OP_READ) {
+                key.interestOps(SelectionKey.OP_READ);
+            }
         }
         catch (IOException | RuntimeException ex) {
             finish(ex instanceof IOException io ? io : new IOException(ex));
             return;
         }
-        request = null;
-        timeoutNanos = replyTimeoutNanos;
-        progress();
         readReplies();
     }
 
@@ -177,7 +188,7 @@ final class LoopConnection implements Runnable, Watchdog.Watched {
     @Override
     public void run() {
         if (done == null) {
-            // Nothing is expected: what came stays unread for the next exchange.
+            // Nothing is expected: what came stays unread for the next exchange, which listens again.
             key.interestOps(0);
             return;
         }
@@ -211,7 +222,6 @@ final class LoopConnection implements Runnable, Watchdog.Watched {
             while (replies.size() < expected) {
                 Reply reply = parse();
                 if (reply == null) {
-                    key.interestOps(SelectionKey.OP_READ);
                     return;
                 }
                 replies.add(check.check(reply));
@@ -226,6 +236,9 @@ final class LoopConnection implements Runnable, Watchdog.Watched {
 
     /** The first whole reply buffered, taken off the buffer; {@code null} while it is incomplete. */
     private Reply parse() throws IOException {
+        if (!hasLastLine()) {
+            return null;
+        }
         ByteArrayInputStream bytes = new ByteArrayInputStream(in, 0, buffered);
         Reply reply;
         try {
@@ -240,6 +253,24 @@ final class LoopConnection implements Runnable, Watchdog.Watched {
         return reply;
     }
 
+    /**
+     * Whether a line that ends a reply has come: one whose fourth character is not the {@code -} of a
+     * continuation (a malformed line ends it too, for {@link ReplyReader} to refuse). Checked before parsing, so
+     * that an incomplete reply costs no exception.
+     */
+    private boolean hasLastLine() {
+        int lineStart = 0;
+        for (int i = 0; i < buffered; i++) {
+            if (in[i] == '\n') {
+                if (i - lineStart < 4 || in[lineStart + 3] != '-') {
+                    return true;
+                }
+                lineStart = i + 1;
+            }
+        }
+        return false;
+    }
+
     private void finish(IOException failure) {
         CompletableFuture<Exchanged> result = done;
         IOException cause = failure != null && timedOut ? new SocketTimeoutException("timed out") : failure;
@@ -249,9 +280,6 @@ final class LoopConnection implements Runnable, Watchdog.Watched {
         piece = null;
         replies = null;
         progressNanos = 0;
-        if (key.isValid()) {
-            key.interestOps(0);
-        }
         result.complete(exchanged);
         if (done == null && !waiting.isEmpty()) {
             waiting.poll().run();
@@ -259,7 +287,8 @@ final class LoopConnection implements Runnable, Watchdog.Watched {
     }
 
     /** Closes the channel; an exchange under way fails. */
-    void close() {
+    @Override
+    public void close() {
         try {
             channel.close();
         }

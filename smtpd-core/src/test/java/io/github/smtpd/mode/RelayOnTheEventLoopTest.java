@@ -14,9 +14,12 @@ import io.github.smtpd.Reply;
 import io.github.smtpd.SmtpHandler;
 import io.github.smtpd.SmtpServer;
 import io.github.smtpd.SmtpSession;
+import io.github.smtpd.relay.StartTls;
+import io.github.smtpd.relay.UpstreamOptions;
 import io.github.smtpd.test.RawClient;
 import io.github.smtpd.test.RecordingProcessor;
 import io.github.smtpd.test.TestServers;
+import io.github.smtpd.test.TestTls;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -64,7 +67,13 @@ class RelayOnTheEventLoopTest {
     }
 
     private void start(SmtpServer.Builder proxyBuilder) {
-        upstream = TestServers.loopback().hostName("upstream.test").handler(new SmtpHandler() {
+        start(TestServers.loopback(), proxyBuilder, ProxyOptions::of);
+    }
+
+    /** @param options the proxy's options, given the upstream's address */
+    private void start(SmtpServer.Builder upstreamBuilder, SmtpServer.Builder proxyBuilder,
+            java.util.function.Function<String, ProxyOptions> options) {
+        upstream = upstreamBuilder.hostName("upstream.test").handler(new SmtpHandler() {
             @Override
             public Reply onRcpt(SmtpSession session, String address, List<String> options) throws Exception {
                 if (address.startsWith(SLOW)) {
@@ -83,7 +92,7 @@ class RelayOnTheEventLoopTest {
         proxy = proxyBuilder.eventLoops(1).executor((task) -> {
             tasks.incrementAndGet();
             pool.execute(task);
-        }).handler(new ProxyMode(ProxyOptions.of("127.0.0.1:" + upstream.getPort()))).build();
+        }).handler(new ProxyMode(options.apply("127.0.0.1:" + upstream.getPort()))).build();
         proxy.start();
     }
 
@@ -120,6 +129,132 @@ class RelayOnTheEventLoopTest {
         assertThat(client.command("QUIT")).startsWith("221");
         // Connecting blocks, so it took one task; every command after it ran on the loop.
         assertThat(tasks).hasValue(1);
+    }
+
+    @Test
+    void anUpstreamThatNeverAnswersARecipientTimesOut() throws Exception {
+        start(TestServers.loopback(), TestServers.loopback(), (address) -> ProxyOptions.builder()
+                .upstream(UpstreamOptions.builder().addresses(address).timeout(Duration.ofMillis(500)).build())
+                .build());
+        RawClient client = client();
+        assertThat(client.command("MAIL FROM:<a@example.org>")).startsWith("250");
+        assertThat(client.command("RCPT TO:<" + SLOW + "@example.net>"))
+                .isEqualTo("451 4.4.2 Upstream server timed out, try again later");
+        release.countDown();
+        // The session goes on, and its next transaction gets a new upstream connection.
+        assertThat(client.command("RSET")).startsWith("250");
+        assertThat(client.command("MAIL FROM:<a@example.org>")).startsWith("250");
+        assertThat(client.command("RCPT TO:<fast@example.net>")).startsWith("250");
+    }
+
+    @Test
+    void aStartTlsUpstreamIsServedFromTheExecutorAndAnswersOnTheLoop() throws Exception {
+        start(TestServers.loopback().sslContext(TestTls::serverContext), TestServers.loopback(),
+                (address) -> ProxyOptions.builder().upstream(UpstreamOptions.builder().addresses(address)
+                        .startTls(StartTls.REQUIRED).sslContext(TestTls.clientContext()).build()).build());
+        RawClient client = client();
+        for (int i = 0; i < 3; i++) {
+            assertThat(client.openData("NOOP", "a@example.org", "one@example.net")).startsWith("354");
+            client.send("Subject: over TLS " + i + "\r\n\r\nbody\r\n.\r\n");
+            assertThat(client.readReply()).startsWith("250");
+            Message relayed = received.next().message();
+            assertThat(relayed.session().isSecure()).isTrue();
+        }
+        // Connecting, and each command after it: an SSLSocket only does blocking I/O.
+        assertThat(tasks.get()).isGreaterThan(3);
+    }
+
+    @Test
+    void aClientThatHangsUpWhileItsMessageIsRelayedCannotChangeWhatIsRelayed() throws Exception {
+        // An upstream without CHUNKING, so the content streams after its 354, which it holds back until both
+        // messages have reached the proxy: the second one is received while the first still waits to be read.
+        CountDownLatch go = new CountDownLatch(1);
+        java.util.concurrent.Semaphore dataSeen = new java.util.concurrent.Semaphore(0);
+        java.util.concurrent.BlockingQueue<String> relayed = new java.util.concurrent.LinkedBlockingQueue<>();
+        try (java.net.ServerSocket listener = new java.net.ServerSocket(0, 10, java.net.InetAddress.getLoopbackAddress())) {
+            pool.execute(() -> {
+                while (!listener.isClosed()) {
+                    try {
+                        java.net.Socket connection = listener.accept();
+                        pool.execute(() -> serveHeldBack(connection, go, dataSeen, relayed));
+                    }
+                    catch (java.io.IOException ex) {
+                        return;
+                    }
+                }
+            });
+            proxy = TestServers.loopback().eventLoops(1).executor(pool)
+                .handler(new ProxyMode(ProxyOptions.of("127.0.0.1:" + listener.getLocalPort()))).build();
+            proxy.start();
+
+            RawClient first = client();
+            assertThat(first.openData("NOOP", "a@example.org", "one@example.net")).startsWith("354");
+            first.send("Subject: first\r\n\r\n" + "1".repeat(10_000) + "\r\n.\r\n");
+            assertThat(dataSeen.tryAcquire(10, TimeUnit.SECONDS)).isTrue();
+            first.close();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (proxy.getSessions().size() > 0 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+
+            RawClient second = client();
+            assertThat(second.openData("NOOP", "b@example.org", "two@example.net")).startsWith("354");
+            // Shorter, so that it fits in the first one's memory, were that given to it.
+            second.send("Subject: second\r\n\r\n" + "2".repeat(9_000) + "\r\n.\r\n");
+            assertThat(dataSeen.tryAcquire(10, TimeUnit.SECONDS)).isTrue();
+            go.countDown();
+            assertThat(second.readReply()).startsWith("250");
+
+            List<String> contents = List.of(relayed.poll(10, TimeUnit.SECONDS), relayed.poll(10, TimeUnit.SECONDS));
+            assertThat(contents).anySatisfy((content) -> assertThat(content)
+                    .contains("Subject: first\r\n\r\n" + "1".repeat(10_000) + "\r\n").doesNotContain("2222"));
+            assertThat(contents).anySatisfy((content) -> assertThat(content)
+                    .contains("Subject: second\r\n\r\n" + "2".repeat(9_000) + "\r\n").doesNotContain("1111"));
+        }
+    }
+
+    /** One upstream connection of a bare SMTP server that holds its 354 back until {@code go}. */
+    private static void serveHeldBack(java.net.Socket connection, CountDownLatch go,
+            java.util.concurrent.Semaphore dataSeen, java.util.concurrent.BlockingQueue<String> relayed) {
+        try (connection) {
+            java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(
+                    connection.getInputStream(), java.nio.charset.StandardCharsets.ISO_8859_1));
+            java.io.Writer out = new java.io.OutputStreamWriter(connection.getOutputStream(),
+                    java.nio.charset.StandardCharsets.ISO_8859_1);
+            out.write("220 held.example ESMTP\r\n");
+            out.flush();
+            String line;
+            while ((line = in.readLine()) != null) {
+                String verb = line.length() < 4 ? line : line.substring(0, 4).toUpperCase(java.util.Locale.ROOT);
+                switch (verb) {
+                    case "EHLO" -> out.write("250-held.example\r\n250 PIPELINING\r\n");
+                    case "DATA" -> {
+                        dataSeen.release();
+                        if (!go.await(30, TimeUnit.SECONDS)) {
+                            return;
+                        }
+                        out.write("354 go ahead\r\n");
+                        out.flush();
+                        StringBuilder content = new StringBuilder();
+                        while ((line = in.readLine()) != null && !line.equals(".")) {
+                            content.append(line).append("\r\n");
+                        }
+                        relayed.add(content.toString());
+                        out.write("250 2.0.0 queued\r\n");
+                    }
+                    case "QUIT" -> {
+                        out.write("221 bye\r\n");
+                        out.flush();
+                        return;
+                    }
+                    default -> out.write("250 OK\r\n");
+                }
+                out.flush();
+            }
+        }
+        catch (java.io.IOException | InterruptedException ex) {
+            // The test ends, or the proxy hung up.
+        }
     }
 
     @Test

@@ -1,12 +1,15 @@
 package io.github.smtpd.autoconfigure.observation;
 
 import java.util.List;
+import java.util.concurrent.CompletionStage;
 
 import io.github.smtpd.Message;
 import io.github.smtpd.Reply;
 import io.github.smtpd.SmtpHandler;
 import io.github.smtpd.SmtpSession;
 import io.github.smtpd.autoconfigure.MessageOutcome;
+import io.github.smtpd.internal.DeferredHooks;
+import io.github.smtpd.internal.SerialWork;
 import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationRegistry;
 
@@ -15,7 +18,8 @@ import io.micrometer.observation.ObservationRegistry;
  * and stops when the handler answered, and it is the current one meanwhile, so a span made by a processor (an HTTP
  * call, a database write) is a child of the message's span, and log lines carry its trace id. The other hooks pass
  * straight through, and only when the wrapped handler has them: a handler without hooks before DATA lets sessions
- * run on the server's event loop (see {@link io.github.smtpd.internal.EventLoop#canRun}).
+ * run on the server's event loop (see {@link io.github.smtpd.internal.EventLoop#canRun}), and so does one whose
+ * hooks answer later ({@link DeferredHooks}, the relay modes), which this handler then passes on as they are.
  */
 class ObservedSmtpHandler implements SmtpHandler {
 
@@ -33,6 +37,9 @@ class ObservedSmtpHandler implements SmtpHandler {
     /** @param convention the application's convention, or {@code null} for the default one */
     static ObservedSmtpHandler wrap(SmtpHandler delegate, ObservationRegistry registry,
             SmtpMessageObservationConvention convention, String mode) {
+        if (delegate instanceof DeferredHooks) {
+            return new WithDeferredHooks(delegate, registry, convention, mode);
+        }
         return io.github.smtpd.internal.EventLoop.canRun(delegate)
                 ? new ObservedSmtpHandler(delegate, registry, convention, mode)
                 : new WithHooks(delegate, registry, convention, mode);
@@ -48,22 +55,39 @@ class ObservedSmtpHandler implements SmtpHandler {
 
     @Override
     public Reply onData(Message message) throws Exception {
+        Observed observed = observe(message);
+        try (Observation.Scope scope = observed.observation().openScope()) {
+            Reply reply = delegate.onData(message);
+            observed.answered(reply);
+            return reply;
+        }
+        catch (Throwable ex) {
+            observed.failed(ex);
+            throw ex;
+        }
+    }
+
+    /** Starts the observation of a message. */
+    Observed observe(Message message) {
         SmtpMessageObservationContext context = new SmtpMessageObservationContext(message, mode);
         Observation observation = Observation
             .createNotStarted(convention, DEFAULT_CONVENTION, () -> context, registry)
             .start();
-        try (Observation.Scope scope = observation.openScope()) {
-            Reply reply = delegate.onData(message);
+        return new Observed(message, context, observation);
+    }
+
+    /** One message's observation, stopped once the handler answered or failed. */
+    record Observed(Message message, SmtpMessageObservationContext context, Observation observation) {
+
+        void answered(Reply reply) {
             context.finished(reply, MessageOutcome.of(message, reply));
-            return reply;
+            observation.stop();
         }
-        catch (Throwable ex) {
+
+        void failed(Throwable ex) {
             // The server answers 451 to any exception: the client keeps the message, as for any 4xx.
             context.finished(null, MessageOutcome.FAILED);
             observation.error(ex);
-            throw ex;
-        }
-        finally {
             observation.stop();
         }
     }
@@ -74,7 +98,7 @@ class ObservedSmtpHandler implements SmtpHandler {
     }
 
     /** The same, passing the wrapped handler's hooks through. */
-    private static final class WithHooks extends ObservedSmtpHandler {
+    private static class WithHooks extends ObservedSmtpHandler {
 
         WithHooks(SmtpHandler delegate, ObservationRegistry registry, SmtpMessageObservationConvention convention,
                 String mode) {
@@ -99,6 +123,58 @@ class ObservedSmtpHandler implements SmtpHandler {
         @Override
         public void onClose(SmtpSession session) {
             delegate.onClose(session);
+        }
+    }
+
+    /**
+     * The same for a handler whose hooks answer later: the engine calls the deferred forms, and the message's
+     * observation stops when the answer comes (it is the current one while the handler starts its work).
+     */
+    private static final class WithDeferredHooks extends WithHooks implements DeferredHooks {
+
+        private final DeferredHooks deferred;
+
+        WithDeferredHooks(SmtpHandler delegate, ObservationRegistry registry,
+                SmtpMessageObservationConvention convention, String mode) {
+            super(delegate, registry, convention, mode);
+            this.deferred = (DeferredHooks) delegate;
+        }
+
+        @Override
+        public CompletionStage<Reply> onRcptLater(SmtpSession session, String address, List<String> options,
+                SerialWork work) {
+            return deferred.onRcptLater(session, address, options, work);
+        }
+
+        @Override
+        public CompletionStage<Reply> onDataLater(Message message, SerialWork work) {
+            Observed observed = observe(message);
+            CompletionStage<Reply> answer;
+            try (Observation.Scope scope = observed.observation().openScope()) {
+                answer = deferred.onDataLater(message, work);
+            }
+            catch (RuntimeException | Error ex) {
+                observed.failed(ex);
+                throw ex;
+            }
+            return answer.whenComplete((reply, failure) -> {
+                if (failure != null) {
+                    observed.failed(failure);
+                }
+                else {
+                    observed.answered(reply);
+                }
+            });
+        }
+
+        @Override
+        public void onResetLater(SmtpSession session, SerialWork work) {
+            deferred.onResetLater(session, work);
+        }
+
+        @Override
+        public void onCloseLater(SmtpSession session, SerialWork work) {
+            deferred.onCloseLater(session, work);
         }
     }
 }

@@ -208,6 +208,34 @@ class SmtpdObservationAutoConfigurationTests {
     }
 
     @Test
+    void aRelayedMessageIsObservedUntilTheUpstreamAnswered() {
+        // An independent upstream: a second server that accepts one recipient and refuses the other's message.
+        SmtpServer upstream = SmtpServer.builder().localAddress("127.0.0.1:0").messageProcessor(new VerdictProcessor())
+            .build();
+        upstream.start();
+        try {
+            runner.withBean(ObservationRegistry.class, () -> observations)
+                .withPropertyValues("smtpd.mode=proxy", "smtpd.remoteaddr=127.0.0.1:" + upstream.getPort())
+                .run((context) -> {
+                    // The relay's MAIL and RCPT hooks pass through the decorator: without them DATA has no upstream.
+                    assertThat(Mail.sendTo(port(context), "bob@example.org")).isEqualTo(250);
+                    assertThat(Mail.sendTo(port(context), "reject@example.org")).isEqualTo(550);
+                    TestObservationRegistryAssert.assertThat(observations)
+                        .hasNumberOfObservationsEqualTo(2)
+                        .forAllObservationsWithNameEqualTo("smtpd.messages",
+                                (observation) -> observation.hasLowCardinalityKeyValue("mode", "proxy")
+                                    .doesNotHaveError());
+                    TestObservationRegistryAssert.assertThat(observations)
+                        .hasAnObservationWithAKeyValue("outcome", "accepted")
+                        .hasAnObservationWithAKeyValue("outcome", "rejected");
+                });
+        }
+        finally {
+            upstream.stop(java.time.Duration.ZERO);
+        }
+    }
+
+    @Test
     void aDisabledServerNeedsNoDecorator() {
         runner.withBean(ObservationRegistry.class, () -> observations)
             .withPropertyValues("smtpd.enabled=false")
