@@ -6,6 +6,8 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
 import io.github.smtpd.Message;
@@ -363,7 +365,10 @@ final class MessageIntake {
         return true;
     }
 
-    /** Replies to a message its processor answered, or failed on, and tells the log and the listener. */
+    /**
+     * Replies to a message its processor answered, or failed on, and tells the log and the listener: those also
+     * when the reply can not go out (the client hung up meanwhile), since the processor has acted on it.
+     */
     private void delivered(Message message, long start, Reply answer, Throwable failure) {
         Reply reply = answer != null ? answer : Replies.OK;
         boolean failed = failure != null;
@@ -372,29 +377,35 @@ final class MessageIntake {
                     session.peer(), failure);
             reply = Replies.localError();
         }
+        List<Reply> replies = new ArrayList<>();
         Reply overall = reply;
         if (server.getProtocol() == io.github.smtpd.Protocol.LMTP) {
             // RFC 2033 4.2: one reply per accepted recipient, in RCPT order.
             overall = null;
-            for (int i = 0; i < envelope.rcptTos().size(); i++) {
+            for (int i = 0; i < message.rcptTos().size(); i++) {
                 Reply own = failed ? null : message.recipientReply(i);
                 Reply recipientReply = own != null ? own : reply;
-                session.reply(recipientReply);
+                replies.add(recipientReply);
                 if (overall == null || (overall.isPositive() && !recipientReply.isPositive())) {
                     overall = recipientReply;
                 }
             }
         }
         else {
-            session.reply(reply);
+            replies.add(reply);
         }
-        // The same words as the metrics' outcome tag: a 4xx means the client keeps the message and retries.
-        logger.info("Message {} from {} <{}> to {} recipient(s), {} bytes: {} ({})", message.id(),
-                session.peer().getAddress().getHostAddress(), Reply.sanitize(envelope.mailFrom),
-                envelope.rcptTos().size(), message.size(),
-                failed || overall.isTransientFailure() ? "failed" : overall.isPositive() ? "accepted" : "rejected",
-                overall);
-        listener.messageCompleted(session, message, overall, Duration.ofNanos(System.nanoTime() - start));
+        try {
+            replies.forEach(session::reply);
+        }
+        finally {
+            // The same words as the metrics' outcome tag: a 4xx means the client keeps the message and retries.
+            logger.info("Message {} from {} <{}> to {} recipient(s), {} bytes: {} ({})", message.id(),
+                    session.peer().getAddress().getHostAddress(), Reply.sanitize(message.mailFrom()),
+                    message.rcptTos().size(), message.size(),
+                    failed || overall.isTransientFailure() ? "failed" : overall.isPositive() ? "accepted" : "rejected",
+                    overall);
+            listener.messageCompleted(session, message, overall, Duration.ofNanos(System.nanoTime() - start));
+        }
     }
 
     /** Refuses a message whose data was received, before any processor sees it, and says so in the log. */

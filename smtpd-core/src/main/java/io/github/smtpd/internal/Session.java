@@ -641,27 +641,31 @@ public final class Session implements SmtpSession, Runnable {
             then.accept(reply, null);
             return;
         }
-        // Reading goes on (see keepWhileSuspended): turning it off and on would cost two epoll_ctl calls per
-        // hook, and a client that waits for its reply sends nothing meanwhile.
-        key.interestOps(channelOutput.hasPending() ? java.nio.channels.SelectionKey.OP_WRITE
-                : java.nio.channels.SelectionKey.OP_READ);
+        // Suspended before anything can fail: the hook has started, and its answer must find the session waiting.
         suspended = true;
         processing = true;
         future.whenComplete((reply, failure) -> loop.execute(() -> resumeWith(reply, failure, then)));
+        try {
+            // Reading goes on (see keepWhileSuspended): turning it off and on would cost two epoll_ctl calls per
+            // hook, and a client that waits for its reply sends nothing meanwhile.
+            key.interestOps(channelOutput.hasPending() ? java.nio.channels.SelectionKey.OP_WRITE
+                    : java.nio.channels.SelectionKey.OP_READ);
+        }
+        catch (java.nio.channels.CancelledKeyException ex) {
+            // Closed meanwhile (a client that stopped reading, a stop): the answer ends the session.
+        }
     }
 
     /**
      * What a client sends while its command waits for a deferred hook is kept for later, up to a full buffer;
-     * then the session stops reading until the hook has answered. A client that hangs up meanwhile ends it.
+     * then the session stops reading until the hook has answered. The end of its input (a client that hung up or
+     * half-closed, or a stop) waits too: the answer is sent first, then what was kept runs, then the session ends,
+     * as it would had the hook answered at once.
      */
     private void keepWhileSuspended(java.nio.channels.SelectionKey readyKey) throws IOException {
-        if (!input.hasRoom()) {
+        if (!input.hasRoom() || input.readFrom(channel) < 0) {
+            // The end of input stays readable: the loop sees it again once the session reads again.
             readyKey.interestOps(0);
-            return;
-        }
-        if (input.readFrom(channel) < 0) {
-            ended(registry.isDraining() ? "shutdown" : "disconnected");
-            finish();
         }
     }
 

@@ -220,7 +220,7 @@ final class RelayTransaction {
         if (failedOpen != null && failedOpen.destination().equals(destination)) {
             return done(failedOpen.reply());
         }
-        return track(openOnce(work, options, destination, address, parameters).thenApply((reply) -> {
+        return track(openOnce(work, options, destination, address, parameters, true).thenApply((reply) -> {
             if (upstream == null) {
                 failedOpen = new FailedOpen(destination, reply);
             }
@@ -234,10 +234,14 @@ final class RelayTransaction {
 
     private FailedOpen failedOpen;
 
+    /**
+     * @param mayReuse whether the session's kept connection may serve: not when this transaction replays its
+     *        envelope, since a reset meanwhile keeps the connection only once this transaction's step is done
+     */
     private CompletableFuture<Reply> openOnce(SerialWork work, UpstreamOptions options, Object destination,
-            String address, List<String> parameters) {
+            String address, List<String> parameters, boolean mayReuse) {
         closeUpstream();
-        return reuse(options).thenCompose((kept) -> {
+        return (mayReuse ? reuse(options) : done((UpstreamClient) null)).thenCompose((kept) -> {
             if (kept == null) {
                 return connectAndOpen(work, options, destination, address, parameters);
             }
@@ -442,7 +446,7 @@ final class RelayTransaction {
         Recipient recipient = recipients.get(next);
         CompletableFuture<Reply> step = isOpen()
                 ? forward(recipient.address(), recipient.parameters())
-                : openOnce(work, upstreamOptions, target, recipient.address(), recipient.parameters());
+                : openOnce(work, upstreamOptions, target, recipient.address(), recipient.parameters(), false);
         return step.thenCompose((reply) -> {
             if (!reply.isPositive()) {
                 // The client was told 250 for this recipient: only a retry can tell it the new verdict.

@@ -133,8 +133,11 @@ final class LoopConnection implements Runnable, Watchdog.Watched, AutoCloseable 
 
     private void begin(Outgoing request, int expected, long replyTimeoutNanos, CompletableFuture<Exchanged> result) {
         if (!key.isValid()) {
-            // Closed, or its loop has stopped: nothing would ever answer.
+            // Closed, or its loop has stopped: nothing would ever answer, this exchange nor those after it.
             result.complete(new Exchanged(List.of(), new java.nio.channels.ClosedChannelException()));
+            if (done == null && !waiting.isEmpty()) {
+                waiting.poll().run();
+            }
             return;
         }
         this.done = result;
@@ -286,7 +289,7 @@ final class LoopConnection implements Runnable, Watchdog.Watched, AutoCloseable 
         }
     }
 
-    /** Closes the channel; an exchange under way fails. */
+    /** Closes the channel; the exchange under way and those waiting fail (on the loop's thread). */
     @Override
     public void close() {
         try {
@@ -295,8 +298,19 @@ final class LoopConnection implements Runnable, Watchdog.Watched, AutoCloseable 
         catch (IOException ex) {
             // Closed already.
         }
-        if (loop.inLoop() && done != null) {
-            finish(new EOFException("The connection was closed"));
+        Runnable fail = () -> {
+            if (done != null) {
+                finish(new EOFException("The connection was closed"));
+            }
+            else if (!waiting.isEmpty()) {
+                waiting.poll().run();
+            }
+        };
+        if (loop.inLoop()) {
+            fail.run();
+        }
+        else {
+            loop.execute(fail);
         }
     }
 

@@ -320,6 +320,10 @@ public final class UpstreamClient implements Closeable {
         catch (IOException ex) {
             broken(ex);
         }
+        catch (RuntimeException ex) {
+            // The loop has stopped (its selector is closed): the connection is of no more use.
+            broken(new IOException(ex));
+        }
     }
 
     /** Whether this connection's exchanges run on an event loop without blocking (see {@link #useLoop}). */
@@ -369,6 +373,10 @@ public final class UpstreamClient implements Closeable {
         }
         catch (IOException ex) {
             return new Exchanged(replies, ex);
+        }
+        catch (RuntimeException ex) {
+            // Whatever failed, the connection is somewhere in the middle of a command: it must not be reused.
+            return new Exchanged(replies, new IOException(ex));
         }
     }
 

@@ -258,6 +258,41 @@ class RelayOnTheEventLoopTest {
     }
 
     @Test
+    void whatAClientSentBeforeItHalfClosedIsAnsweredOnceItsRecipientIs() throws Exception {
+        start(TestServers.loopback());
+        RawClient client = client();
+        String body = "Subject: half-closed\r\n\r\nbody\r\n";
+        client.send("MAIL FROM:<a@example.org>\r\nRCPT TO:<" + SLOW + "@example.net>\r\nBDAT " + body.length()
+                + " LAST\r\n" + body + "QUIT\r\n");
+        client.socket().shutdownOutput();
+        assertThat(slowAsked.await(10, TimeUnit.SECONDS)).isTrue();
+        Thread.sleep(200); // the proxy sees the end of input while the RCPT waits
+        release.countDown();
+        assertThat(client.readReply()).startsWith("250");
+        assertThat(client.readReply()).startsWith("250");
+        assertThat(client.readReply()).startsWith("250");
+        assertThat(client.readReply()).startsWith("221");
+        assertThat(received.next().text()).contains("Subject: half-closed");
+    }
+
+    @Test
+    void aStopAnswersTheRecipientThatWaitsForTheUpstreamBeforeItSays421() throws Exception {
+        start(TestServers.loopback());
+        RawClient client = client();
+        assertThat(client.command("MAIL FROM:<a@example.org>")).startsWith("250");
+        client.send("RCPT TO:<" + SLOW + "@example.net>\r\n");
+        assertThat(slowAsked.await(10, TimeUnit.SECONDS)).isTrue();
+        Thread stopping = new Thread(() -> proxy.stop(Duration.ofMillis(200)));
+        stopping.start();
+        Thread.sleep(700); // past the grace period: the stop has asked the session to end
+        release.countDown();
+        assertThat(client.readReply()).startsWith("250");
+        assertThat(client.readReply()).startsWith("421");
+        stopping.join(15_000);
+        assertThat(stopping.isAlive()).isFalse();
+    }
+
+    @Test
     void aSessionWaitingForItsUpstreamDoesNotHoldUpTheOthersOnItsLoop() throws Exception {
         start(TestServers.loopback());
         RawClient waiting = client();
