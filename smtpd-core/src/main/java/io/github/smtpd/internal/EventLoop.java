@@ -33,6 +33,9 @@ public final class EventLoop {
     /** Sessions that leave the loop once their keys are cancelled (see {@link #release}). */
     private final List<Runnable> afterDeregistration = new ArrayList<>();
 
+    /** Channels to close once the selection that forgets their cancelled keys has run (see {@link #close}). */
+    private final List<java.nio.channels.Channel> closing = new ArrayList<>();
+
     /** Whether the thread is (about to be) blocked in select, so that a new task must wake it. */
     private volatile boolean sleeping;
 
@@ -241,19 +244,46 @@ public final class EventLoop {
         afterDeregistration.add(then);
     }
 
+    /**
+     * Closes a session's channel on this thread, its key first: a channel closed while still registered is shut
+     * down for writing (a {@code getsockopt} and a {@code shutdown}, which mostly fails once the client has
+     * gone) and only closed at the next selection anyway. Deregistered first, it is closed plainly after that
+     * selection, which the loop makes without waiting.
+     */
+    void close(SelectionKey key, java.nio.channels.Channel channel) {
+        key.cancel();
+        closing.add(channel);
+    }
+
+    private static void closeAll(List<java.nio.channels.Channel> channels) {
+        for (java.nio.channels.Channel channel : channels) {
+            try {
+                channel.close();
+            }
+            catch (IOException ex) {
+                // Closed already.
+            }
+        }
+    }
+
     private void run() {
         while (running) {
+            // Cancelled keys leave at the start of a selection: the channels that wait for it may close after.
+            List<java.nio.channels.Channel> toClose = closing.isEmpty() ? List.of() : new ArrayList<>(closing);
+            closing.clear();
             try {
                 runTasks();
                 sleeping = true;
                 clockSet = false;
-                if (tasks.isEmpty() && afterDeregistration.isEmpty()) {
+                if (tasks.isEmpty() && afterDeregistration.isEmpty() && toClose.isEmpty()) {
                     selector.select(this::ready, selectTimeoutMillis());
                 }
                 else {
                     selector.selectNow(this::ready);
                 }
                 sleeping = false;
+                closeAll(toClose);
+                toClose = List.of();
                 tick();
                 runDueTimers();
                 runTasks();
@@ -269,8 +299,13 @@ public final class EventLoop {
                 // The loop serves every session on it: it must outlive any one failure.
                 logger.error("SMTP event loop {} failed; it goes on", thread.getName(), ex);
             }
+            finally {
+                closeAll(toClose);
+            }
         }
         stopped = true;
+        closeAll(closing);
+        closing.clear();
         for (SelectionKey key : selector.keys()) {
             if (key.attachment() instanceof AutoCloseable connection) {
                 // Not a session (the registry closes those): an upstream connection, whose exchange under way

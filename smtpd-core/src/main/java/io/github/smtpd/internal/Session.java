@@ -1220,7 +1220,12 @@ public final class Session implements SmtpSession, Runnable {
         writeLock.lock();
         try {
             closed = true;
-            socket.close();
+            if (eventDriven && key != null && key.isValid() && loop.inLoop()) {
+                loop.close(key, channel);
+            }
+            else {
+                socket.close();
+            }
         }
         catch (IOException ex) {
             // Already closed.
