@@ -21,6 +21,7 @@ SMTP_SOURCE=/usr/sbin/smtp-source
 
 REPS=6
 MEM_REPS=3
+PROXY_REPS=6
 QUICK=0
 DO_BUILD=1
 DO_THROUGHPUT=1
@@ -31,7 +32,7 @@ WORKLOADS="W1 W2 W3"
 SERVER_LIST="smtp-sink smtpd-17p smtpd-25v smtpd-17e"
 while [ $# -gt 0 ]; do
   case "$1" in
-    --quick) QUICK=1; REPS=2; MEM_REPS=1 ;;
+    --quick) QUICK=1; REPS=2; MEM_REPS=1; PROXY_REPS=1 ;;
     --reps) REPS="$2"; shift ;;
     --no-build) DO_BUILD=0 ;;
     --no-memory) DO_MEMORY=0 ;;
@@ -334,8 +335,8 @@ if [ "$DO_MEMORY" = 1 ]; then
   # Proxy mode against the direct rate: W1 straight to a sink, then through a proxy (JDK 17, platform
   # threads) relaying to that same sink, interleaved. Three processes share the 2 cores here.
   proxy_versus_direct() {
-    local rep direct_s proxy_s upstream_pid upstream_port
-    for rep in $(seq 1 "$MEM_REPS"); do
+    local rep direct_s proxy_s upstream_pid upstream_port ratios=()
+    for rep in $(seq 1 "$PROXY_REPS"); do
       start_server smtpd-17p
       upstream_pid=$SERVER_PID upstream_port=$PORT
       warm_up W1
@@ -353,7 +354,10 @@ if [ "$DO_MEMORY" = 1 ]; then
       wait "$upstream_pid" 2>/dev/null || true
       awk -v d="$direct_s" -v p="$proxy_s" -v r="$rep" 'BEGIN {printf "proxy-W1 rep %d: direct %.0f msgs/s, through the proxy %.0f msgs/s, ratio %.2fx\n", r, 20000 / d, 20000 / p, d / p}' \
         | tee -a "$MEM" >&2
+      ratios+=("$(awk -v d="$direct_s" -v p="$proxy_s" 'BEGIN {printf "%.3f", d / p}')")
     done
+    printf '%s\n' "${ratios[@]}" | sort -n | awk '{r[NR] = $1} END {m = NR % 2 ? r[(NR + 1) / 2] : (r[NR / 2] + r[NR / 2 + 1]) / 2; printf "proxy-W1 median ratio %.2fx over %d runs (min %.2fx, max %.2fx)\n", m, NR, r[1], r[NR]}' \
+      | tee -a "$MEM" >&2
   }
   proxy_versus_direct
 fi
