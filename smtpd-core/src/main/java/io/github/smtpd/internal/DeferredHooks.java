@@ -11,8 +11,10 @@ import io.github.smtpd.SmtpSession;
 /**
  * A handler whose hooks answer later instead of blocking: the relay modes, which wait for their upstream. Its
  * sessions run on the event loop like any other; while a RCPT or the data waits for its answer the session reads
- * no more of its client's input, and goes on when the answer comes. The engine calls these forms, never the
- * {@link SmtpHandler} ones, except {@link SmtpHandler#onMail}, which such a handler promises never blocks.
+ * no more of its client's input, and goes on when the answer comes. The engine calls these forms instead of
+ * {@link SmtpHandler#onRcpt} and {@link SmtpHandler#onData}; it calls {@link SmtpHandler#onMail},
+ * {@link SmtpHandler#onReset} and {@link SmtpHandler#onClose} as they are, on the loop, and such a handler promises
+ * that they never block (what must wait goes to its own future steps).
  *
  * <p>{@code work} runs the session's blocking work one task at a time, in the order given (see
  * {@link SerialWork}). Not a public API: the engine and the built-in modes only.
@@ -24,10 +26,4 @@ public interface DeferredHooks {
 
     /** {@link SmtpHandler#onData}, answered later; {@code null} means 250 OK, a failure 451. */
     CompletionStage<Reply> onDataLater(Message message, SerialWork work);
-
-    /** {@link SmtpHandler#onReset}: must not block; what must wait goes to {@code work}. */
-    void onResetLater(SmtpSession session, SerialWork work);
-
-    /** {@link SmtpHandler#onClose}: must not block; what must wait goes to {@code work}. */
-    void onCloseLater(SmtpSession session, SerialWork work);
 }

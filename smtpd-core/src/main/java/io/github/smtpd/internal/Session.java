@@ -336,12 +336,7 @@ public final class Session implements SmtpSession, Runnable {
         intake.abandon();
         abortTransaction();
         try {
-            if (handler instanceof DeferredHooks hooks) {
-                hooks.onCloseLater(this, work);
-            }
-            else {
-                handler.onClose(this);
-            }
+            handler.onClose(this);
         }
         catch (RuntimeException ex) {
             logger.warn("Session {}: the handler failed to close", id, ex);
@@ -1138,12 +1133,7 @@ public final class Session implements SmtpSession, Runnable {
     void abortTransaction() {
         if (envelope.reset()) {
             try {
-                if (handler instanceof DeferredHooks hooks) {
-                    hooks.onResetLater(this, work);
-                }
-                else {
-                    handler.onReset(this);
-                }
+                handler.onReset(this);
             }
             catch (RuntimeException ex) {
                 logger.warn("Session {}: the handler failed to reset", id, ex);

@@ -39,11 +39,13 @@ abstract class RelayHandler implements SmtpHandler, DeferredHooks {
         return RelayTransaction.deliver(message, SerialWork.inline()).join();
     }
 
+    /** Never blocks: the session's next transaction takes the kept connection once it is reset. */
     @Override
     public final void onReset(SmtpSession session) {
         RelayTransaction.end(session);
     }
 
+    /** Never blocks: the kept connection says QUIT once its reset, if any, is done. */
     @Override
     public final void onClose(SmtpSession session) {
         RelayTransaction.closeIdle(session);
@@ -58,16 +60,5 @@ abstract class RelayHandler implements SmtpHandler, DeferredHooks {
     @Override
     public final CompletionStage<Reply> onDataLater(Message message, SerialWork work) {
         return RelayTransaction.deliver(message, work);
-    }
-
-    @Override
-    public final void onResetLater(SmtpSession session, SerialWork work) {
-        // Does not wait: the session's next transaction takes the kept connection once it is reset.
-        RelayTransaction.end(session);
-    }
-
-    @Override
-    public final void onCloseLater(SmtpSession session, SerialWork work) {
-        RelayTransaction.closeIdle(session);
     }
 }

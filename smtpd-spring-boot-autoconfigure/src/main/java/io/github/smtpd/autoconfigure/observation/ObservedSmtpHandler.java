@@ -166,15 +166,5 @@ class ObservedSmtpHandler implements SmtpHandler {
                 }
             });
         }
-
-        @Override
-        public void onResetLater(SmtpSession session, SerialWork work) {
-            deferred.onResetLater(session, work);
-        }
-
-        @Override
-        public void onCloseLater(SmtpSession session, SerialWork work) {
-            deferred.onCloseLater(session, work);
-        }
     }
 }
