@@ -103,6 +103,15 @@ class RelayOnTheEventLoopTest {
         return client;
     }
 
+    /** A client whose RCPT the upstream holds until {@link #release}: its session waits for the answer. */
+    private RawClient waitingForTheUpstream() throws Exception {
+        RawClient client = client();
+        assertThat(client.command("MAIL FROM:<a@example.org>")).startsWith("250");
+        client.send("RCPT TO:<" + SLOW + "@example.net>\r\n");
+        assertThat(slowAsked.await(10, TimeUnit.SECONDS)).isTrue();
+        return client;
+    }
+
     @Test
     void idleRelaySessionsHoldNoThreads() throws Exception {
         start(TestServers.loopback().maxSessionsPerClient(0));
@@ -278,10 +287,7 @@ class RelayOnTheEventLoopTest {
     @Test
     void aStopAnswersTheRecipientThatWaitsForTheUpstreamBeforeItSays421() throws Exception {
         start(TestServers.loopback());
-        RawClient client = client();
-        assertThat(client.command("MAIL FROM:<a@example.org>")).startsWith("250");
-        client.send("RCPT TO:<" + SLOW + "@example.net>\r\n");
-        assertThat(slowAsked.await(10, TimeUnit.SECONDS)).isTrue();
+        RawClient client = waitingForTheUpstream();
         Thread stopping = new Thread(() -> proxy.stop(Duration.ofMillis(200)));
         stopping.start();
         Thread.sleep(700); // past the grace period: the stop has asked the session to end
@@ -295,10 +301,7 @@ class RelayOnTheEventLoopTest {
     @Test
     void aSessionWaitingForItsUpstreamDoesNotHoldUpTheOthersOnItsLoop() throws Exception {
         start(TestServers.loopback());
-        RawClient waiting = client();
-        assertThat(waiting.command("MAIL FROM:<a@example.org>")).startsWith("250");
-        waiting.send("RCPT TO:<" + SLOW + "@example.net>\r\n");
-        assertThat(slowAsked.await(10, TimeUnit.SECONDS)).isTrue();
+        RawClient waiting = waitingForTheUpstream();
 
         RawClient other = client();
         assertThat(other.openData("NOOP", "b@example.org", "fast@example.net")).startsWith("354");
@@ -337,10 +340,7 @@ class RelayOnTheEventLoopTest {
     @Test
     void timeSpentWaitingForTheUpstreamDoesNotCountAgainstTheClient() throws Exception {
         start(TestServers.loopback().idleTimeout(Duration.ofMillis(500)));
-        RawClient client = client();
-        assertThat(client.command("MAIL FROM:<a@example.org>")).startsWith("250");
-        client.send("RCPT TO:<" + SLOW + "@example.net>\r\n");
-        assertThat(slowAsked.await(10, TimeUnit.SECONDS)).isTrue();
+        RawClient client = waitingForTheUpstream();
         Thread.sleep(1500);
         release.countDown();
         assertThat(client.readReply()).startsWith("250");
@@ -350,10 +350,7 @@ class RelayOnTheEventLoopTest {
     @Test
     void aClientThatHangsUpWhileItsRecipientIsAskedLeavesNoUpstreamConnectionOpen() throws Exception {
         start(TestServers.loopback());
-        RawClient client = client();
-        assertThat(client.command("MAIL FROM:<a@example.org>")).startsWith("250");
-        client.send("RCPT TO:<" + SLOW + "@example.net>\r\n");
-        assertThat(slowAsked.await(10, TimeUnit.SECONDS)).isTrue();
+        RawClient client = waitingForTheUpstream();
         client.close();
         release.countDown();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
