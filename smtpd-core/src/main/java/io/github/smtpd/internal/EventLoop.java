@@ -268,13 +268,17 @@ public final class EventLoop {
 
     private void run() {
         while (running) {
-            // Cancelled keys leave at the start of a selection: the channels that wait for it may close after.
-            List<java.nio.channels.Channel> toClose = closing.isEmpty() ? List.of() : new ArrayList<>(closing);
-            closing.clear();
+            List<java.nio.channels.Channel> toClose = List.of();
             try {
                 runTasks();
                 sleeping = true;
                 clockSet = false;
+                // Cancelled keys leave at the start of a selection: the channels that wait for it close after it,
+                // and one that waits makes it not wait (its client has its reply, and waits for our close).
+                if (!closing.isEmpty()) {
+                    toClose = new ArrayList<>(closing);
+                    closing.clear();
+                }
                 if (tasks.isEmpty() && afterDeregistration.isEmpty() && toClose.isEmpty()) {
                     selector.select(this::ready, selectTimeoutMillis());
                 }
@@ -327,6 +331,9 @@ public final class EventLoop {
         afterDeregistration.forEach(EventLoop::runQuietly);
         afterDeregistration.clear();
         runTasks();
+        // Sessions the tasks above ended (their keys are gone with the selector).
+        closeAll(closing);
+        closing.clear();
     }
 
     private void runTasks() {

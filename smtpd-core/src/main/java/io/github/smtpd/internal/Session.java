@@ -1269,7 +1269,10 @@ public final class Session implements SmtpSession, Runnable {
         if (eventDriven) {
             // A closed channel leaves the selector without a word: the loop must end a session parked there.
             loop.execute(() -> {
-                if (eventDriven && !processing) {
+                // Not while a processor runs on the executor (it replies and ends the session itself); but a
+                // session waiting for a deferred hook ends now: its answer may never come (an upstream that says
+                // nothing), and it finds the session ended when it does.
+                if (eventDriven && (!processing || suspended)) {
                     step(this::finish);
                 }
             });

@@ -301,6 +301,26 @@ class RelayOnTheEventLoopTest {
     }
 
     @Test
+    void aStopEndsASessionWhoseUpstreamNeverGreets() throws Exception {
+        // The connection is made and never greeted: connecting blocks a thread of the executor, not the loop, and
+        // no loop event will ever end it.
+        try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 10, java.net.InetAddress.getLoopbackAddress())) {
+            proxy = TestServers.loopback().eventLoops(1).executor(pool)
+                .handler(new ProxyMode(ProxyOptions.of("127.0.0.1:" + silent.getLocalPort()))).build();
+            proxy.start();
+            RawClient client = client();
+            assertThat(client.command("MAIL FROM:<a@example.org>")).startsWith("250");
+            client.send("RCPT TO:<somebody@example.net>\r\n");
+            try (java.net.Socket connecting = silent.accept()) {
+                // The stop gives up waiting after its grace and five seconds more, and the session must be gone.
+                proxy.stop(Duration.ofMillis(100));
+                assertThat(proxy.getSessions()).isEmpty();
+                assertThat(client.isClosedByServer()).isTrue();
+            }
+        }
+    }
+
+    @Test
     void aSessionWaitingForItsUpstreamDoesNotHoldUpTheOthersOnItsLoop() throws Exception {
         start(TestServers.loopback());
         RawClient waiting = waitingForTheUpstream();
