@@ -169,8 +169,10 @@ class RelayOnTheEventLoopTest {
             Message relayed = received.next().message();
             assertThat(relayed.session().isSecure()).isTrue();
         }
-        // Connecting, and each command after it: an SSLSocket only does blocking I/O.
-        assertThat(tasks.get()).isGreaterThan(3);
+        // Connecting took one task, and the commands after it more (an SSLSocket only does blocking I/O), where a
+        // plain upstream needs none (messagesOnAKeptUpstreamConnectionNeedNoThread). Not one per command: a command
+        // given while the session's last task is still finishing runs in that task.
+        assertThat(tasks.get()).isGreaterThan(1);
     }
 
     @Test
