@@ -326,11 +326,6 @@ public final class UpstreamClient implements Closeable {
         }
     }
 
-    /** Whether this connection's exchanges run on an event loop without blocking (see {@link #useLoop}). */
-    public boolean isOnLoop() {
-        return onLoop != null;
-    }
-
     /**
      * Sends {@code request} and reads {@code expected} replies: without blocking on the loop, or with blocking I/O
      * on this thread, or on the session's executor when this thread is its loop's (TLS).
