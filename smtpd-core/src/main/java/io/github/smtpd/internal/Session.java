@@ -630,7 +630,7 @@ public final class Session implements SmtpSession, Runnable {
                 reply = future.join();
             }
             catch (java.util.concurrent.CompletionException | java.util.concurrent.CancellationException ex) {
-                then.accept(null, ex.getCause() != null ? ex.getCause() : ex);
+                then.accept(null, causeOf(ex));
                 return;
             }
             then.accept(reply, null);
@@ -664,12 +664,17 @@ public final class Session implements SmtpSession, Runnable {
         }
     }
 
+    /** What failed a deferred hook: its own exception, not the future's wrapper around it. */
+    private static Throwable causeOf(Throwable failure) {
+        return failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+                ? failure.getCause()
+                : failure;
+    }
+
     private void resumeWith(Reply reply, Throwable failure, java.util.function.BiConsumer<Reply, Throwable> then) {
         suspended = false;
         processing = false;
-        Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
-                ? failure.getCause()
-                : failure;
+        Throwable cause = causeOf(failure);
         step(() -> {
             // Also when the session ended meanwhile: the message's outcome is logged and its content released.
             then.accept(reply, cause);

@@ -110,7 +110,12 @@ final class RelayTransaction {
 
     /** Closes the upstream connection kept for the session, if any: the session has ended. */
     static void closeIdle(SmtpSession session) {
-        takeIdle(session).thenAccept((parked) -> {
+        closeWhenKept(takeIdle(session));
+    }
+
+    /** Closes the connection {@code kept} holds, if any, once it is ready. */
+    private static void closeWhenKept(CompletableFuture<Parked> kept) {
+        kept.thenAccept((parked) -> {
             if (parked != null) {
                 parked.client().close();
             }
@@ -157,11 +162,7 @@ final class RelayTransaction {
                 // Nothing was opened: the connection kept before stays kept.
                 return before;
             }
-            before.thenAccept((parked) -> {
-                if (parked != null) {
-                    parked.client().close();
-                }
-            });
+            closeWhenKept(before);
             return keep();
         });
         session.attributes().put(IDLE_KEY, kept);

@@ -1,6 +1,5 @@
 package io.github.smtpd.relay;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -14,8 +13,11 @@ final class EncodedContent implements Outgoing {
     /** Read per piece: enough for few system calls, small enough that a message's buffers are cheap garbage. */
     private static final int PIECE = 16 * 1024;
 
-    /** The encoded bytes of the current piece; its buffer is reused for the next. */
-    private final Pieces pieces = new Pieces();
+    /**
+     * The encoded bytes of the current piece; its buffer is reused for the next. Dot-stuffing and repaired line
+     * ends may make a piece grow; the stream grows with it.
+     */
+    private final ExposedBytes pieces = new ExposedBytes(PIECE + PIECE / 8);
 
     private final DataEncoder encoder = DataEncoder.forData(pieces);
 
@@ -64,17 +66,5 @@ final class EncodedContent implements Outgoing {
             encoder.write(read, 0, count);
         }
         return pieces.view();
-    }
-
-    private static final class Pieces extends ByteArrayOutputStream {
-
-        Pieces() {
-            // Dot-stuffing and repaired line ends may make a piece grow; the stream grows with it.
-            super(PIECE + PIECE / 8);
-        }
-
-        ByteBuffer view() {
-            return ByteBuffer.wrap(buf, 0, count);
-        }
     }
 }

@@ -181,7 +181,7 @@ final class LoopConnection implements Runnable, Watchdog.Watched, AutoCloseable 
             }
         }
         catch (IOException | RuntimeException ex) {
-            finish(ex instanceof IOException io ? io : new IOException(ex));
+            fail(ex);
             return;
         }
         readReplies();
@@ -214,7 +214,7 @@ final class LoopConnection implements Runnable, Watchdog.Watched, AutoCloseable 
             progress();
         }
         catch (IOException | RuntimeException ex) {
-            finish(ex instanceof IOException io ? io : new IOException(ex));
+            fail(ex);
             return;
         }
         readReplies();
@@ -231,7 +231,7 @@ final class LoopConnection implements Runnable, Watchdog.Watched, AutoCloseable 
             }
         }
         catch (IOException | RuntimeException ex) {
-            finish(ex instanceof IOException io ? io : new IOException(ex));
+            fail(ex);
             return;
         }
         finish(null);
@@ -289,15 +289,24 @@ final class LoopConnection implements Runnable, Watchdog.Watched, AutoCloseable 
         }
     }
 
-    /** Closes the channel; the exchange under way and those waiting fail (on the loop's thread). */
-    @Override
-    public void close() {
+    /** Ends the exchange under way with whatever broke it, as an I/O failure. */
+    private void fail(Exception ex) {
+        finish(ex instanceof IOException io ? io : new IOException(ex));
+    }
+
+    private void closeChannel() {
         try {
             channel.close();
         }
         catch (IOException ex) {
             // Closed already.
         }
+    }
+
+    /** Closes the channel; the exchange under way and those waiting fail (on the loop's thread). */
+    @Override
+    public void close() {
+        closeChannel();
         Runnable fail = () -> {
             if (done != null) {
                 finish(new EOFException("The connection was closed"));
@@ -328,12 +337,7 @@ final class LoopConnection implements Runnable, Watchdog.Watched, AutoCloseable 
     @Override
     public void expire() {
         timedOut = true;
-        try {
-            channel.close();
-        }
-        catch (IOException ex) {
-            // Closed already.
-        }
+        closeChannel();
         loop.execute(() -> {
             if (done != null) {
                 finish(new SocketTimeoutException("timed out"));

@@ -2,7 +2,6 @@ package io.github.smtpd.relay;
 
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
 import java.io.EOFException;
 import java.io.IOException;
@@ -20,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -691,7 +691,7 @@ public final class UpstreamClient implements Closeable {
     }
 
     private CompletableFuture<Reply> oneChunk(byte[] content) throws UpstreamException {
-        ByteArrayOutputStream chunk = new ByteArrayOutputStream(content.length + 256);
+        ExposedBytes chunk = new ExposedBytes(content.length + 256);
         DataEncoder encoder = DataEncoder.forChunk(chunk);
         try {
             encoder.write(content, 0, content.length);
@@ -703,10 +703,10 @@ public final class UpstreamClient implements Closeable {
         }
         logRepairs(encoder);
         byte[] command = ("BDAT " + chunk.size() + " LAST\r\n").getBytes(StandardCharsets.US_ASCII);
-        ByteArrayOutputStream request = new ByteArrayOutputStream(command.length + chunk.size());
-        request.writeBytes(command);
-        request.writeBytes(chunk.toByteArray());
-        return send(Outgoing.of(request.toByteArray()), 1, options.dataTimeout(),
+        // One piece, so that the command and its chunk go in one write; the chunk is copied once, into it.
+        byte[] request = Arrays.copyOf(command, command.length + chunk.size());
+        chunk.view().get(request, command.length, chunk.size());
+        return send(Outgoing.of(request), 1, options.dataTimeout(),
                 (exchanged) -> completion(all(exchanged, 1).get(0)));
     }
 
