@@ -4,11 +4,15 @@
 #   benchmarks/run.sh            full run: 6 interleaved repetitions of W1/W2/W3, memory scenarios (~15 min)
 #   benchmarks/run.sh --quick    2 repetitions, one of each memory scenario (~5 min)
 #   options: --reps N  --no-memory  --no-throughput  --proxy-only  --no-build  --out DIR
-#            --workloads "W1 W2 W3"  --servers "smtp-sink smtpd-17p smtpd-25v smtpd-17e"  (subsets, for development)
+#            --workloads "W1 W2 W3"  --servers "smtp-sink smtpd-17p smtpd-25v smtpd-17e demo-17 demo-25v demo-17s"
+#            (subsets, for development)
 #
 # Load is Postfix's smtp-source; the reference server is Postfix's smtp-sink. The Postfix daemon is never
 # started: only those two test programs are used. Our server is the sink in this module (a MessageProcessor
-# that discards), run on JDK 17 with platform threads and on JDK 25 with virtual threads.
+# that discards), run on JDK 17 with platform threads and on JDK 25 with virtual threads; and the demo gateway as a
+# user runs it (the starter in a Spring Boot application with Actuator, metrics and observations on): demo-17 on
+# JDK 17, demo-25v on JDK 25 with spring.threads.virtual.enabled=true, both with the demo's spool off, and
+# demo-17s on JDK 17 with the spool on (every message fsynced to a .eml file, as the demo ships).
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -16,6 +20,7 @@ ROOT="$(cd "$HERE/.." && pwd)"
 JDK17="${JDK17:-/usr/lib/jvm/java-17-openjdk-amd64}"
 JDK25="${JDK25:-/usr/lib/jvm/temurin-25-jdk-amd64}"
 JAR="$HERE/target/smtpd-benchmarks.jar"
+DEMO_JAR="$ROOT/demo-app/target/smtpd-demo-app.jar"
 SMTP_SINK=/usr/sbin/smtp-sink
 SMTP_SOURCE=/usr/sbin/smtp-source
 
@@ -29,7 +34,7 @@ DO_MEMORY=1
 PROXY_ONLY=0
 OUT="$HERE/target/results"
 WORKLOADS="W1 W2 W3"
-SERVER_LIST="smtp-sink smtpd-17p smtpd-25v smtpd-17e"
+SERVER_LIST="smtp-sink smtpd-17p smtpd-25v smtpd-17e demo-17 demo-25v demo-17s"
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) QUICK=1; REPS=2; MEM_REPS=1; PROXY_REPS=1 ;;
@@ -76,10 +81,14 @@ done
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 
 if [ "$DO_BUILD" = 1 ]; then
-  log "building the sink (mvn -pl smtpd-core,benchmarks -am package)"
-  (cd "$ROOT" && JAVA_HOME="$JDK17" mvn -B -q -pl smtpd-core,benchmarks -am -DskipTests package)
+  log "building the sink and the demo gateway (mvn -pl benchmarks,demo-app -am package)"
+  # The demo jar is removed first: when its own classes are unchanged, Maven keeps the old repackaged jar,
+  # with the old starter inside it.
+  rm -f "$DEMO_JAR"
+  (cd "$ROOT" && JAVA_HOME="$JDK17" mvn -B -q -pl benchmarks,demo-app -am -DskipTests package)
 fi
 [ -f "$JAR" ] || { echo "no $JAR; build first" >&2; exit 1; }
+[ -f "$DEMO_JAR" ] || { echo "no $DEMO_JAR; build first" >&2; exit 1; }
 
 mkdir -p "$OUT"
 RAW="$OUT/raw.csv"
@@ -130,6 +139,16 @@ start_server() {
         > "$logfile" 2>&1 &
       SERVER_PID=$!
       ;;
+    demo-17|demo-25v|demo-17s)
+      # The demo gateway as shipped (application.yml), on a loopback port, its HTTP port free, the same backlog as
+      # the others. Log lines per message stay on (INFO for io.github.smtpd), written to the log file.
+      local jdk="$JDK17" demo=(--demo.spool-dir=)
+      [ "$name" = demo-25v ] && jdk="$JDK25" demo=(--demo.spool-dir= --spring.threads.virtual.enabled=true)
+      [ "$name" = demo-17s ] && demo=(--demo.spool-dir="$SPOOL/demo-$PORT")
+      "$jdk/bin/java" ${SMTPD_JAVA_OPTS:-} "$@" -jar "$DEMO_JAR" --smtpd.localaddr="127.0.0.1:$PORT" \
+        --smtpd.backlog=1024 --server.port=0 "${demo[@]}" > "$logfile" 2>&1 &
+      SERVER_PID=$!
+      ;;
     *) echo "unknown server $name" >&2; exit 1 ;;
   esac
   SERVER_LOG="$logfile"
@@ -163,6 +182,7 @@ stop_server() {
     wait "$SERVER_PID" 2>/dev/null || true
     SERVER_PID=""
   fi
+  rm -rf "$SPOOL"/demo-*
 }
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
@@ -171,7 +191,7 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 jit_seconds() {
   case "$1" in
     smtp-sink) echo "-" ;;
-    smtpd-25v) { "$JDK25/bin/jstat" -compiler "$2" 2>/dev/null || true; } | awk 'NR == 2 {print $4}' ;;
+    smtpd-25v|demo-25v) { "$JDK25/bin/jstat" -compiler "$2" 2>/dev/null || true; } | awk 'NR == 2 {print $4}' ;;
     *) { "$JDK17/bin/jstat" -compiler "$2" 2>/dev/null || true; } | awk 'NR == 2 {print $4}' ;;
   esac
 }

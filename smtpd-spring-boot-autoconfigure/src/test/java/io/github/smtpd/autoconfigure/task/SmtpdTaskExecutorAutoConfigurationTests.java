@@ -1,10 +1,14 @@
 package io.github.smtpd.autoconfigure.task;
 
 import java.lang.reflect.Method;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import io.github.smtpd.MessageProcessor;
 import io.github.smtpd.SmtpServer;
@@ -36,20 +40,61 @@ class SmtpdTaskExecutorAutoConfigurationTests {
         .withPropertyValues("smtpd.localaddr=127.0.0.1:0", "smtpd.host-name=test.example.org");
 
     @Test
-    void sessionsRunOnDedicatedPlatformThreadsByDefault() {
+    void messagesRunOnAPoolOfDaemonPlatformThreadsByDefault() {
         runner.run((context) -> {
-            assertThat(context).getBean("smtpdTaskExecutor").isInstanceOf(SimpleAsyncTaskExecutor.class);
-            // The core's fallback executor names its threads alike, so prove the session went through our bean.
-            AtomicInteger decorated = new AtomicInteger();
-            context.getBean("smtpdTaskExecutor", SimpleAsyncTaskExecutor.class).setTaskDecorator((task) -> {
-                decorated.incrementAndGet();
-                return task;
-            });
+            ThreadPoolExecutor pool = context.getBean("smtpdTaskExecutor", ThreadPoolExecutor.class);
+            assertThat(pool.getQueue()).isInstanceOf(SynchronousQueue.class);
             Thread thread = sessionThread(context.getBean(SmtpServer.class), context.getBean(ThreadRecorder.class));
-            assertThat(decorated).hasValue(1);
+            // The core's fallback executor names its threads alike, so prove the message went through our bean.
+            assertThat(pool.getCompletedTaskCount()).isPositive();
             assertThat(thread.getName()).startsWith(SmtpdTaskExecutorAutoConfiguration.THREAD_NAME_PREFIX);
             assertThat(thread.isDaemon()).isTrue();
             assertThat(isVirtual(thread)).isFalse();
+        });
+    }
+
+    @Test
+    void threadsAreReusedFromMessageToMessage() {
+        runner.run((context) -> {
+            SmtpServer server = context.getBean(SmtpServer.class);
+            ThreadRecorder recorder = context.getBean(ThreadRecorder.class);
+            int messages = 20;
+            for (int i = 0; i < messages; i++) {
+                Mail.send(server.getPort(), "a@example.org", "b@example.org", "reuse " + i, "Which thread?");
+            }
+            // A thread per message (the executor before) would make 20; a kept idle thread takes the next one.
+            assertThat(recorder.threads).hasSizeLessThan(messages / 2);
+        });
+    }
+
+    @Test
+    void theNumberOfThreadsIsBoundedByTwiceTheSessions() {
+        runner.withPropertyValues("smtpd.max-sessions=7").run((context) -> {
+            ThreadPoolExecutor pool = context.getBean("smtpdTaskExecutor", ThreadPoolExecutor.class);
+            assertThat(pool.getMaximumPoolSize()).isEqualTo(14);
+            assertThat(pool.getKeepAliveTime(TimeUnit.SECONDS)).isEqualTo(60);
+        });
+        assertThat(SmtpdTaskExecutorAutoConfiguration.maximumThreads(Integer.MAX_VALUE)).isEqualTo(Integer.MAX_VALUE);
+    }
+
+    @Test
+    void aBlockedProcessorNeverDelaysAnotherSessionsMessage() {
+        runner.withUserConfiguration(BlockingProcessor.class).run((context) -> {
+            SmtpServer server = context.getBean(SmtpServer.class);
+            BlockingProcessor blocking = context.getBean(BlockingProcessor.class);
+            CompletableFuture<Void> held = CompletableFuture.runAsync(() -> {
+                try {
+                    Mail.send(server.getPort(), "block@example.org", "b@example.org", "block", "held");
+                }
+                catch (Exception ex) {
+                    throw new IllegalStateException(ex);
+                }
+            });
+            assertThat(blocking.blocked.await(30, TimeUnit.SECONDS)).isTrue();
+            // Queued behind the held message, this one would wait for the release that comes only after it.
+            Mail.send(server.getPort(), "a@example.org", "b@example.org", "free", "not held");
+            blocking.release.countDown();
+            held.get(30, TimeUnit.SECONDS);
         });
     }
 
@@ -140,10 +185,34 @@ class SmtpdTaskExecutorAutoConfigurationTests {
 
         final CompletableFuture<Thread> thread = new CompletableFuture<>();
 
+        final Set<Thread> threads = ConcurrentHashMap.newKeySet();
+
         @Bean
         MessageProcessor threadRecorder() {
             return (message) -> {
                 thread.complete(Thread.currentThread());
+                threads.add(Thread.currentThread());
+                return null;
+            };
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class BlockingProcessor {
+
+        final CountDownLatch blocked = new CountDownLatch(1);
+
+        final CountDownLatch release = new CountDownLatch(1);
+
+        @Bean
+        MessageProcessor blockingProcessor() {
+            return (message) -> {
+                if ("block@example.org".equals(message.mailFrom())) {
+                    blocked.countDown();
+                    if (!release.await(30, TimeUnit.SECONDS)) {
+                        throw new IllegalStateException("never released");
+                    }
+                }
                 return null;
             };
         }
