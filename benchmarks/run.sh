@@ -4,15 +4,16 @@
 #   benchmarks/run.sh            full run: 6 interleaved repetitions of W1/W2/W3, memory scenarios (~15 min)
 #   benchmarks/run.sh --quick    2 repetitions, one of each memory scenario (~5 min)
 #   options: --reps N  --no-memory  --no-throughput  --proxy-only  --no-build  --out DIR
-#            --workloads "W1 W2 W3"  --servers "smtp-sink smtpd-17p smtpd-25v smtpd-17e demo-17 demo-25v demo-17s"
+#            --workloads "W1 W2 W3"
+#            --servers "smtp-sink smtpd-17p smtpd-25v smtpd-17e demo-17 demo-25v demo-17l demo-17s"
 #            (subsets, for development)
 #
 # Load is Postfix's smtp-source; the reference server is Postfix's smtp-sink. The Postfix daemon is never
 # started: only those two test programs are used. Our server is the sink in this module (a MessageProcessor
 # that discards), run on JDK 17 with platform threads and on JDK 25 with virtual threads; and the demo gateway as a
 # user runs it (the starter in a Spring Boot application with Actuator, metrics and observations on): demo-17 on
-# JDK 17, demo-25v on JDK 25 with spring.threads.virtual.enabled=true, both with the demo's spool off, and
-# demo-17s on JDK 17 with the spool on (every message fsynced to a .eml file, as the demo ships).
+# JDK 17, demo-25v on JDK 25 with spring.threads.virtual.enabled=true, both with the demo's spool and per-message
+# log line off; demo-17l with that log line on; demo-17s as the demo ships (log line on, spool on).
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -34,7 +35,7 @@ DO_MEMORY=1
 PROXY_ONLY=0
 OUT="$HERE/target/results"
 WORKLOADS="W1 W2 W3"
-SERVER_LIST="smtp-sink smtpd-17p smtpd-25v smtpd-17e demo-17 demo-25v demo-17s"
+SERVER_LIST="smtp-sink smtpd-17p smtpd-25v smtpd-17e demo-17 demo-25v demo-17l demo-17s"
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) QUICK=1; REPS=2; MEM_REPS=1; PROXY_REPS=1 ;;
@@ -139,11 +140,14 @@ start_server() {
         > "$logfile" 2>&1 &
       SERVER_PID=$!
       ;;
-    demo-17|demo-25v|demo-17s)
-      # The demo gateway as shipped (application.yml), on a loopback port, its HTTP port free, the same backlog as
-      # the others. Log lines per message stay on (INFO for io.github.smtpd), written to the log file.
-      local jdk="$JDK17" demo=(--demo.spool-dir=)
-      [ "$name" = demo-25v ] && jdk="$JDK25" demo=(--demo.spool-dir= --spring.threads.virtual.enabled=true)
+    demo-17|demo-25v|demo-17l|demo-17s)
+      # The demo gateway (its application.yml), on a loopback port, its HTTP port free, the same backlog as the
+      # others. demo-17 and demo-25v: spool off and the server's per-message log line off, like the sinks, which
+      # log nothing; demo-17l: that line on (INFO, Spring Boot's console pattern, to the log file); demo-17s: as
+      # the demo ships, the line on and every message fsynced to a .eml file.
+      local jdk="$JDK17" demo=(--demo.spool-dir= --logging.level.io.github.smtpd=WARN)
+      [ "$name" = demo-25v ] && jdk="$JDK25" demo+=(--spring.threads.virtual.enabled=true)
+      [ "$name" = demo-17l ] && demo=(--demo.spool-dir=)
       [ "$name" = demo-17s ] && demo=(--demo.spool-dir="$SPOOL/demo-$PORT")
       "$jdk/bin/java" ${SMTPD_JAVA_OPTS:-} "$@" -jar "$DEMO_JAR" --smtpd.localaddr="127.0.0.1:$PORT" \
         --smtpd.backlog=1024 --server.port=0 "${demo[@]}" > "$logfile" 2>&1 &

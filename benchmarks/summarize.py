@@ -10,15 +10,16 @@ import sys
 from collections import defaultdict
 
 MIB = 1024 * 1024
-SERVERS = ["smtp-sink", "smtpd-17p", "smtpd-25v", "smtpd-17e", "demo-17", "demo-25v", "demo-17s"]
+SERVERS = ["smtp-sink", "smtpd-17p", "smtpd-25v", "smtpd-17e", "demo-17", "demo-25v", "demo-17l", "demo-17s"]
 LABELS = {
     "smtp-sink": "Postfix smtp-sink",
     "smtpd-17p": "smtpd for Java, JDK 17, platform threads",
     "smtpd-25v": "smtpd for Java, JDK 25, virtual threads",
     "smtpd-17e": "smtpd for Java, JDK 17, processors on the executor",
-    "demo-17": "demo gateway (Spring Boot starter), JDK 17, spool off",
-    "demo-25v": "demo gateway, JDK 25, virtual threads, spool off",
-    "demo-17s": "demo gateway, JDK 17, spool on (fsync per message)",
+    "demo-17": "demo gateway (Spring Boot starter), JDK 17, spool and log line off",
+    "demo-25v": "demo gateway, JDK 25, virtual threads, spool and log line off",
+    "demo-17l": "demo gateway, JDK 17, spool off, a log line per message",
+    "demo-17s": "demo gateway as shipped, JDK 17: log line, spool on (fsync per message)",
 }
 
 

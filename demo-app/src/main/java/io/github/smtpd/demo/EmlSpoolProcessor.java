@@ -19,8 +19,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A sample {@link MessageProcessor}: logs one line per message and, when a folder is configured, stores the
- * message byte for byte as an {@code .eml} file any mail client can open.
+ * A sample {@link MessageProcessor}: when a folder is configured, stores each message byte for byte as an
+ * {@code .eml} file any mail client can open, and logs where; without one it does nothing (the server logs every
+ * message itself).
  *
  * <p>The file is complete on disk before the client hears 250: it is written under a temporary name, forced to
  * the device, then renamed, so a crash never leaves half a message under an {@code .eml} name. If storing
@@ -43,12 +44,10 @@ public class EmlSpoolProcessor implements MessageProcessor {
 
     @Override
     public Reply process(Message message) throws IOException {
-        Path stored = (spoolDir != null) ? store(message) : null;
-        // Addresses come from the client: sanitize them so they can not forge log lines.
-        logger.info("Message {} from <{}> to {} ({} bytes, client {}){}", message.id(),
-                Reply.sanitize(message.mailFrom()), Reply.sanitize(String.join(", ", message.rcptTos())),
-                message.size(), (message.peer() != null) ? message.peer().getAddress().getHostAddress() : "-",
-                (stored != null) ? " stored as " + stored : "");
+        // The server logs every message already (io.github.smtpd.internal at INFO): only say where it went.
+        if (spoolDir != null) {
+            logger.info("Message {} stored as {}", message.id(), store(message));
+        }
         return null;
     }
 

@@ -40,10 +40,15 @@ class EmlSpoolProcessorTests {
     }
 
     @Test
-    void withoutAFolderItOnlyLogs(CapturedOutput output) throws Exception {
+    void withoutAFolderItAddsNoLineToTheServersOwn(CapturedOutput output) throws Exception {
         assertThat(new EmlSpoolProcessor(null).process(message("m-1"))).isNull();
-        assertThat(output.getOut()).contains("Message m-1 from <a@example.org> to b@example.org (20 bytes, client 127.0.0.1)")
-            .doesNotContain("stored as");
+        assertThat(output.getOut()).doesNotContain("m-1");
+    }
+
+    @Test
+    void withAFolderItLogsWhereTheMessageWent(@TempDir Path folder, CapturedOutput output) throws Exception {
+        new EmlSpoolProcessor(folder).process(message("m-3"));
+        assertThat(output.getOut()).contains("Message m-3 stored as " + folder);
     }
 
     @Test

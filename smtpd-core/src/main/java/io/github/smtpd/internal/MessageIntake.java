@@ -399,21 +399,33 @@ final class MessageIntake {
         }
         finally {
             // The same words as the metrics' outcome tag: a 4xx means the client keeps the message and retries.
-            logger.info("Message {} from {} <{}> to {} recipient(s), {} bytes: {} ({})", message.id(),
-                    session.peer().getAddress().getHostAddress(), Reply.sanitize(message.mailFrom()),
-                    message.rcptTos().size(), message.size(),
-                    failed || overall.isTransientFailure() ? "failed" : overall.isPositive() ? "accepted" : "rejected",
-                    overall);
+            if (logger.isInfoEnabled()) {
+                logger.info("Message {} from {} {} to {} recipient(s), {} bytes: {} ({})", message.id(),
+                        session.peer().getAddress().getHostAddress(), loggedPath(message.mailFrom()),
+                        message.rcptTos().size(), message.size(), failed || overall.isTransientFailure() ? "failed"
+                                : overall.isPositive() ? "accepted" : "rejected",
+                        overall);
+            }
             listener.messageCompleted(session, message, overall, Duration.ofNanos(System.nanoTime() - start));
         }
+    }
+
+    /** A reverse path for the log: in angle brackets once (the null path is {@code <>} already), and sanitized. */
+    static String loggedPath(String path) {
+        if (path == null) {
+            return "-";
+        }
+        return MailPath.NULL_PATH.equals(path) ? path : "<" + Reply.sanitize(path) + ">";
     }
 
     /** Refuses a message whose data was received, before any processor sees it, and says so in the log. */
     private void refuse(ContentBuffer content, Reply reply) {
         replyAfterData(reply);
-        logger.info("Message from {} <{}> to {} recipient(s), {} bytes: refused ({})",
-                session.peer().getAddress().getHostAddress(), Reply.sanitize(envelope.mailFrom),
-                envelope.rcptTos().size(), content.size(), reply);
+        if (logger.isInfoEnabled()) {
+            logger.info("Message from {} {} to {} recipient(s), {} bytes: refused ({})",
+                    session.peer().getAddress().getHostAddress(), loggedPath(envelope.mailFrom),
+                    envelope.rcptTos().size(), content.size(), reply);
+        }
         listener.messageRefused(session, content.size(), reply);
     }
 

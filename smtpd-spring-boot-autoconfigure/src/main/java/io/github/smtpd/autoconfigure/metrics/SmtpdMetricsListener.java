@@ -3,6 +3,8 @@ package io.github.smtpd.autoconfigure.metrics;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 import io.github.smtpd.Message;
 import io.github.smtpd.Reply;
@@ -40,6 +42,11 @@ public class SmtpdMetricsListener implements SmtpServerListener {
     private final MeterProvider<Timer> sessions;
 
     private final MeterProvider<Counter> commands;
+
+    /** Reply codes are 2xx to 5xx (RFC 5321 4.2); the array is indexed by the first digit. */
+    private static final int REPLY_CLASSES = 6;
+
+    private final Map<String, Counter[]> commandCounters = new ConcurrentHashMap<>();
 
     private final DistributionSummary messageSize;
 
@@ -88,8 +95,23 @@ public class SmtpdMetricsListener implements SmtpServerListener {
 
     @Override
     public void commandCompleted(SmtpSession session, String verb, Reply reply) {
-        commands.withTags("command", CommandTags.command(verb), "reply.class", CommandTags.replyClass(reply))
-            .increment();
+        commandCounter(CommandTags.command(verb), reply.code() / 100).increment();
+    }
+
+    /**
+     * The counter of a command and reply class, found once: a registry look-up builds and hashes the meter's id,
+     * and every command of every session comes here, on the event loop.
+     */
+    private Counter commandCounter(String command, int replyClass) {
+        Counter[] byClass = commandCounters.computeIfAbsent(command, (key) -> new Counter[REPLY_CLASSES]);
+        int index = (replyClass >= 0 && replyClass < REPLY_CLASSES) ? replyClass : 0;
+        Counter counter = byClass[index];
+        if (counter == null) {
+            // Two threads may both look it up; the registry gives both the same counter.
+            counter = commands.withTags("command", command, "reply.class", replyClass + "xx");
+            byClass[index] = counter;
+        }
+        return counter;
     }
 
     @Override
