@@ -1,6 +1,5 @@
 package io.github.smtpd;
 
-import java.util.Locale;
 import java.util.Set;
 
 import io.github.smtpd.internal.BuiltinCommands;
@@ -17,9 +16,9 @@ public final class SmtpCommands {
      * @throws IllegalArgumentException when the verb is not built in
      */
     public static SmtpCommand builtin(String verb) {
-        SmtpCommand command = BuiltinCommands.table(Protocol.SMTP).get(verb.toUpperCase(Locale.ROOT));
+        SmtpCommand command = BuiltinCommands.table(Protocol.SMTP).get(io.github.smtpd.internal.Ascii.upper(verb));
         if (command == null) {
-            command = BuiltinCommands.table(Protocol.LMTP).get(verb.toUpperCase(Locale.ROOT));
+            command = BuiltinCommands.table(Protocol.LMTP).get(io.github.smtpd.internal.Ascii.upper(verb));
         }
         if (command == null) {
             throw new IllegalArgumentException("No built-in command " + verb + "; built in are " + verbs());

@@ -84,6 +84,8 @@ public final class SmtpServer {
 
     private final int maxSessionsPerClient;
 
+    private final List<Cidr> clientLimitExceptions;
+
     private final int maxRecipients;
 
     private final int maxBadCommands;
@@ -196,6 +198,7 @@ public final class SmtpServer {
         this.handler = builder.handler;
         this.maxSessions = builder.maxSessions;
         this.maxSessionsPerClient = builder.maxSessionsPerClient;
+        this.clientLimitExceptions = List.copyOf(builder.clientLimitExceptions);
         this.maxRecipients = builder.maxRecipients;
         this.maxBadCommands = builder.maxBadCommands;
         this.idleTimeout = builder.idleTimeout;
@@ -236,7 +239,7 @@ public final class SmtpServer {
         table.putAll(builder.commands);
         this.commands = Map.copyOf(table);
         this.listener = Listeners.composite(builder.listeners);
-        this.sessions = new SessionRegistry();
+        this.sessions = new SessionRegistry(builder.authFailureLimit, builder.authFailureWindow);
         this.idPrefix = Integer.toString(serverCounter.incrementAndGet(), 36);
         this.eventDriven = trustedProxies == null && EventLoop.canRun(handler);
     }
@@ -276,6 +279,8 @@ public final class SmtpServer {
             }
             serverSocket = socket;
             implicitTlsSocket = tlsSocket;
+            // Bound, so this is the one server on its address: what a crash left in its spool goes now.
+            io.github.smtpd.internal.SpillFiles.removeLeftovers(spoolDirectory);
             executor = (givenExecutor != null) ? givenExecutor : defaultExecutor();
             sessions.open();
             running = true;
@@ -665,6 +670,21 @@ public final class SmtpServer {
         return maxSessionsPerClient;
     }
 
+    /** Client networks that the per-client limits do not apply to (Postfix's smtpd_client_event_limit_exceptions). */
+    public List<Cidr> getClientLimitExceptions() {
+        return clientLimitExceptions;
+    }
+
+    /** Whether the per-client limits apply to this client address. */
+    public boolean isClientLimited(java.net.InetAddress client) {
+        for (Cidr network : clientLimitExceptions) {
+            if (network.contains(client)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     public int getMaxRecipients() {
         return maxRecipients;
     }
@@ -837,6 +857,8 @@ public final class SmtpServer {
 
         private int maxSessionsPerClient = 50;
 
+        private List<Cidr> clientLimitExceptions = List.of();
+
         private int maxRecipients = 1000;
 
         private int maxBadCommands = 20;
@@ -880,6 +902,10 @@ public final class SmtpServer {
         private boolean allowPlaintextAuth;
 
         private Duration authFailureDelay = Duration.ofSeconds(1);
+
+        private int authFailureLimit = 10;
+
+        private Duration authFailureWindow = Duration.ofMinutes(10);
 
         private Duration dataTimeout = Duration.ofMinutes(10);
 
@@ -980,6 +1006,17 @@ public final class SmtpServer {
             return this;
         }
 
+        /**
+         * Client networks exempt from the per-client limits (sessions per client, AUTH failures per client), as
+         * Postfix exempts {@code $mynetworks} with {@code smtpd_client_event_limit_exceptions}: a local relay or
+         * application sending many messages at once is not an attacker. Default none; the Spring Boot starter uses
+         * {@code smtpd.relay.trusted-networks} (loopback).
+         */
+        public Builder clientLimitExceptions(List<Cidr> networks) {
+            this.clientLimitExceptions = List.copyOf(networks);
+            return this;
+        }
+
         /** Recipients in one transaction (452 past it). Default 1000. */
         public Builder maxRecipients(int maxRecipients) {
             this.maxRecipients = maxRecipients;
@@ -1025,7 +1062,7 @@ public final class SmtpServer {
             if (verb == null || !verb.matches("[A-Za-z][A-Za-z0-9-]*")) {
                 throw new IllegalArgumentException("A command verb is letters, digits and '-', was '" + verb + "'");
             }
-            commands.put(verb.toUpperCase(Locale.ROOT), command);
+            commands.put(io.github.smtpd.internal.Ascii.upper(verb), command);
             return this;
         }
 
@@ -1143,6 +1180,25 @@ public final class SmtpServer {
         /** Offers AUTH without TLS, which sends passwords in the clear. Default off. */
         public Builder allowPlaintextAuth(boolean allow) {
             this.allowPlaintextAuth = allow;
+            return this;
+        }
+
+        /**
+         * Failed AUTH attempts one client address may make within {@code window}, counted across its sessions
+         * (Postfix's anvil, as {@code smtpd_client_auth_rate_limit} counts AUTH commands): past it, AUTH is
+         * answered {@code 454 4.7.0} without checking the credentials until the window that began with the first
+         * failure ends, so reconnecting for every guess no longer resets the count. {@code 0} for no limit.
+         * Default 10 per 10 minutes. The client limit exceptions do not apply: no client needs to guess.
+         */
+        public Builder authFailureLimit(int failures, Duration window) {
+            if (failures < 0) {
+                throw new IllegalArgumentException("authFailureLimit must be 0 (no limit) or positive");
+            }
+            if (window == null || window.isNegative() || window.isZero()) {
+                throw new IllegalArgumentException("authFailureWindow must be positive");
+            }
+            this.authFailureLimit = failures;
+            this.authFailureWindow = window;
             return this;
         }
 

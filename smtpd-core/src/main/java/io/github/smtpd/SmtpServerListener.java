@@ -39,6 +39,13 @@ public interface SmtpServerListener {
     default void tlsHandshake(SmtpSession session, boolean success) {
     }
 
+    /**
+     * A client that failed AUTH too often within the window ({@code SmtpServer.Builder.authFailureLimit}) asked to
+     * authenticate again and was answered {@code 454} without its credentials being checked.
+     */
+    default void authRateLimited(SmtpSession session) {
+    }
+
     /** A connection was refused before a session started; {@code reason} is a short fixed word. */
     default void connectionRejected(InetSocketAddress peer, String reason) {
     }

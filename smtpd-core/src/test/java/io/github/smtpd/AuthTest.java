@@ -144,4 +144,46 @@ class AuthTest extends ServerTestSupport {
         assertThat(processor.next().message().authenticatedUser()).isEqualTo("alice@example.org");
         assertThatThrownBy(() -> Transport.send(mail, "alice", "wrong")).isInstanceOf(AuthenticationFailedException.class);
     }
+
+    @Test
+    void failuresAreCountedPerClientAcrossConnections() throws Exception {
+        // An outside run reconnected for every guess: 771 failed guesses in 21 s from one address, since the delay
+        // grew only within a session. Now the address's failures add up whatever the connection.
+        java.util.concurrent.atomic.AtomicInteger limited = new java.util.concurrent.atomic.AtomicInteger();
+        start(TestServers.loopback().allowPlaintextAuth(true).authFailureLimit(3, Duration.ofMinutes(10))
+            .listener(new SmtpServerListener() {
+                @Override
+                public void authRateLimited(SmtpSession session) {
+                    limited.incrementAndGet();
+                }
+            }));
+        for (int guess = 0; guess < 3; guess++) {
+            try (RawClient client = RawClient.connect(TestServers.address(server))) {
+                client.command("EHLO c");
+                assertThat(client.command("AUTH PLAIN " + b64("\0alice\0guess" + guess)))
+                    .isEqualTo("535 5.7.8 Error: authentication failed");
+            }
+        }
+        try (RawClient client = RawClient.connect(TestServers.address(server))) {
+            client.command("EHLO c");
+            // Refused before the credentials are looked at: even the right password gets no answer about them.
+            assertThat(client.command("AUTH PLAIN " + b64("\0alice\0wonderland")))
+                .isEqualTo("454 4.7.0 Error: too many failed authentications from your address, try again later");
+            assertThat(client.command("AUTH LOGIN")).startsWith("454 4.7.0 ");
+            // The session itself goes on, for what needs no AUTH.
+            assertThat(client.command("NOOP")).isEqualTo("250 2.0.0 OK");
+        }
+        assertThat(limited).hasValue(2);
+    }
+
+    @Test
+    void noLimitAcrossConnectionsWhenSetToZero() throws Exception {
+        start(TestServers.loopback().allowPlaintextAuth(true).authFailureLimit(0, Duration.ofMinutes(1)));
+        for (int guess = 0; guess < 12; guess++) {
+            try (RawClient client = RawClient.connect(TestServers.address(server))) {
+                client.command("EHLO c");
+                assertThat(client.command("AUTH PLAIN " + b64("\0alice\0guess" + guess))).startsWith("535 ");
+            }
+        }
+    }
 }

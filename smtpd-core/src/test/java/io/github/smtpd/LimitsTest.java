@@ -1,6 +1,11 @@
 package io.github.smtpd;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -101,6 +106,42 @@ class LimitsTest extends ServerTestSupport {
             assertThat(second.readReply()).startsWith("421 smtpd.test Error: too many connections from your address");
             assertThat(first.command("NOOP")).isEqualTo("250 OK");
         }
+    }
+
+    @Test
+    void clientsInTheExceptedNetworksAreNotCappedPerClient() throws Exception {
+        // An outside run: 200 parallel connections of a local application got 50 greetings and 150 x 421. Postfix
+        // exempts $mynetworks (smtpd_client_event_limit_exceptions); others keep the cap.
+        start(TestServers.loopback().maxSessionsPerClient(1).clientLimitExceptions(List.of(Cidr.parse("127.0.0.1/32"))));
+        List<RawClient> local = new ArrayList<>();
+        try {
+            for (int i = 0; i < 5; i++) {
+                RawClient client = RawClient.open(TestServers.address(server));
+                local.add(client);
+                assertThat(client.readReply()).startsWith("220 ");
+            }
+            try (Socket first = fromAddress("127.0.0.2"); Socket second = fromAddress("127.0.0.2")) {
+                assertThat(firstLine(first)).startsWith("220 ");
+                assertThat(firstLine(second)).startsWith("421 smtpd.test Error: too many connections from your address");
+            }
+        }
+        finally {
+            for (RawClient client : local) {
+                client.close();
+            }
+        }
+    }
+
+    private Socket fromAddress(String source) throws IOException {
+        Socket socket = new Socket();
+        socket.bind(new InetSocketAddress(source, 0));
+        socket.connect(TestServers.address(server), 5000);
+        socket.setSoTimeout(10_000);
+        return socket;
+    }
+
+    private static String firstLine(Socket socket) throws IOException {
+        return new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII)).readLine();
     }
 
     @Test

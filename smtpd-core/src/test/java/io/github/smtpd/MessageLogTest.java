@@ -61,6 +61,14 @@ class MessageLogTest {
     }
 
     @Test
+    void theNullSenderIsLoggedAsTheNullPathOnce() throws Exception {
+        start(message -> null);
+        send("<>", "Subject: bounce\r\n\r\nundeliverable\r\n");
+        assertThat(messageLine().getFormattedMessage()).contains(" from 127.0.0.1 <> to 2 recipient(s)")
+            .doesNotContain("<<>>");
+    }
+
+    @Test
     void permanentReplyIsRejected() throws Exception {
         start(message -> Reply.of(550, "5.7.1", "Not here"));
         send("x\r\n");
@@ -104,9 +112,13 @@ class MessageLogTest {
     }
 
     private void send(String content) throws Exception {
+        send("<alice@example.org>", content);
+    }
+
+    private void send(String reversePath, String content) throws Exception {
         try (RawClient client = RawClient.connect(TestServers.address(server))) {
             assertThat(client.command("EHLO client.example")).startsWith("250");
-            assertThat(client.command("MAIL FROM:<alice@example.org>")).startsWith("250");
+            assertThat(client.command("MAIL FROM:" + reversePath)).startsWith("250");
             assertThat(client.command("RCPT TO:<bob@example.net>")).startsWith("250");
             assertThat(client.command("RCPT TO:<carol@example.net>")).startsWith("250");
             assertThat(client.command("DATA")).startsWith("354");

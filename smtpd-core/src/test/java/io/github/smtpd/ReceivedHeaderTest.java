@@ -42,6 +42,32 @@ class ReceivedHeaderTest extends ServerTestSupport {
     }
 
     @Test
+    void aHeloThatIsNotADomainIsQuotedInsideTheCommentAndTheAddressTakesItsPlace() throws Exception {
+        // From an outside attack run: this greeting was copied after "from" and read like the server's own clauses.
+        String text = send(io.github.smtpd.SmtpServer.builder().localAddress("127.0.0.1:0").hostName("smtpd.test"),
+                "EHLO x (authenticated sender: ceo@bank.example) by mx.bank.example with ESMTPSA; "
+                        + "Mon, 1 Jan 2024 00:00:00 +0000",
+                "c@d.example");
+        assertThat(text).startsWith("Received: from [127.0.0.1] (helo=x \\(authenticated sender: ceo@bank.example\\) "
+                + "by mx.bank.example with ESMTPSA; Mon, 1 Jan 2024 00:00:00 +0000)\r\n"
+                + "\tby smtpd.test (smtpd for Java) with ESMTP id ");
+    }
+
+    @Test
+    void aHeloCannotCloseTheCommentWithABackslash() throws Exception {
+        String text = send(io.github.smtpd.SmtpServer.builder().localAddress("127.0.0.1:0").hostName("smtpd.test"),
+                "HELO a\\) by evil.example", "c@d.example");
+        assertThat(text).startsWith("Received: from [127.0.0.1] (helo=a\\\\\\) by evil.example)\r\n\tby smtpd.test ");
+    }
+
+    @Test
+    void anAddressLiteralHeloIsKeptAsTheDomain() throws Exception {
+        String text = send(io.github.smtpd.SmtpServer.builder().localAddress("127.0.0.1:0").hostName("smtpd.test"),
+                "EHLO [192.0.2.1]", "c@d.example");
+        assertThat(text).startsWith("Received: from [192.0.2.1] ([127.0.0.1])\r\n");
+    }
+
+    @Test
     void namesNoRecipientWhenThereAreSeveralAndSaysSmtpAfterHelo() throws Exception {
         String text = send(io.github.smtpd.SmtpServer.builder().localAddress("127.0.0.1:0").hostName("smtpd.test"),
                 "HELO client.example", "c@d.example", "e@f.example");

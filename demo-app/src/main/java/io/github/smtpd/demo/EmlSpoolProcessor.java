@@ -4,7 +4,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -35,11 +37,44 @@ public class EmlSpoolProcessor implements MessageProcessor {
     private static final DateTimeFormatter FILE_TIME = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss.SSS'Z'")
         .withZone(ZoneOffset.UTC);
 
+    private static final String TEMPORARY_PREFIX = ".incoming-";
+
+    private static final String TEMPORARY_SUFFIX = ".tmp";
+
     private final Path spoolDir;
 
-    /** @param spoolDir where to store messages, or {@code null} to only log them */
+    /**
+     * Deletes the temporary files that a crash (kill -9, a power cut) left in {@code spoolDir}: the messages in them
+     * were never acknowledged, so their clients still have them.
+     *
+     * @param spoolDir where to store messages, or {@code null} to store nothing
+     */
     public EmlSpoolProcessor(Path spoolDir) {
         this.spoolDir = spoolDir;
+        removeLeftovers();
+    }
+
+    /**
+     * Only this processor's own temporary names, and only files older than this JVM: another process storing into
+     * the same folder right now keeps its file.
+     */
+    private void removeLeftovers() {
+        if (spoolDir == null || !Files.isDirectory(spoolDir)) {
+            return;
+        }
+        Instant started = ProcessHandle.current().info().startInstant().orElse(Instant.EPOCH);
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(spoolDir, TEMPORARY_PREFIX + "*" + TEMPORARY_SUFFIX)) {
+            for (Path file : files) {
+                if (Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)
+                        && Files.getLastModifiedTime(file, LinkOption.NOFOLLOW_LINKS).toInstant().isBefore(started)) {
+                    Files.deleteIfExists(file);
+                    logger.info("Deleted {}, a message a crash left half-stored (never acknowledged)", file);
+                }
+            }
+        }
+        catch (IOException ex) {
+            logger.warn("Could not clean up {} after a crash: {}", spoolDir, ex.toString());
+        }
     }
 
     @Override
@@ -55,7 +90,7 @@ public class EmlSpoolProcessor implements MessageProcessor {
         Files.createDirectories(spoolDir);
         Instant received = (message.receivedAt() != null) ? message.receivedAt() : Instant.now();
         Path target = spoolDir.resolve(FILE_TIME.format(received) + "-" + safe(message.id()) + ".eml");
-        Path temporary = Files.createTempFile(spoolDir, ".incoming-", ".tmp");
+        Path temporary = Files.createTempFile(spoolDir, TEMPORARY_PREFIX, TEMPORARY_SUFFIX);
         try {
             try (InputStream in = message.openContent(); OutputStream out = Files.newOutputStream(temporary)) {
                 in.transferTo(out);
@@ -63,7 +98,12 @@ public class EmlSpoolProcessor implements MessageProcessor {
             try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.WRITE)) {
                 channel.force(true);
             }
-            return Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE);
+            Path stored = Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE);
+            // The rename is in the folder's entries: without this a crash may lose it after the client heard 250.
+            try (FileChannel folder = FileChannel.open(spoolDir, StandardOpenOption.READ)) {
+                folder.force(true);
+            }
+            return stored;
         }
         finally {
             Files.deleteIfExists(temporary);

@@ -4,6 +4,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.time.Instant;
 import java.util.List;
 import java.util.stream.Stream;
@@ -43,6 +44,19 @@ class EmlSpoolProcessorTests {
     void withoutAFolderItAddsNoLineToTheServersOwn(CapturedOutput output) throws Exception {
         assertThat(new EmlSpoolProcessor(null).process(message("m-1"))).isNull();
         assertThat(output.getOut()).doesNotContain("m-1");
+    }
+
+    @Test
+    void startingDeletesTheHalfStoredFilesACrashLeftAndNothingElse(@TempDir Path folder) throws Exception {
+        Path leftover = Files.writeString(folder.resolve(".incoming-123.tmp"), "half a mess");
+        Files.setLastModifiedTime(leftover, FileTime.from(Instant.parse("2020-01-01T00:00:00Z")));
+        Path inFlight = Files.writeString(folder.resolve(".incoming-456.tmp"), "being written now");
+        Path stored = Files.writeString(folder.resolve("20200101T000000.000Z-1.eml"), "kept");
+        Files.setLastModifiedTime(stored, FileTime.from(Instant.parse("2020-01-01T00:00:00Z")));
+        new EmlSpoolProcessor(folder);
+        assertThat(leftover).doesNotExist();
+        assertThat(inFlight).exists();
+        assertThat(stored).exists();
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.github.smtpd.demo;
 
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStreamReader;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -98,6 +99,36 @@ class SmtpdObservabilityTests {
         assertThat(text(health, "$.status")).isEqualTo("UP");
         assertThat(text(health, "$.components.smtpd.status")).isEqualTo("UP");
         assertThat(text(health, "$.components.smtpd.details.state")).isEqualTo("accepting");
+    }
+
+    @Test
+    void aPageWhoseNameWasReboundToThisMachineCannotPauseTheServer() throws Exception {
+        // An outside run paused the demo with these headers from loopback: a browser on a page whose DNS name was
+        // made to point at 127.0.0.1 sends exactly this, same-origin from its point of view.
+        String rebound = rawPost("attacker.example:" + httpPort, "http://attacker.example:" + httpPort);
+        assertThat(rebound).startsWith("HTTP/1.1 403").contains("\"status\":403").doesNotContain("Exception");
+        String crossSite = rawPost("127.0.0.1:" + httpPort, "http://attacker.example");
+        assertThat(crossSite).startsWith("HTTP/1.1 403");
+        assertThat(text(actuator.get("/smtpd"), "$.state")).isEqualTo("accepting");
+        assertThat(greeting()).startsWith("220 ");
+        // Reading stays open to any Host, and a script on this machine (no Origin) may still pause and resume.
+        assertThat(actuator.get("/smtpd").statusCode()).isEqualTo(200);
+        assertThat(rawPost("localhost:" + httpPort, null)).startsWith("HTTP/1.1 200");
+        assertThat(text(actuator.post("/smtpd", "{\"state\": \"accepting\"}"), "$.state")).isEqualTo("accepting");
+    }
+
+    /** A POST of {"state":"paused"} with the given Host and Origin, over a plain socket (HttpClient sets Host itself). */
+    private String rawPost(String host, String origin) throws IOException {
+        String body = "{\"state\":\"paused\"}";
+        try (Socket socket = new Socket("127.0.0.1", httpPort)) {
+            socket.setSoTimeout(10_000);
+            String request = "POST /actuator/smtpd HTTP/1.1\r\nHost: " + host + "\r\n"
+                    + (origin != null ? "Origin: " + origin + "\r\n" : "")
+                    + "Content-Type: application/json\r\nContent-Length: " + body.length()
+                    + "\r\nConnection: close\r\n\r\n" + body;
+            socket.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
+            return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        }
     }
 
     @Test

@@ -3,7 +3,6 @@ package io.github.smtpd.internal;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
-import java.util.Locale;
 
 import io.github.smtpd.Reply;
 import io.github.smtpd.SmtpServer;
@@ -57,6 +56,13 @@ final class Auth {
             session.reply(Reply.of(538, "5.7.11", "Encryption required for requested authentication mechanism"));
             return;
         }
+        if (session.isAuthRateLimited()) {
+            // Checked before any credentials: a client reconnecting for every guess gets no more answers.
+            session.reply(Reply.of(454, "4.7.0", "Error: too many failed authentications from your address, try "
+                    + "again later"));
+            session.listener.authRateLimited(session);
+            return;
+        }
         if (session.authenticatedUser() != null) {
             session.reply(Reply.of(503, "5.5.1", "Error: already authenticated"));
             return;
@@ -70,7 +76,7 @@ final class Auth {
             return;
         }
         String[] parts = argument.split(" +");
-        String mechanism = parts[0].toUpperCase(Locale.ROOT);
+        String mechanism = Ascii.upper(parts[0]);
         String initial = parts.length > 1 ? parts[1] : null;
         if (parts.length > 2) {
             session.reply(Reply.of(501, "5.5.4", "Syntax: AUTH mechanism [initial-response]"));

@@ -103,7 +103,7 @@ final class ContentBuffer implements SmtpInput.DataSink, MessageContent {
     }
 
     private void spill() throws IOException {
-        file = Files.createTempFile(spoolDirectory, "smtpd-", ".eml");
+        file = SpillFiles.create(spoolDirectory);
         fileOut = new java.io.BufferedOutputStream(Files.newOutputStream(file), 64 * 1024);
         fileOut.write(memory, 0, memoryLength);
         memoryLength = 0;

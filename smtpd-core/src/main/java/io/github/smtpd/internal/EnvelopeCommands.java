@@ -211,8 +211,7 @@ final class EnvelopeCommands {
     }
 
     private static String stripKeyword(String keyword, String argument) {
-        if (argument == null || argument.length() < keyword.length()
-                || !argument.regionMatches(true, 0, keyword, 0, keyword.length())) {
+        if (argument == null || !Ascii.startsWithIgnoreCase(argument, keyword)) {
             return null;
         }
         return argument.substring(keyword.length()).strip();

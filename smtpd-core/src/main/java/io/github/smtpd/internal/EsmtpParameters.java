@@ -3,7 +3,6 @@ package io.github.smtpd.internal;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -29,11 +28,11 @@ record EsmtpParameters(List<String> options, Map<String, String> values) {
         }
         for (String token : SPACES.split(text.strip())) {
             int eq = token.indexOf('=');
-            String keyword = (eq < 0 ? token : token.substring(0, eq)).toUpperCase(Locale.ROOT);
+            String keyword = Ascii.upper(eq < 0 ? token : token.substring(0, eq));
             String value = eq < 0 ? NO_VALUE : token.substring(eq + 1);
             // smtpd upper-cased whole options; xtext values (DSN's ENVID and ORCPT, AUTH=) are case-sensitive.
             if (!CASE_SENSITIVE.contains(keyword)) {
-                value = value.toUpperCase(Locale.ROOT);
+                value = Ascii.upper(value);
             }
             String option = eq < 0 ? keyword : keyword + "=" + value;
             if (!isKeyword(keyword) || (eq >= 0 && !isValue(value)) || values.containsKey(keyword)) {

@@ -99,6 +99,18 @@ public final class Listeners implements SmtpServerListener {
     }
 
     @Override
+    public void authRateLimited(SmtpSession session) {
+        for (SmtpServerListener listener : listeners) {
+            try {
+                listener.authRateLimited(session);
+            }
+            catch (RuntimeException ex) {
+                failed(listener, ex);
+            }
+        }
+    }
+
+    @Override
     public void connectionRejected(InetSocketAddress peer, String reason) {
         for (SmtpServerListener listener : listeners) {
             try {

@@ -164,7 +164,7 @@ record MailPath(String address, String parameters, boolean nonAscii) {
                 || "!#$%&'*+-/=?^_`{|}~".indexOf(c) >= 0 || c > 0x7f;
     }
 
-    private static boolean isDomain(String domain) {
+    static boolean isDomain(String domain) {
         if (domain.isEmpty() || domain.length() > 255) {
             return false;
         }

@@ -199,7 +199,7 @@ final class MessageIntake {
     /** RFC 3030: {@code BDAT <size> [LAST]}; the chunk is read even when it is refused, to stay in step. */
     void bdat(String argument) throws IOException {
         String[] parts = argument == null ? new String[0] : argument.split(" +");
-        boolean last = parts.length == 2 && parts[1].equalsIgnoreCase("LAST");
+        boolean last = parts.length == 2 && Ascii.equalsIgnoreCase(parts[1], "LAST");
         boolean sized = parts.length >= 1 && parts[0].matches("\\d{1,18}");
         if (!sized) {
             // Without a size the chunk can not be skipped, and its bytes must never be read as commands.

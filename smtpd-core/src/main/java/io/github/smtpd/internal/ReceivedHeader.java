@@ -40,14 +40,25 @@ final class ReceivedHeader {
     static byte[] build(Session session, String messageId, List<String> rcptTos, boolean utf8) {
         String ip = IpText.of(session.peer().getAddress());
         StringBuilder header = new StringBuilder(256);
-        header.append("Received: from ").append(clean(session.heloName(), utf8))
-                .append(" ([").append(ip.indexOf(':') >= 0 ? "IPv6:" + ip : ip).append("])\r\n");
+        String literal = "[" + (ip.indexOf(':') >= 0 ? "IPv6:" + ip : ip) + "]";
+        String helo = session.heloName();
+        if (helo != null && MailPath.isDomain(helo)) {
+            header.append("Received: from ").append(clean(helo, utf8)).append(" (").append(literal).append(")\r\n");
+        }
+        else {
+            // Not a domain or an address literal: text the client chose, which could mimic this header's own
+            // clauses ("by ... with ESMTPSA; date"). RFC 5321 4.4 puts it in the comment, where it is quoted so that
+            // it cannot end the comment, and the client's address goes where the domain would.
+            header.append("Received: from ").append(literal).append(" (helo=")
+                    .append(commentText(helo == null ? "" : helo, utf8)).append(")\r\n");
+        }
         if (session.tlsProtocol() != null) {
             header.append("\t(using ").append(session.tlsProtocol()).append(" with cipher ")
                     .append(session.tlsCipher()).append(")\r\n");
         }
         if (session.authenticatedUser() != null) {
-            header.append("\t(authenticated sender: ").append(clean(session.authenticatedUser(), utf8)).append(")\r\n");
+            header.append("\t(authenticated sender: ").append(commentText(session.authenticatedUser(), utf8))
+                    .append(")\r\n");
         }
         header.append("\tby ").append(session.fqdn()).append(" (smtpd for Java) with ").append(protocol(session, utf8))
                 .append(" id ").append(messageId);
@@ -67,6 +78,20 @@ final class ReceivedHeader {
         }
         String base = (utf8 ? "UTF8" : lmtp ? "" : "E") + (lmtp ? "LMTP" : "SMTP");
         return base + (session.isSecure() ? "S" : "") + (session.authenticatedUser() != null ? "A" : "");
+    }
+
+    /** Text for inside a comment (RFC 5322 3.2.2): controls become {@code ?}, and parentheses and backslash are quoted. */
+    static String commentText(String text, boolean utf8) {
+        String clean = clean(text, utf8);
+        StringBuilder out = new StringBuilder(clean.length() + 8);
+        for (int i = 0; i < clean.length(); i++) {
+            char c = clean.charAt(i);
+            if (c == '(' || c == ')' || c == '\\') {
+                out.append('\\');
+            }
+            out.append(c);
+        }
+        return out.toString();
     }
 
     private static String clean(String text, boolean utf8) {

@@ -14,7 +14,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
@@ -270,7 +269,8 @@ public final class Session implements SmtpSession, Runnable {
             ended("rejected");
             return false;
         }
-        if (!registry.admitClient(peer.getAddress(), server.getMaxSessionsPerClient())) {
+        int perClient = server.isClientLimited(peer.getAddress()) ? server.getMaxSessionsPerClient() : 0;
+        if (!registry.admitClient(peer.getAddress(), perClient)) {
             ended("rejected");
             reply(Reply.of(421, "4.7.0", server.getHostName() + " Error: too many connections from your address"));
             listener.connectionRejected(peer, "per-client");
@@ -839,7 +839,7 @@ public final class Session implements SmtpSession, Runnable {
         }
         String line = decode(input.lineBytes(), length);
         int space = line.indexOf(' ');
-        String verb = (space < 0 ? line : line.substring(0, space)).toUpperCase(Locale.ROOT);
+        String verb = Ascii.upper(space < 0 ? line : line.substring(0, space));
         String argument = space < 0 ? null : line.substring(space + 1).strip();
         if (argument != null && argument.isEmpty()) {
             argument = null;
@@ -1082,7 +1082,13 @@ public final class Session implements SmtpSession, Runnable {
     }
 
     int recordAuthFailure() {
+        registry.authFailures().record(peer.getAddress());
         return ++authFailures;
+    }
+
+    /** Whether this client has failed AUTH too often lately, in this session or others. */
+    boolean isAuthRateLimited() {
+        return registry.authFailures().isLimited(peer.getAddress());
     }
 
     void authenticated(String identity) {
@@ -1100,7 +1106,7 @@ public final class Session implements SmtpSession, Runnable {
             return;
         }
         String extendedParams = extended ? " [SP <mail-parameters>]" : "";
-        String text = switch (argument.toUpperCase(Locale.ROOT)) {
+        String text = switch (Ascii.upper(argument)) {
             case "EHLO" -> "Syntax: EHLO hostname";
             case "HELO" -> "Syntax: HELO hostname";
             case "MAIL" -> "Syntax: MAIL FROM: <address>" + extendedParams;

@@ -31,6 +31,23 @@ public final class SessionRegistry {
 
     private volatile boolean draining;
 
+    private final ClientEventWindow authFailures;
+
+    /** No limit on failed AUTH attempts per client. */
+    public SessionRegistry() {
+        this(0, Duration.ofMinutes(1));
+    }
+
+    /** @param authFailureLimit failed AUTH attempts a client address may make within {@code authFailureWindow} */
+    public SessionRegistry(int authFailureLimit, Duration authFailureWindow) {
+        this.authFailures = new ClientEventWindow(authFailureLimit, authFailureWindow);
+    }
+
+    /** Failed AUTH attempts per client address, across its sessions. */
+    ClientEventWindow authFailures() {
+        return authFailures;
+    }
+
     public String nextId() {
         return Long.toString(ids.incrementAndGet(), 36);
     }

@@ -184,6 +184,15 @@ public class SmtpdProperties {
      */
     private final Mailman mailman = new Mailman();
 
+    /**
+     * The smtpd actuator endpoint over HTTP.
+     */
+    private final Endpoint endpoint = new Endpoint();
+
+    public Endpoint getEndpoint() {
+        return endpoint;
+    }
+
     public boolean isEnabled() {
         return enabled;
     }
@@ -732,6 +741,33 @@ public class SmtpdProperties {
          */
         private Duration failureDelay = Duration.ofSeconds(1);
 
+        /**
+         * Failed AUTH attempts one client address may make within failure-window, across all its connections;
+         * past it AUTH is answered 454 4.7.0 without checking credentials. 0 = no limit.
+         */
+        private int maxFailuresPerClient = 10;
+
+        /**
+         * The window of max-failures-per-client, starting with a client's first failure.
+         */
+        private Duration failureWindow = Duration.ofMinutes(10);
+
+        public int getMaxFailuresPerClient() {
+            return this.maxFailuresPerClient;
+        }
+
+        public void setMaxFailuresPerClient(int maxFailuresPerClient) {
+            this.maxFailuresPerClient = maxFailuresPerClient;
+        }
+
+        public Duration getFailureWindow() {
+            return this.failureWindow;
+        }
+
+        public void setFailureWindow(Duration failureWindow) {
+            this.failureWindow = failureWindow;
+        }
+
         public boolean isRequired() {
             return this.required;
         }
@@ -794,6 +830,25 @@ public class SmtpdProperties {
         /** Whether the mode relays to {@code remoteaddr} and so can not work without one. */
         public boolean needsRemoteAddress() {
             return this == PROXY || this == MAILMAN;
+        }
+    }
+
+    /** The smtpd actuator endpoint over HTTP. */
+    public static class Endpoint {
+
+        /**
+         * Host names, besides IP addresses, localhost and this machine's own name, under which HTTP requests may
+         * change the server's state (POST /actuator/smtpd). Any other Host or Origin is refused with 403, so that
+         * a web page whose name is made to point at this machine (DNS rebinding) cannot pause it.
+         */
+        private java.util.List<String> allowedHosts = new java.util.ArrayList<>();
+
+        public java.util.List<String> getAllowedHosts() {
+            return this.allowedHosts;
+        }
+
+        public void setAllowedHosts(java.util.List<String> allowedHosts) {
+            this.allowedHosts = allowedHosts;
         }
     }
 }

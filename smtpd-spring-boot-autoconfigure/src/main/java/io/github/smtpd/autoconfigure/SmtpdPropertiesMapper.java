@@ -1,5 +1,6 @@
 package io.github.smtpd.autoconfigure;
 
+import java.time.Duration;
 import java.util.Locale;
 
 import io.github.smtpd.Cidr;
@@ -54,6 +55,12 @@ final class SmtpdPropertiesMapper {
         }
         this.trustedProxies = properties.getProxyProtocol().getTrustedProxies().isEmpty() ? null
                 : properties.getProxyProtocol().getTrustedProxies().stream().map(SmtpdPropertiesMapper::cidr).toList();
+        // The clients trusted to relay are trusted not to flood too, as Postfix's $mynetworks is the default of
+        // smtpd_client_event_limit_exceptions; the relay modes report a bad entry under the same property.
+        this.clientLimitExceptions = properties.getRelay().getTrustedNetworks().stream()
+            .filter(StringUtils::hasText)
+            .map(SmtpdPropertiesMapper::trustedNetwork)
+            .toList();
         if (properties.getSsl().isRequired() && !StringUtils.hasText(properties.getSsl().getBundle())) {
             throw new InvalidSmtpdPropertyException("smtpd.ssl.required", "TLS is required but no certificate is set",
                     "Set smtpd.ssl.bundle to the name of an SSL bundle (spring.ssl.bundle.*) with the server's "
@@ -69,6 +76,18 @@ final class SmtpdPropertiesMapper {
     }
 
     private final java.util.List<Cidr> trustedProxies;
+
+    private final java.util.List<Cidr> clientLimitExceptions;
+
+    private static Cidr trustedNetwork(String text) {
+        try {
+            return Cidr.parse(text.strip());
+        }
+        catch (IllegalArgumentException ex) {
+            throw new InvalidSmtpdPropertyException("smtpd.relay.trusted-networks", ex.getMessage(),
+                    "List the trusted client networks in CIDR notation, e.g. 127.0.0.0/8, ::1/128 or 10.0.0.0/8.", ex);
+        }
+    }
 
     private static Cidr cidr(String text) {
         try {
@@ -100,6 +119,7 @@ final class SmtpdPropertiesMapper {
         map.from(properties::getHostName).whenHasText().to(builder::hostName);
         map.from(properties::getMaxSessions).to(builder::maxSessions);
         map.from(properties::getMaxSessionsPerClient).to(builder::maxSessionsPerClient);
+        map.from(clientLimitExceptions).to(builder::clientLimitExceptions);
         map.from(properties::getMaxRecipients).to(builder::maxRecipients);
         map.from(properties::getMaxBadCommands).to(builder::maxBadCommands);
         map.from(properties::getIdleTimeout).to(builder::idleTimeout);
@@ -122,6 +142,17 @@ final class SmtpdPropertiesMapper {
         map.from(properties.getAuth()::isRequired).to(builder::requireAuth);
         map.from(properties.getAuth()::isAllowPlaintext).to(builder::allowPlaintextAuth);
         map.from(properties.getAuth()::getFailureDelay).to(builder::authFailureDelay);
+        if (properties.getAuth().getMaxFailuresPerClient() < 0) {
+            throw new InvalidSmtpdPropertyException("smtpd.auth.max-failures-per-client", "it is negative",
+                    "Set it to the failed AUTH attempts a client address may make per failure-window, or 0 for no "
+                            + "limit.", null);
+        }
+        Duration window = properties.getAuth().getFailureWindow();
+        if (window == null || window.isNegative() || window.isZero()) {
+            throw new InvalidSmtpdPropertyException("smtpd.auth.failure-window", "it is not positive",
+                    "Set it to a duration such as 10m.", null);
+        }
+        builder.authFailureLimit(properties.getAuth().getMaxFailuresPerClient(), window);
     }
 
     private static int spoolThresholdBytes(DataSize size) {

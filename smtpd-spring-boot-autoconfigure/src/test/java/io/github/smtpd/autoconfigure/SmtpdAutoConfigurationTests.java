@@ -108,6 +108,45 @@ class SmtpdAutoConfigurationTests {
     }
 
     @Test
+    void theTrustedNetworksAreExemptFromThePerClientCapAndNobodyElse() {
+        // An outside run: 200 parallel connections of a local application got 50 greetings and 150 x 421.
+        runner.withPropertyValues("smtpd.max-sessions-per-client=1").run((context) -> {
+            SmtpServer server = context.getBean(SmtpServer.class);
+            assertThat(server.getClientLimitExceptions()).extracting(Object::toString)
+                .containsExactly("127.0.0.0/8", "::1/128");
+            try (RawSmtpClient first = new RawSmtpClient(server.getPort());
+                    RawSmtpClient second = new RawSmtpClient(server.getPort())) {
+                assertThat(first.reply()).startsWith("220 ");
+                assertThat(second.reply()).startsWith("220 ");
+            }
+        });
+        runner.withPropertyValues("smtpd.max-sessions-per-client=1", "smtpd.relay.trusted-networks=10.0.0.0/8")
+            .run((context) -> {
+                int port = context.getBean(SmtpServer.class).getPort();
+                try (RawSmtpClient first = new RawSmtpClient(port); RawSmtpClient second = new RawSmtpClient(port)) {
+                    assertThat(first.reply()).startsWith("220 ");
+                    assertThat(second.reply()).startsWith("421 ");
+                }
+            });
+        runner.withPropertyValues("smtpd.relay.trusted-networks=loopback").run((context) -> {
+            assertThat(context).hasFailed();
+            assertThat(context.getStartupFailure()).hasStackTraceContaining("smtpd.relay.trusted-networks");
+        });
+    }
+
+    @Test
+    void aBadAuthFailureLimitFailsClearly() {
+        runner.withPropertyValues("smtpd.auth.max-failures-per-client=-1").run((context) -> {
+            assertThat(context).hasFailed();
+            assertThat(context.getStartupFailure()).hasStackTraceContaining("smtpd.auth.max-failures-per-client");
+        });
+        runner.withPropertyValues("smtpd.auth.failure-window=0s").run((context) -> {
+            assertThat(context).hasFailed();
+            assertThat(context.getStartupFailure()).hasStackTraceContaining("smtpd.auth.failure-window");
+        });
+    }
+
+    @Test
     void theEsmtpAndSecurityPropertiesAreMappedOntoTheServer() {
         runner.withPropertyValues("smtpd.remoteaddr=first.example.org:25, second.example.org:2525",
                 "smtpd.data-timeout=90s", "smtpd.protocol=lmtp", "smtpd.enhanced-status-codes=false",

@@ -32,6 +32,8 @@ import io.micrometer.core.instrument.binder.BaseUnits;
  * <li>{@code smtpd.tls.handshakes} (counter, {@code outcome} {@code success} or {@code failure});</li>
  * <li>{@code smtpd.messages.refused} (counter, {@code reply.class}): messages refused at the end of DATA before any
  * processor saw them (too large, a line too long, bare line endings under the reject policy);</li>
+ * <li>{@code smtpd.auth.limited} (counter): AUTH refused with 454 because the client address failed too often
+ * lately, across its connections ({@code smtpd.auth.max-failures-per-client});</li>
  * <li>{@code smtpd.connections.rejected} (counter, {@code reason}): connections refused before a session started,
  * with the server's fixed reason words ({@code paused}, {@code max-sessions}, {@code per-client}, ...).</li>
  * </ul>
@@ -60,6 +62,8 @@ public class SmtpdMetricsListener implements SmtpServerListener {
 
     private final MeterProvider<Counter> messagesRefused;
 
+    private final Counter authLimited;
+
     /**
      * @param relayMode whether the server relays (proxy or mailman mode), and so records {@code smtpd.relay}
      */
@@ -82,6 +86,9 @@ public class SmtpdMetricsListener implements SmtpServerListener {
         connectionsRejected = Counter.builder("smtpd.connections.rejected")
             .description("Connections refused before a session started")
             .withRegistry(registry);
+        authLimited = Counter.builder("smtpd.auth.limited")
+            .description("AUTH refused because the client address failed too often lately")
+            .register(registry);
         messagesRefused = Counter.builder("smtpd.messages.refused")
             .description("Messages refused at the end of DATA before any processor saw them")
             .withRegistry(registry);
@@ -131,6 +138,11 @@ public class SmtpdMetricsListener implements SmtpServerListener {
     @Override
     public void tlsHandshake(SmtpSession session, boolean success) {
         tlsHandshakes.withTag("outcome", success ? "success" : "failure").increment();
+    }
+
+    @Override
+    public void authRateLimited(SmtpSession session) {
+        authLimited.increment();
     }
 
     @Override

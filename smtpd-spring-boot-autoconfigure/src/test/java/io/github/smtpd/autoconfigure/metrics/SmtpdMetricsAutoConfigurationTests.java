@@ -41,6 +41,25 @@ class SmtpdMetricsAutoConfigurationTests {
         .withPropertyValues("smtpd.localaddr=127.0.0.1:0", "smtpd.host-name=metrics.example.org");
 
     @Test
+    void countsAuthRefusedToAClientThatFailedTooOftenAcrossConnections() {
+        runner.withPropertyValues("smtpd.auth.allow-plaintext=true", "smtpd.auth.failure-delay=0s",
+                "smtpd.auth.max-failures-per-client=2", "smtpd.auth.failure-window=1h")
+            .withBean(io.github.smtpd.SmtpAuthenticator.class, () -> (session, user, password) -> null)
+            .run((context) -> {
+                int port = context.getBean(SmtpServer.class).getPort();
+                String plain = java.util.Base64.getEncoder().encodeToString("\0alice\0guess".getBytes());
+                for (int attempt = 0; attempt < 3; attempt++) {
+                    try (RawSmtpClient client = new RawSmtpClient(port)) {
+                        client.reply();
+                        client.command("EHLO c");
+                        assertThat(client.command("AUTH PLAIN " + plain)).startsWith(attempt < 2 ? "535 " : "454 4.7.0");
+                    }
+                }
+                assertThat(context.getBean(MeterRegistry.class).get("smtpd.auth.limited").counter().count()).isEqualTo(1);
+            });
+    }
+
+    @Test
     void countsCommandsByVerbAndReplyClassAndMeasuresMessages() {
         runner.withBean(MessageProcessor.class, VerdictProcessor::new).run((context) -> {
             int port = context.getBean(SmtpServer.class).getPort();

@@ -1,0 +1,82 @@
+package io.github.smtpd.internal;
+
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
+
+/**
+ * Counts one kind of event per client address over a fixed window, across sessions: Postfix's anvil, for the
+ * failed AUTH attempts that a client reconnecting for every guess would otherwise reset. A client's count starts
+ * with its first event and is forgotten one window later.
+ *
+ * <p>Bounded: past {@value #MAX_CLIENTS} addresses the ones whose window ended are forgotten first, then others,
+ * so a flood of addresses costs memory of at most that many entries.
+ */
+final class ClientEventWindow {
+
+    static final int MAX_CLIENTS = 100_000;
+
+    private final int limit;
+
+    private final long windowNanos;
+
+    private final LongSupplier clock;
+
+    private final Map<InetAddress, Count> counts = new ConcurrentHashMap<>();
+
+    private record Count(long start, int events) {
+    }
+
+    /** @param limit events a client may have within {@code window}; 0 for no limit (nothing is counted) */
+    ClientEventWindow(int limit, Duration window) {
+        this(limit, window, System::nanoTime);
+    }
+
+    ClientEventWindow(int limit, Duration window, LongSupplier clock) {
+        this.limit = limit;
+        this.windowNanos = window.toNanos();
+        this.clock = clock;
+    }
+
+    /** Whether the client has reached the limit within its current window. */
+    boolean isLimited(InetAddress client) {
+        if (limit <= 0) {
+            return false;
+        }
+        Count count = counts.get(client);
+        return count != null && !expired(count, clock.getAsLong()) && count.events() >= limit;
+    }
+
+    /** Counts an event; returns the client's count within its window. */
+    int record(InetAddress client) {
+        if (limit <= 0) {
+            return 0;
+        }
+        long now = clock.getAsLong();
+        if (counts.size() >= MAX_CLIENTS && !counts.containsKey(client)) {
+            makeRoom(now);
+        }
+        return counts.compute(client, (key, count) -> (count == null || expired(count, now)) ? new Count(now, 1)
+                : new Count(count.start(), count.events() + 1)).events();
+    }
+
+    private boolean expired(Count count, long now) {
+        return now - count.start() >= windowNanos;
+    }
+
+    private void makeRoom(long now) {
+        counts.values().removeIf((count) -> expired(count, now));
+        Iterator<Map.Entry<InetAddress, Count>> oldest = counts.entrySet().iterator();
+        while (counts.size() >= MAX_CLIENTS && oldest.hasNext()) {
+            oldest.next();
+            oldest.remove();
+        }
+    }
+
+    int clients() {
+        return counts.size();
+    }
+}

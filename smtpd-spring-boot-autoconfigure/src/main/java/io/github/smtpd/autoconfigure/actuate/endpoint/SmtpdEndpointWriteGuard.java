@@ -1,0 +1,145 @@
+package io.github.smtpd.autoconfigure.actuate.endpoint;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.util.Collection;
+import java.util.Locale;
+import java.util.Set;
+import java.util.TreeSet;
+
+import jakarta.servlet.Filter;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletRequest;
+import jakarta.servlet.ServletResponse;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Refuses requests that would change the server's state through the {@code smtpd} endpoint (anything but GET, HEAD
+ * and OPTIONS) unless they name this server: a {@code Host} that is an IP address, {@code localhost}, this
+ * machine's name or one of {@code smtpd.endpoint.allowed-hosts}, and an {@code Origin}, when a browser sends one,
+ * of that same host and port.
+ *
+ * <p>Why: the endpoint answers on loopback, but a web page the operator opens can have its own name resolve to
+ * 127.0.0.1 after it loaded (DNS rebinding) and then POST {@code {"state":"paused"}} as a same-origin request. Such
+ * a request carries the page's name in {@code Host}, which no legitimate client of this server uses. A page of
+ * another origin is refused by its {@code Origin}.
+ */
+public class SmtpdEndpointWriteGuard implements Filter {
+
+    private static final Logger logger = LoggerFactory.getLogger(SmtpdEndpointWriteGuard.class);
+
+    private static final Set<String> READS = Set.of("GET", "HEAD", "OPTIONS");
+
+    private final String endpointPath;
+
+    private final Set<String> allowedHosts = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
+
+    /**
+     * @param endpointPath the endpoint's path under the servlet context, e.g. {@code /actuator/smtpd}
+     * @param allowedHosts host names allowed besides IP addresses, localhost and this machine's own names
+     */
+    public SmtpdEndpointWriteGuard(String endpointPath, Collection<String> allowedHosts) {
+        this.endpointPath = endpointPath;
+        this.allowedHosts.add("localhost");
+        this.allowedHosts.addAll(allowedHosts);
+        try {
+            InetAddress local = InetAddress.getLocalHost();
+            this.allowedHosts.add(local.getHostName());
+            this.allowedHosts.add(local.getCanonicalHostName());
+        }
+        catch (UnknownHostException ex) {
+            // No name for this machine: IP addresses and localhost still work.
+        }
+    }
+
+    @Override
+    public void doFilter(ServletRequest request, ServletResponse response, FilterChain chain)
+            throws IOException, ServletException {
+        if (request instanceof HttpServletRequest http && response instanceof HttpServletResponse answer
+                && isStateChange(http)) {
+            String refusal = refusal(http.getHeader("Host"), http.getHeader("Origin"));
+            if (refusal != null) {
+                logger.warn("Refused {} {} from {}: {}", http.getMethod(), http.getRequestURI(), http.getRemoteAddr(),
+                        refusal);
+                answer.setStatus(HttpServletResponse.SC_FORBIDDEN);
+                answer.setContentType("application/json");
+                answer.getOutputStream().write(("{\"status\":403,\"error\":\"Forbidden\",\"message\":\"" + refusal
+                        + "\"}").getBytes(StandardCharsets.UTF_8));
+                return;
+            }
+        }
+        chain.doFilter(request, response);
+    }
+
+    private boolean isStateChange(HttpServletRequest request) {
+        if (READS.contains(request.getMethod().toUpperCase(Locale.ROOT))) {
+            return false;
+        }
+        String path = request.getRequestURI().substring(request.getContextPath().length());
+        return path.equals(endpointPath) || path.startsWith(endpointPath + "/");
+    }
+
+    /** Why the request is refused, in words for the client, or {@code null} when it names this server. */
+    String refusal(String host, String origin) {
+        if (host == null || host.isBlank()) {
+            return "a request that changes the SMTP server's state must name it in Host";
+        }
+        String hostName = hostName(host.strip());
+        if (hostName == null || !isOwn(hostName)) {
+            return "Host is not this server's; add the name to smtpd.endpoint.allowed-hosts if it is";
+        }
+        if (origin != null && !origin.isBlank()) {
+            URI uri;
+            try {
+                uri = URI.create(origin.strip());
+            }
+            catch (IllegalArgumentException ex) {
+                return "Origin is not a URL";
+            }
+            String authority = uri.getRawAuthority();
+            if (authority == null || !authority.equalsIgnoreCase(host.strip()) || !isOwn(hostName(authority))) {
+                return "a page of another origin may not change the SMTP server's state";
+            }
+        }
+        return null;
+    }
+
+    private boolean isOwn(String hostName) {
+        return hostName != null && (isIpLiteral(hostName) || allowedHosts.contains(hostName));
+    }
+
+    /** The host of a {@code Host} header or an authority: without the port, IPv6 without brackets. */
+    private static String hostName(String authority) {
+        if (authority.startsWith("[")) {
+            int end = authority.indexOf(']');
+            return end > 0 ? authority.substring(1, end) : null;
+        }
+        int colon = authority.indexOf(':');
+        return colon >= 0 ? authority.substring(0, colon) : authority;
+    }
+
+    /** An IP address names no DNS entry, so it cannot be rebound. */
+    private static boolean isIpLiteral(String host) {
+        if (host.indexOf(':') >= 0) {
+            return host.chars().allMatch((c) -> Character.digit(c, 16) >= 0 || c == ':' || c == '.' || c == '%');
+        }
+        String[] parts = host.split("\\.", -1);
+        if (parts.length != 4) {
+            return false;
+        }
+        for (String part : parts) {
+            if (part.isEmpty() || part.length() > 3 || !part.chars().allMatch((c) -> c >= '0' && c <= '9')
+                    || Integer.parseInt(part) > 255) {
+                return false;
+            }
+        }
+        return true;
+    }
+}
