@@ -299,7 +299,7 @@ final class RelayTransaction {
     private CompletableFuture<Reply> mailAndRcpt(UpstreamOptions options, Object destination, String address,
             List<String> parameters) {
         UpstreamParameters.Mapped mail = UpstreamParameters.forMail(mailFrom, mailOptions, upstream,
-                session.authenticatedUser() != null);
+                session.authenticatedUser() != null, UpstreamParameters.addedBytes(session, address, peerHeader));
         if (mail.refusal() != null) {
             closeUpstream();
             return done(mail.refusal());

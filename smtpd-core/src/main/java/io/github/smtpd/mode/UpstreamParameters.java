@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Locale;
 
 import io.github.smtpd.Reply;
+import io.github.smtpd.SmtpSession;
 import io.github.smtpd.relay.UpstreamClient;
 
 /**
@@ -34,8 +35,11 @@ final class UpstreamParameters {
 
     /**
      * @param authenticated whether our client authenticated with AUTH, so that its AUTH= submitter is trusted
+     * @param addedBytes at most how many bytes this server adds to the message (its Received and X-Peer headers),
+     *        added to the client's SIZE (RFC 1870: the size of the message as it will be sent)
      */
-    static Mapped forMail(String reversePath, List<String> options, UpstreamClient upstream, boolean authenticated) {
+    static Mapped forMail(String reversePath, List<String> options, UpstreamClient upstream, boolean authenticated,
+            long addedBytes) {
         List<String> forwarded = new ArrayList<>();
         for (String option : options) {
             String keyword = keyword(option);
@@ -44,7 +48,7 @@ final class UpstreamParameters {
                 // RFC 4954 5: the submitter of an unauthenticated client is not trusted and goes on as AUTH=<>;
                 // to a server without AUTH the parameter is not sent at all.
                 case "AUTH" -> forwardIf(upstream.hasExtension("AUTH"), authenticated ? option : "AUTH=<>", forwarded);
-                case "SIZE" -> forwardIf(upstream.hasExtension("SIZE"), option, forwarded);
+                case "SIZE" -> forwardIf(upstream.hasExtension("SIZE"), grown(option, addedBytes), forwarded);
                 case "BODY" -> {
                     if (!option.equals("BODY=BINARYMIME")) {
                         // Without 8BITMIME the BODY parameter is not allowed; 8-bit content is checked at DATA.
@@ -95,6 +99,37 @@ final class UpstreamParameters {
             }
         }
         return new Mapped(forwarded, null);
+    }
+
+    /** {@code SIZE=n} with n grown by what this server adds; the engine checked that n is a number. */
+    private static String grown(String sizeOption, long addedBytes) {
+        try {
+            long declared = Long.parseLong(sizeOption.substring(sizeOption.indexOf('=') + 1));
+            return "SIZE=" + (declared > Long.MAX_VALUE - addedBytes ? Long.MAX_VALUE : declared + addedBytes);
+        }
+        catch (NumberFormatException | IndexOutOfBoundsException ex) {
+            return sizeOption;
+        }
+    }
+
+    /**
+     * At most the bytes that this server's own headers add to a message of this session: the engine's Received
+     * header when it writes one (a fixed part, plus the names it quotes, each at most three bytes a character) and
+     * the X-Peer header. A bound, not the exact figure: MAIL goes upstream before the data arrives.
+     */
+    static long addedBytes(SmtpSession session, String firstRecipient, boolean peerHeader) {
+        long added = peerHeader ? 64 : 0;
+        if (session.server() != null && session.server().isReceivedHeader()) {
+            long names = length(session.fqdn()) + length(session.heloName()) + length(session.authenticatedUser())
+                    + length(firstRecipient);
+            // Quoting in the comment may double a character; UTF-8 takes up to three bytes for one.
+            added += 512 + 6 * names;
+        }
+        return added;
+    }
+
+    private static int length(String text) {
+        return text == null ? 0 : text.length();
     }
 
     private static void forwardIf(boolean offered, String option, List<String> forwarded) {

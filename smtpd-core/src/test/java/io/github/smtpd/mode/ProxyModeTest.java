@@ -217,6 +217,27 @@ class ProxyModeTest {
     }
 
     @Test
+    void theSizeGoingUpstreamCountsTheHeadersTheProxyAdds() throws Exception {
+        // An outside run saw the client's SIZE forwarded unchanged, though the proxy adds a Received header: an
+        // upstream checking SIZE against its limit would have been told too little.
+        upstream = Upstream.start();
+        String content = "Subject: sized\r\n\r\n" + "x".repeat(80) + "\r\n";
+        try (RawClient client = startProxy(ProxyOptions.builder()
+            .upstream(UpstreamOptions.builder().addresses(upstream.hostPort()).build()).peerHeader(true).build())) {
+            assertThat(client.command("MAIL FROM:<sender@example.org> SIZE=" + content.length())).startsWith("250");
+            assertThat(client.command("RCPT TO:<one@example.net>")).startsWith("250");
+            assertThat(client.command("DATA")).startsWith("354");
+            client.send(content + ".\r\n");
+            assertThat(client.readReply()).startsWith("250 ");
+        }
+        Received received = upstream.received.next();
+        long declared = received.message().mailOptions().stream().filter((option) -> option.startsWith("SIZE="))
+            .mapToLong((option) -> Long.parseLong(option.substring(5))).findFirst().orElseThrow();
+        assertThat((long) received.content().length).isGreaterThan(content.length());
+        assertThat(declared).isGreaterThanOrEqualTo(received.content().length).isLessThan(content.length() + 4096L);
+    }
+
+    @Test
     void sendsMailWithTheFirstRecipientAndASmallMessageAsOneBdatChunk() throws Exception {
         upstream = Upstream.start();
         try (RawClient client = startProxy()) {
