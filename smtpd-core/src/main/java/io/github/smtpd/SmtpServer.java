@@ -86,6 +86,10 @@ public final class SmtpServer {
 
     private final List<Cidr> clientLimitExceptions;
 
+    private final Duration stressTimeout;
+
+    private final int minDataRate;
+
     private final int maxRecipients;
 
     private final int maxBadCommands;
@@ -199,6 +203,14 @@ public final class SmtpServer {
         this.maxSessions = builder.maxSessions;
         this.maxSessionsPerClient = builder.maxSessionsPerClient;
         this.clientLimitExceptions = List.copyOf(builder.clientLimitExceptions);
+        if (builder.stressTimeout == null || builder.stressTimeout.isNegative() || builder.stressTimeout.isZero()) {
+            throw new IllegalArgumentException("stressTimeout must be positive, was " + builder.stressTimeout);
+        }
+        this.stressTimeout = builder.stressTimeout;
+        if (builder.minDataRate < 0) {
+            throw new IllegalArgumentException("minDataRate must be 0 (no minimum) or positive");
+        }
+        this.minDataRate = builder.minDataRate;
         this.maxRecipients = builder.maxRecipients;
         this.maxBadCommands = builder.maxBadCommands;
         this.idleTimeout = builder.idleTimeout;
@@ -446,7 +458,7 @@ public final class SmtpServer {
      * timeout, rather than each read carrying a socket timeout, which costs system calls on every read.
      */
     private void watchTimeouts() {
-        long shortest = Math.min(idleTimeout.toMillis(), dataTimeout.toMillis());
+        long shortest = Math.min(Math.min(idleTimeout.toMillis(), dataTimeout.toMillis()), stressTimeout.toMillis());
         long interval = Math.max(10, Math.min(1000, shortest / 4));
         while (!Thread.currentThread().isInterrupted()) {
             try {
@@ -456,16 +468,26 @@ public final class SmtpServer {
                 return;
             }
             long now = System.nanoTime();
+            boolean stressed = sessions.count() >= stressSessions();
             for (Session session : sessions.active()) {
-                session.expireIfIdle(now);
+                session.expireIfIdle(now, stressed);
             }
         }
+    }
+
+    /** Sessions from which on the server is under stress: three quarters of the limit. */
+    private int stressSessions() {
+        return Math.max(1, maxSessions - maxSessions / 4);
     }
 
     private void admit(java.nio.channels.SocketChannel channel, boolean implicitTls) {
         Socket client = channel.socket();
         InetSocketAddress peer = (InetSocketAddress) client.getRemoteSocketAddress();
         String refusal = paused ? "paused" : sessions.tryAdmit(maxSessions);
+        if ("max-sessions".equals(refusal) && sessions.shedFor(peer.getAddress(), System.nanoTime())) {
+            // Full, but a session had stalled on its client: it goes, so a slow flood cannot keep everyone out.
+            refusal = null;
+        }
         if (refusal != null) {
             refuse(client, peer, refusal);
             return;
@@ -675,6 +697,19 @@ public final class SmtpServer {
         return clientLimitExceptions;
     }
 
+    /**
+     * The timeout for reading a command line or a message's data while the server is under stress (sessions at
+     * three quarters of {@link #getMaxSessions()} or more), when it is shorter than the usual ones.
+     */
+    public Duration getStressTimeout() {
+        return stressTimeout;
+    }
+
+    /** Bytes per second a client must keep up inside DATA and BDAT; 0 for no minimum. */
+    public int getMinDataRate() {
+        return minDataRate;
+    }
+
     /** Whether the per-client limits apply to this client address. */
     public boolean isClientLimited(java.net.InetAddress client) {
         for (Cidr network : clientLimitExceptions) {
@@ -859,6 +894,10 @@ public final class SmtpServer {
 
         private List<Cidr> clientLimitExceptions = List.of();
 
+        private Duration stressTimeout = Duration.ofSeconds(10);
+
+        private int minDataRate = 500;
+
         private int maxRecipients = 1000;
 
         private int maxBadCommands = 20;
@@ -1014,6 +1053,28 @@ public final class SmtpServer {
          */
         public Builder clientLimitExceptions(List<Cidr> networks) {
             this.clientLimitExceptions = List.copyOf(networks);
+            return this;
+        }
+
+        /**
+         * The shorter timeout that replaces the idle and data timeouts while the server is under stress: sessions
+         * at three quarters of {@code maxSessions} or more. Postfix uses 10 seconds then ({@code smtpd_timeout =
+         * ${stress?10}:300}); so does this server by default.
+         */
+        public Builder stressTimeout(Duration timeout) {
+            this.stressTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * The minimum rate, in bytes per second, at which a client must send a message's data: inside DATA or a
+         * BDAT chunk the data timeout is a deadline from its start that each byte received moves by
+         * {@code 1/rate} seconds, so a client trickling a byte now and then is cut off however often it sends one
+         * (Postfix's {@code smtpd_min_data_rate}). {@code 0} for no minimum (the data timeout then measures
+         * silence only). Default 500, as Postfix.
+         */
+        public Builder minDataRate(int bytesPerSecond) {
+            this.minDataRate = bytesPerSecond;
             return this;
         }
 

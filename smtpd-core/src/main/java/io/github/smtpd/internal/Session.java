@@ -826,6 +826,8 @@ public final class Session implements SmtpSession, Runnable {
 
     /** @return false when the session left its event loop to run the command on a thread of its own */
     private boolean dispatch(int length, int maxLine) throws IOException {
+        // A whole line arrived: the next one has a deadline of its own.
+        input.endRecord();
         lastReply = null;
         if (length == SmtpInput.TOO_LONG) {
             reply(Reply.of(500, "5.5.2", "Error: line too long"));
@@ -980,8 +982,10 @@ public final class Session implements SmtpSession, Runnable {
         reply(Replies.OK);
     }
 
+    /** The timeout of what the session reads next: a command line, or a message's data (with the data rate). */
     void setTimeout(Duration timeout) {
         timeoutNanos = timeout.toNanos();
+        input.endRecord();
     }
 
     void setState(SessionState state) {
@@ -1005,24 +1009,62 @@ public final class Session implements SmtpSession, Runnable {
 
     /**
      * Called by the server's watchdog: a client that has kept this session waiting longer than allowed gets
-     * {@code 421} and is disconnected, which ends the blocked read. Time spent processing never counts.
+     * {@code 421} and is disconnected, which ends the blocked read. Time spent processing never counts. Two
+     * clocks run while the session waits: silence, which every byte resets, and the deadline of the record it
+     * reads (a command line, a message's data, a BDAT chunk), which bytes do not reset: inside DATA and BDAT it
+     * grows by one second for every {@code minDataRate} bytes received (Postfix's smtpd_per_record_deadline and
+     * smtpd_min_data_rate). Under stress both use the shorter stress timeout.
+     *
+     * @param stressed whether the server is near its session limit
      */
-    public void expireIfIdle(long now) {
+    public void expireIfIdle(long now, boolean stressed) {
         if (closed || closeReason != null) {
             return;
         }
-        if (input.waitingNanos(now) > timeoutNanos) {
+        long timeout = stressed ? Math.min(timeoutNanos, server.getStressTimeout().toNanos()) : timeoutNanos;
+        long waiting = input.waitingNanos(now);
+        if (waiting > 0 && (waiting > timeout || input.recordNanos(now) > timeout + dataCredit())) {
             ended("timeout");
             logger.debug("Session {} with {} timed out", id, peer);
             interrupt(Reply.of(421, "4.4.2", server.getHostName() + " Error: timeout exceeded"));
         }
-        else if (socketOutput.writingNanos(now) > timeoutNanos
-                || (channelOutput != null && channelOutput.pendingNanos(now) > timeoutNanos)) {
+        else if (socketOutput.writingNanos(now) > timeout
+                || (channelOutput != null && channelOutput.pendingNanos(now) > timeout)) {
             // The client stopped reading: no reply can reach it, so the connection is just closed.
             ended("timeout");
             logger.debug("Session {} with {} stopped reading its replies", id, peer);
             hardClose();
         }
+    }
+
+    /** The time that the data received in the current record has earned, in nanoseconds. */
+    private long dataCredit() {
+        int rate = server.getMinDataRate();
+        if (state != SessionState.DATA || rate <= 0) {
+            return 0;
+        }
+        long bytes = input.recordBytes();
+        return bytes >= Long.MAX_VALUE / 1_000_000_000L ? Long.MAX_VALUE / 2 : bytes * 1_000_000_000L / rate;
+    }
+
+    /**
+     * How long this session has been stalled on its client, for shedding at capacity: the time spent on its
+     * current record beyond what its data earned; -1 when it cannot be shed (it is processing, writing, or closing).
+     */
+    long stalledNanos(long now) {
+        if (closed || closeReason != null || input.waitingNanos(now) == 0) {
+            return -1;
+        }
+        return Math.max(0, input.recordNanos(now) - dataCredit());
+    }
+
+    /** Ends this session for a newcomer: the server is full and this session made the least progress. */
+    void shed() {
+        ended("shed");
+        logger.info("Session {} with {} closed for a new client: the server is full and it made the least progress",
+                id, peer);
+        interrupt(Reply.of(421, "4.7.0", server.getHostName()
+                + " Error: too many connections, closing the one that made the least progress"));
     }
 
     /** RFC 3207 STARTTLS. */
@@ -1072,6 +1114,7 @@ public final class Session implements SmtpSession, Runnable {
     /** Reads one line for an AUTH exchange; {@code null} when the client is gone. */
     String readAuthLine() throws IOException {
         int length = input.readLine(Auth.LINE_LIMIT);
+        input.endRecord();
         if (length == SmtpInput.EOF) {
             throw new java.io.EOFException("Connection closed during AUTH");
         }

@@ -27,7 +27,7 @@ public final class SessionRegistry {
 
     private final AtomicLong ids = new AtomicLong();
 
-    private int admitted;
+    private volatile int admitted;
 
     private volatile boolean draining;
 
@@ -105,6 +105,62 @@ public final class SessionRegistry {
         try {
             admitted--;
             changed.signalAll();
+        }
+        finally {
+            lock.unlock();
+        }
+    }
+
+    /** Sessions counted in now, admitted or being admitted. */
+    public int count() {
+        return admitted;
+    }
+
+    /** A session must have stalled this long on its current record before a newcomer may take its place. */
+    static final long SHED_AFTER_NANOS = 1_000_000_000L;
+
+    /**
+     * The server is full: finds the session that made the least progress and closes it for a newcomer from
+     * {@code newcomer}, who is then counted in. Shed only a session that has stalled on its client for a second,
+     * and only one of a client address holding at least two more sessions than the newcomer's: a flood from a few
+     * addresses loses its slowest sessions to other clients, while its own reconnections are refused and never
+     * shed each other.
+     *
+     * @return whether a session was shed and the newcomer counted in
+     */
+    public boolean shedFor(InetAddress newcomer, long now) {
+        lock.lock();
+        try {
+            if (draining) {
+                return false;
+            }
+            int newcomerSessions = perClient.getOrDefault(newcomer, 0);
+            Session victim = null;
+            int victimSessions = 0;
+            long victimStalled = 0;
+            for (Session session : active.keySet()) {
+                long stalled = session.stalledNanos(now);
+                if (stalled < SHED_AFTER_NANOS) {
+                    continue;
+                }
+                int sessions = perClient.getOrDefault(session.peer().getAddress(), 0);
+                if (sessions < newcomerSessions + 2) {
+                    continue;
+                }
+                if (victim == null || sessions > victimSessions
+                        || (sessions == victimSessions && stalled > victimStalled)) {
+                    victim = session;
+                    victimSessions = sessions;
+                    victimStalled = stalled;
+                }
+            }
+            if (victim == null) {
+                return false;
+            }
+            victim.shed();
+            // Its slot frees when it has closed; until then the count runs one over, once per shed session.
+            admitted++;
+            return true;
         }
         finally {
             lock.unlock();

@@ -115,6 +115,39 @@ final class SmtpInput {
         return since == 0 ? 0 : now - since;
     }
 
+    /**
+     * When the session began to wait for the record it is reading now (a command line, a message's data, a BDAT
+     * chunk), or 0: unlike {@link #waitingSince} it is not moved by the bytes that arrive, so a client sending a
+     * byte now and then cannot hold the session for ever (Postfix's {@code smtpd_per_record_deadline}).
+     */
+    private volatile long recordSince;
+
+    /** {@link #bytesRead} when the current record began. */
+    private volatile long recordStartBytes;
+
+    private void startRecord(long now) {
+        if (recordSince == 0) {
+            recordStartBytes = bytesRead;
+            recordSince = now | 1;
+        }
+    }
+
+    /** The record the session waited for is complete (or the session moves to another kind of record). */
+    void endRecord() {
+        recordSince = 0;
+    }
+
+    /** How long the session has been reading its current record, in nanoseconds; 0 when it reads none. */
+    long recordNanos(long now) {
+        long since = recordSince;
+        return since == 0 ? 0 : now - since;
+    }
+
+    /** The bytes of the current record received so far, for the minimum data rate. */
+    long recordBytes() {
+        return recordSince == 0 ? 0 : bytesRead - recordStartBytes;
+    }
+
     private boolean fill() throws IOException {
         // Replies go out before this thread blocks for input, and not while the client's pipelined commands
         // are still waiting, so a group of them is answered in one write. A read that did not fill the buffer
@@ -129,6 +162,7 @@ final class SmtpInput {
         }
         int read;
         waitingSince = System.nanoTime() | 1;
+        startRecord(waitingSince);
         try {
             read = in.read(buffer, 0, buffer.length);
         }
@@ -190,6 +224,9 @@ final class SmtpInput {
      */
     void waitingSince(long nanos) {
         waitingSince = nanos == 0 ? 0 : nanos | 1;
+        if (nanos != 0) {
+            startRecord(nanos);
+        }
     }
 
     /**

@@ -81,10 +81,39 @@ public class SmtpdProperties {
     private int maxBadCommands = 20;
 
     /**
-     * How long a client may stay silent, between commands or within DATA, before it gets 421 and is
-     * disconnected.
+     * How long a client may take to send a command line, from when the server waits for it, before it gets 421
+     * and is disconnected: a deadline, which bytes that arrive do not move (a line that never ends still ends).
      */
     private Duration idleTimeout = Duration.ofMinutes(5);
+
+    /**
+     * The shorter timeout that replaces idle-timeout and data-timeout while the server is under stress (sessions
+     * at three quarters of max-sessions or more), as Postfix shortens its timeouts to 10s then.
+     */
+    private Duration stressTimeout = Duration.ofSeconds(10);
+
+    /**
+     * Bytes per second a client must keep up inside DATA and BDAT (Postfix's smtpd_min_data_rate): each byte
+     * received moves the data-timeout deadline by 1/rate seconds. 0 = no minimum (data-timeout then measures
+     * silence only).
+     */
+    private int minDataRate = 500;
+
+    public Duration getStressTimeout() {
+        return this.stressTimeout;
+    }
+
+    public void setStressTimeout(Duration stressTimeout) {
+        this.stressTimeout = stressTimeout;
+    }
+
+    public int getMinDataRate() {
+        return this.minDataRate;
+    }
+
+    public void setMinDataRate(int minDataRate) {
+        this.minDataRate = minDataRate;
+    }
 
     /**
      * Message size kept in memory; larger messages are written to a temporary file in spool-directory.
@@ -109,7 +138,8 @@ public class SmtpdProperties {
     private Duration shutdownGracePeriod = Duration.ofSeconds(20);
 
     /**
-     * How long a client may stay silent in the middle of DATA or BDAT before it gets 421 (RFC 5321 4.5.3.2).
+     * How long a client may take to send a message's data (or a BDAT chunk) before it gets 421, plus 1/min-data-rate
+     * seconds for each byte it sent; and how long it may stay silent within it (RFC 5321 4.5.3.2).
      */
     private Duration dataTimeout = Duration.ofMinutes(10);
 

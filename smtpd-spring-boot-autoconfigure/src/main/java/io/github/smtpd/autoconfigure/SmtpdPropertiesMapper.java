@@ -123,6 +123,8 @@ final class SmtpdPropertiesMapper {
         map.from(properties::getMaxRecipients).to(builder::maxRecipients);
         map.from(properties::getMaxBadCommands).to(builder::maxBadCommands);
         map.from(properties::getIdleTimeout).to(builder::idleTimeout);
+        map.from(properties::getStressTimeout).to(builder::stressTimeout);
+        map.from(properties::getMinDataRate).to(builder::minDataRate);
         map.from(properties::getSpoolThreshold).as(SmtpdPropertiesMapper::spoolThresholdBytes).to(builder::spoolThreshold);
         map.from(properties::getSpoolDirectory).to(builder::spoolDirectory);
         map.from(properties::getBacklog).to(builder::backlog);

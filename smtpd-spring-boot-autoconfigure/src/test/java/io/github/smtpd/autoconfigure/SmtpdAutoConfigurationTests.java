@@ -153,7 +153,7 @@ class SmtpdAutoConfigurationTests {
                 "smtpd.received-header=false", "smtpd.non-blocking-processors=true", "smtpd.event-loops=3",
                 "smtpd.line-ending-policy=reject", "smtpd.max-data-line-length=998",
                 "smtpd.proxy-protocol.trusted-proxies=10.0.0.0/8,192.0.2.7", "smtpd.auth.allow-plaintext=true",
-                "smtpd.auth.failure-delay=250ms")
+                "smtpd.auth.failure-delay=250ms", "smtpd.stress-timeout=3s", "smtpd.min-data-rate=2000")
             .run((context) -> {
                 SmtpServer server = context.getBean(SmtpServer.class);
                 assertThat(server.getRemoteAddress()).isEqualTo(InetSocketAddress.createUnresolved("first.example.org", 25));
@@ -169,6 +169,8 @@ class SmtpdAutoConfigurationTests {
                         "192.0.2.7");
                 assertThat(server.isAllowPlaintextAuth()).isTrue();
                 assertThat(server.getAuthFailureDelay()).isEqualTo(Duration.ofMillis(250));
+                assertThat(server.getStressTimeout()).isEqualTo(Duration.ofSeconds(3));
+                assertThat(server.getMinDataRate()).isEqualTo(2000);
                 assertThat(server.getSslContext()).isNull();
             });
     }
