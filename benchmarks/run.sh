@@ -3,7 +3,8 @@
 #
 #   benchmarks/run.sh            full run: 6 interleaved repetitions of W1/W2/W3, memory scenarios (~15 min)
 #   benchmarks/run.sh --quick    2 repetitions, one of each memory scenario (~5 min)
-#   options: --reps N  --no-memory  --no-throughput  --proxy-only  --no-build  --out DIR
+#   options: --reps N  --no-memory  --no-throughput  --proxy-only  --heap-only  --no-build  --out DIR
+#            --heap-servers "smtpd-17p smtpd-25v demo-17 demo-25v"  (the -Xmx64m comparison)
 #            --workloads "W1 W2 W3"
 #            --servers "smtp-sink smtpd-17p smtpd-25v smtpd-17e demo-17 demo-25v demo-17l demo-17s"
 #            (subsets, for development)
@@ -33,6 +34,8 @@ DO_BUILD=1
 DO_THROUGHPUT=1
 DO_MEMORY=1
 PROXY_ONLY=0
+HEAP_ONLY=0
+HEAP_SERVERS="smtpd-17p smtpd-25v demo-17 demo-25v"
 OUT="$HERE/target/results"
 WORKLOADS="W1 W2 W3"
 SERVER_LIST="smtp-sink smtpd-17p smtpd-25v smtpd-17e demo-17 demo-25v demo-17l demo-17s"
@@ -44,6 +47,8 @@ while [ $# -gt 0 ]; do
     --no-memory) DO_MEMORY=0 ;;
     --no-throughput) DO_THROUGHPUT=0 ;;
     --proxy-only) DO_THROUGHPUT=0; PROXY_ONLY=1 ;;
+    --heap-only) HEAP_ONLY=1 ;;
+    --heap-servers) HEAP_SERVERS="$2"; shift ;;
     --out) OUT="$2"; shift ;;
     --workloads) WORKLOADS="$2"; shift ;;
     --servers) SERVER_LIST="$2"; shift ;;
@@ -288,12 +293,12 @@ fi
 
 # ---- memory ------------------------------------------------------------------------------------------
 if [ "$DO_MEMORY" = 1 ]; then
-  [ "$PROXY_ONLY" = 1 ] || log "W1 with -Xmx64m against the default heap, interleaved, $MEM_REPS repetitions"
+  [ "$PROXY_ONLY" = 1 ] || log "W1 with -Xmx64m against the default heap, interleaved, $MEM_REPS repetitions: $HEAP_SERVERS"
   [ "$PROXY_ONLY" = 1 ] || for rep in $(seq 1 "$MEM_REPS"); do
-    measure W1-default smtpd-17p "$rep" W1
-    measure W1-xmx64m smtpd-17p "$rep" W1 -Xmx64m
-    measure W1-default smtpd-25v "$rep" W1
-    measure W1-xmx64m smtpd-25v "$rep" W1 -Xmx64m
+    for server in $HEAP_SERVERS; do
+      measure W1-default "$server" "$rep" W1
+      measure W1-xmx64m "$server" "$rep" W1 -Xmx64m
+    done
   done
 
   idle_sessions() {
@@ -349,7 +354,7 @@ if [ "$DO_MEMORY" = 1 ]; then
       "OutOfMemoryError: $oom" | tee -a "$MEM" >&2
   }
 
-  if [ "$PROXY_ONLY" = 0 ]; then
+  if [ "$PROXY_ONLY" = 0 ] && [ "$HEAP_ONLY" = 0 ]; then
     idle_sessions smtpd-25v 256m "$JDK25"
     idle_sessions smtpd-17p 256m "$JDK17"
     big_messages smtpd-17p
@@ -383,7 +388,7 @@ if [ "$DO_MEMORY" = 1 ]; then
     printf '%s\n' "${ratios[@]}" | sort -n | awk '{r[NR] = $1} END {m = NR % 2 ? r[(NR + 1) / 2] : (r[NR / 2] + r[NR / 2 + 1]) / 2; printf "proxy-W1 median ratio %.2fx over %d runs (min %.2fx, max %.2fx)\n", m, NR, r[1], r[NR]}' \
       | tee -a "$MEM" >&2
   }
-  proxy_versus_direct
+  [ "$HEAP_ONLY" = 1 ] || proxy_versus_direct
 fi
 
 # ---- report ------------------------------------------------------------------------------------------

@@ -1,8 +1,8 @@
 package io.github.smtpd.demo;
 
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.util.List;
+import java.time.Duration;
 import java.util.Properties;
 
 import com.jayway.jsonpath.JsonPath;
@@ -13,26 +13,25 @@ import jakarta.mail.Transport;
 import jakarta.mail.internet.InternetAddress;
 import jakarta.mail.internet.MimeMessage;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.ActiveProfiles;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 
 import static io.github.smtpd.demo.Actuator.text;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /** The demo's debugging profile: what arrived is listed at /actuator/smtpd/messages and served raw. */
 @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT,
         properties = { "server.address=127.0.0.1", "smtpd.localaddr=127.0.0.1:0" })
 @ActiveProfiles("debugging")
+@ExtendWith(OutputCaptureExtension.class)
 class SmtpdDebuggingModeTests {
-
-    @TempDir
-    static Path spool;
 
     @LocalSmtpdPort
     int smtpPort;
@@ -40,9 +39,18 @@ class SmtpdDebuggingModeTests {
     @LocalServerPort
     int httpPort;
 
-    @DynamicPropertySource
-    static void spoolDir(DynamicPropertyRegistry registry) {
-        registry.add("demo.spool-dir", () -> spool.toString());
+    @Test
+    void standardOutputCarriesTheMessagesAlone(CapturedOutput output) throws Exception {
+        // As `python3 -m smtpd -c DebuggingServer > mail.log`: the profile sends log lines to a file, not here.
+        String subject = "Alone " + System.nanoTime();
+        send(subject);
+        await().atMost(Duration.ofSeconds(10)).until(() -> output.getOut().contains("------------ END MESSAGE"));
+        String out = output.getOut();
+        assertThat(out).contains("---------- MESSAGE FOLLOWS ----------", "Subject: " + subject);
+        // Not the server's line for the message, which a console logger would have written beside the print.
+        assertThat(out.lines().filter((line) -> line.contains("Message ") && line.contains(" INFO ")))
+            .as("log lines on standard output").isEmpty();
+        assertThat(out).doesNotContain("stored as");
     }
 
     @Test

@@ -19,13 +19,10 @@ import jakarta.mail.Transport;
 import jakarta.mail.internet.InternetAddress;
 import jakarta.mail.internet.MimeMessage;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
-import org.springframework.boot.test.system.CapturedOutput;
-import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -35,7 +32,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** The demo gateway on random ports: real mail in over SMTP, the .eml file on disk, Actuator over HTTP. */
 @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT,
         properties = { "server.address=127.0.0.1", "smtpd.localaddr=127.0.0.1:0" })
-@ExtendWith(OutputCaptureExtension.class)
 class SmtpdDemoApplicationTests {
 
     @TempDir
@@ -53,7 +49,8 @@ class SmtpdDemoApplicationTests {
     }
 
     @Test
-    void storesReceivedMailAsEml(CapturedOutput output) throws Exception {
+    void storesReceivedMailAsEml() throws Exception {
+        LogCapture log = new LogCapture();
         Properties properties = new Properties();
         properties.put("mail.smtp.host", "127.0.0.1");
         properties.put("mail.smtp.port", Integer.toString(smtpPort));
@@ -75,7 +72,9 @@ class SmtpdDemoApplicationTests {
             assertThat(content).contains("\r\n");
         });
         // The server's line for the message, then the demo's for where it went.
-        assertThat(output.getOut()).contains("<alice@example.org> to 1 recipient(s)", "stored as " + stored.get(0));
+        try (log) {
+            assertThat(log.text()).contains("<alice@example.org> to 1 recipient(s)", "stored as " + stored.get(0));
+        }
     }
 
     @Test

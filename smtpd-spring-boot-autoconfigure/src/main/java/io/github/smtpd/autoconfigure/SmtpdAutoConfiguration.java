@@ -16,6 +16,7 @@ import io.github.smtpd.autoconfigure.context.SmtpServerGracefulShutdown;
 import io.github.smtpd.autoconfigure.context.SmtpdPortInfoApplicationListener;
 import io.github.smtpd.autoconfigure.diagnostics.InvalidSmtpdPropertyException;
 import io.github.smtpd.autoconfigure.diagnostics.SmtpdModeUnavailableException;
+import io.github.smtpd.autoconfigure.mode.SmtpdModeProfileEnvironmentPostProcessor;
 import io.github.smtpd.autoconfigure.task.SmtpdTaskExecutorAutoConfiguration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,8 +29,9 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.context.ApplicationContext;
-import org.springframework.context.annotation.Bean;
 import org.springframework.boot.ssl.SslBundles;
+import org.springframework.context.annotation.Bean;
+import org.springframework.core.env.ConfigurableEnvironment;
 import org.springframework.core.env.Environment;
 import org.springframework.util.StringUtils;
 
@@ -60,7 +62,7 @@ public final class SmtpdAutoConfiguration {
             ObjectProvider<SmtpHandler> handler, ObjectProvider<MessageProcessor> processors,
             ObjectProvider<SmtpServerListener> listeners, ObjectProvider<SmtpServerCustomizer> customizers,
             ObjectProvider<SslBundles> sslBundles, ObjectProvider<SmtpAuthenticator> authenticator,
-            ObjectProvider<SmtpHandlerDecorator> decorators) {
+            ObjectProvider<SmtpHandlerDecorator> decorators, Environment environment) {
         SmtpdPropertiesMapper mapper = new SmtpdPropertiesMapper(properties);
         SmtpServer.Builder builder = SmtpServer.builder();
         try {
@@ -94,6 +96,13 @@ public final class SmtpdAutoConfiguration {
             chosen = decorator.decorate(chosen);
         }
         builder.handler(chosen);
+        String profile = (environment instanceof ConfigurableEnvironment configurable)
+                ? SmtpdModeProfileEnvironmentPostProcessor.chosenBy(configurable) : null;
+        if (profile != null) {
+            // A mode nobody wrote down: say where it came from, once, and where messages go.
+            logger.info("SMTP mode '{}' chosen by the active profile '{}' (smtpd.mode is not set); messages go to {}",
+                    profile, profile, chosen);
+        }
         listeners.orderedStream().forEach(builder::listener);
         customizers.orderedStream().forEach((customizer) -> customizer.customize(builder));
         try {

@@ -460,6 +460,19 @@ public class SmtpdProperties {
          */
         private DataSize maxContentSize = DataSize.ofMegabytes(1);
 
+        /**
+         * Where each message is printed in smtpd's format: stdout, stderr, or the path of a file it is appended to.
+         */
+        private String output = "stdout";
+
+        public String getOutput() {
+            return this.output;
+        }
+
+        public void setOutput(String output) {
+            this.output = output;
+        }
+
         public int getCapacity() {
             return this.capacity;
         }

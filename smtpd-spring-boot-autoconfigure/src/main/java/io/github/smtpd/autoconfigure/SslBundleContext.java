@@ -58,9 +58,13 @@ public final class SslBundleContext implements Supplier<SSLContext> {
             bundle = bundles.getBundle(name);
         }
         catch (NoSuchSslBundleException ex) {
-            throw new InvalidSmtpdPropertyException(property, "there is no SSL bundle named '" + name + "'",
-                    "Set " + property + " to one of " + bundles.getBundleNames()
-                            + ", or define the bundle under spring.ssl.bundle.", ex);
+            java.util.List<String> names = bundles.getBundleNames();
+            String define = "define the bundle under spring.ssl.bundle (e.g. spring.ssl.bundle.pem." + name + "."
+                    + store + ".*)";
+            String action = names.isEmpty() ? "This application defines no SSL bundle: " + define + "."
+                    : "Set " + property + " to one of " + String.join(", ", names) + ", or " + define + ".";
+            throw new InvalidSmtpdPropertyException(property, "there is no SSL bundle named '" + name + "'", action,
+                    ex);
         }
         SslBundleContext supplier = new SslBundleContext(bundle);
         bundles.addBundleUpdateHandler(name, (updated) -> {

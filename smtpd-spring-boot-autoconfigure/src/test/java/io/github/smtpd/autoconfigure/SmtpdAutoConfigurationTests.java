@@ -316,6 +316,12 @@ class SmtpdAutoConfigurationTests {
         runner.withUserConfiguration(UserServer.class).run((context) -> {
             assertThat(context).getBean(SmtpServer.class).isSameAs(context.getBean(UserServer.class).server);
             assertThat(context.getBean(SmtpServer.class).getHostName()).isEqualTo("user.example.org");
+            // The lifecycle still starts (and will drain) the application's own server, as the README says.
+            SmtpServer server = context.getBean(SmtpServer.class);
+            assertThat(server.isRunning()).isTrue();
+            try (RawSmtpClient client = new RawSmtpClient(server.getPort())) {
+                assertThat(client.reply()).startsWith("220 user.example.org");
+            }
         });
     }
 

@@ -150,6 +150,29 @@ class SmtpdTlsAndAuthTests {
     }
 
     @Test
+    void anUnknownBundleNamesTheBundlesThereAreOrSaysThereAreNone() {
+        runner.withPropertyValues("smtpd.ssl.bundle=missing").run((context) -> {
+            assertThat(context).hasFailed();
+            InvalidSmtpdPropertyException failure = findCause(context.getStartupFailure());
+            assertThat(failure.getAdvice()).startsWith("This application defines no SSL bundle")
+                .contains("spring.ssl.bundle.pem.missing.keystore").doesNotContain("[]");
+        });
+        runner.withPropertyValues(bundle(first)).withPropertyValues("smtpd.ssl.bundle=missing").run((context) -> {
+            InvalidSmtpdPropertyException failure = findCause(context.getStartupFailure());
+            assertThat(failure.getAdvice()).startsWith("Set smtpd.ssl.bundle to one of mail, or define");
+        });
+    }
+
+    private static InvalidSmtpdPropertyException findCause(Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof InvalidSmtpdPropertyException invalid) {
+                return invalid;
+            }
+        }
+        throw new AssertionError("No InvalidSmtpdPropertyException in " + failure);
+    }
+
+    @Test
     void requiringTlsWithoutABundleFailsClearly() {
         runner.withPropertyValues("smtpd.ssl.required=true").run((context) -> {
             assertThat(context).hasFailed();

@@ -25,6 +25,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.ssl.SslBundles;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Conditional;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.util.StringUtils;
@@ -43,12 +44,19 @@ public final class SmtpdModeAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean
     @ConditionalOnProperty(name = "smtpd.mode", havingValue = "debugging")
+    DebuggingOutput smtpdDebuggingOutput(SmtpdProperties properties) {
+        return DebuggingOutput.of(properties.getDebugging().getOutput());
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    @ConditionalOnProperty(name = "smtpd.mode", havingValue = "debugging")
     @Order(Ordered.HIGHEST_PRECEDENCE)
-    DebuggingMode smtpdDebuggingMode(SmtpdProperties properties) {
+    DebuggingMode smtpdDebuggingMode(SmtpdProperties properties, DebuggingOutput output) {
         SmtpdProperties.Debugging debugging = properties.getDebugging();
         long maxContent = debugging.getMaxContentSize().toBytes();
         try {
-            return DebuggingMode.builder().capacity(debugging.getCapacity())
+            return DebuggingMode.builder().output(output.stream()).capacity(debugging.getCapacity())
                 .maxContentBytes((int) Math.min(Integer.MAX_VALUE, maxContent)).build();
         }
         catch (IllegalArgumentException ex) {
@@ -86,6 +94,23 @@ public final class SmtpdModeAutoConfiguration {
             .listDomains(mailman.getListDomains()).listNames(mailman.getListNames())
             .relay(proxyOptions(properties, sslBundles.getIfAvailable())).build();
         return new MailmanMode(options);
+    }
+
+    @Bean
+    @Conditional(RelayModeCondition.class)
+    @ConditionalOnMissingBean
+    UpstreamReachabilityCheck smtpdUpstreamReachabilityCheck(SmtpdProperties properties) {
+        List<HostPort> upstreams = new java.util.ArrayList<>();
+        String remote = properties.getRemoteaddr();
+        for (String address : StringUtils.hasText(remote) ? remote.split(",") : new String[0]) {
+            try {
+                upstreams.add(HostPort.parse(address.trim()));
+            }
+            catch (IllegalArgumentException ex) {
+                // The server's own bean reports a bad address, naming the property.
+            }
+        }
+        return new UpstreamReachabilityCheck("smtpd.remoteaddr", upstreams, properties.getRelay().getConnectTimeout());
     }
 
     static ProxyOptions proxyOptions(SmtpdProperties properties, SslBundles sslBundles) {

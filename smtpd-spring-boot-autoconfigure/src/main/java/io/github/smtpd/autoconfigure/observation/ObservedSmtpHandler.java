@@ -53,10 +53,21 @@ class ObservedSmtpHandler implements SmtpHandler {
         this.mode = mode;
     }
 
+    /**
+     * The scope of the message this thread processed last, left open after {@link #onData} so that the server's
+     * log line for the message, written right after it on the same thread, carries the trace id; the
+     * {@link ScopeCloser} listener closes it once that line is written.
+     */
+    private static final ThreadLocal<Observation.Scope> OPEN_SCOPE = new ThreadLocal<>();
+
     @Override
     public Reply onData(Message message) throws Exception {
+        // Whatever the last message left open on this thread (a server that never reported it) ends here.
+        closeOpenScope();
         Observed observed = observe(message);
-        try (Observation.Scope scope = observed.observation().openScope()) {
+        Observation.Scope scope = observed.observation().openScope();
+        OPEN_SCOPE.set(scope);
+        try {
             Reply reply = delegate.onData(message);
             observed.answered(reply);
             return reply;
@@ -64,6 +75,29 @@ class ObservedSmtpHandler implements SmtpHandler {
         catch (Throwable ex) {
             observed.failed(ex);
             throw ex;
+        }
+    }
+
+    /** Closes the scope {@link #onData} left open on this thread, if any. */
+    static void closeOpenScope() {
+        Observation.Scope scope = OPEN_SCOPE.get();
+        if (scope != null) {
+            OPEN_SCOPE.remove();
+            scope.close();
+        }
+    }
+
+    /**
+     * Closes the message's scope once the server has logged the message and told its listeners, on the thread that
+     * processed it. Registered with the decorator: without it the scope would stay open until that thread's next
+     * message.
+     */
+    static final class ScopeCloser implements io.github.smtpd.SmtpServerListener {
+
+        @Override
+        public void messageCompleted(SmtpSession session, Message message, Reply reply,
+                java.time.Duration processingTime) {
+            closeOpenScope();
         }
     }
 

@@ -3,13 +3,18 @@ package io.github.smtpd.autoconfigure.observation;
 import io.github.smtpd.Message;
 import io.github.smtpd.Reply;
 import io.github.smtpd.autoconfigure.MessageOutcome;
-import io.micrometer.observation.Observation;
+import io.micrometer.observation.transport.Kind;
+import io.micrometer.observation.transport.RequestReplyReceiverContext;
 
 /**
  * What an observation of one message knows: the message and the mode from the start, the handler's reply and the
  * outcome once it returned.
+ *
+ * <p>A server receiving a request and answering it, so a tracer makes its span of kind {@code SERVER}, with the
+ * client's address as the remote address. The message is the carrier; nothing is read from it to continue a trace
+ * (mail has no standard trace header), so every message starts a trace of its own.
  */
-public class SmtpMessageObservationContext extends Observation.Context {
+public class SmtpMessageObservationContext extends RequestReplyReceiverContext<Message, Reply> {
 
     private final Message message;
 
@@ -20,8 +25,17 @@ public class SmtpMessageObservationContext extends Observation.Context {
     private MessageOutcome outcome;
 
     public SmtpMessageObservationContext(Message message, String mode) {
+        super((carrier, key) -> null, Kind.SERVER);
         this.message = message;
         this.mode = mode;
+        setCarrier(message);
+        setRemoteServiceName("smtp-client");
+        if (message.peer() != null && message.peer().getAddress() != null) {
+            // A URI, which the tracing handler takes apart into the span's remote IP and port.
+            String ip = message.peer().getAddress().getHostAddress();
+            setRemoteServiceAddress("smtp://" + (ip.indexOf(':') >= 0 ? "[" + ip + "]" : ip) + ":"
+                    + message.peer().getPort());
+        }
     }
 
     public Message getMessage() {
@@ -46,5 +60,6 @@ public class SmtpMessageObservationContext extends Observation.Context {
     void finished(Reply reply, MessageOutcome outcome) {
         this.reply = reply;
         this.outcome = outcome;
+        setResponse(reply);
     }
 }

@@ -2,6 +2,7 @@ package io.github.smtpd.autoconfigure.observation;
 
 import java.util.Locale;
 
+import io.github.smtpd.SmtpServerListener;
 import io.github.smtpd.autoconfigure.SmtpHandlerDecorator;
 import io.github.smtpd.autoconfigure.SmtpdProperties;
 import io.micrometer.observation.ObservationRegistry;
@@ -12,6 +13,8 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProp
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.context.annotation.Bean;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
 
 /**
  * Observes every message, when Micrometer's observation API is on the class path and there is an
@@ -33,5 +36,15 @@ public final class SmtpdObservationAutoConfiguration {
         String mode = properties.getIfAvailable(SmtpdProperties::new).getMode().name().toLowerCase(Locale.ROOT);
         SmtpMessageObservationConvention custom = convention.getIfAvailable();
         return (handler) -> ObservedSmtpHandler.wrap(handler, registry, custom, mode);
+    }
+
+    /**
+     * Ends each message's observation scope after the server logged the message, so that its log line carries the
+     * message's trace id; ordered last, so every other listener sees the scope too.
+     */
+    @Bean
+    @Order(Ordered.LOWEST_PRECEDENCE)
+    SmtpServerListener smtpdObservationScopeCloser() {
+        return new ObservedSmtpHandler.ScopeCloser();
     }
 }

@@ -1,6 +1,8 @@
 package io.github.smtpd.autoconfigure.mode;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -16,6 +18,7 @@ import io.github.smtpd.mode.ProxyMode;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
@@ -73,6 +76,39 @@ class SmtpdModeAutoConfigurationTests {
             assertThat(output).contains("---------- MESSAGE FOLLOWS ----------").contains("X-Peer: 127.0.0.1")
                 .contains("------------ END MESSAGE ------------");
         });
+    }
+
+    @Test
+    void debuggingOutputGoesToStandardErrorOrAFile(CapturedOutput output, @TempDir Path folder) throws Exception {
+        runner.withPropertyValues("smtpd.mode=debugging", "smtpd.debugging.output=stderr").run((context) -> {
+            Mail.send(context.getBean(SmtpServer.class).getPort(), "alice@example.org", "bob@example.org", "To stderr",
+                    "Hello");
+            assertThat(output.getErr()).contains("---------- MESSAGE FOLLOWS ----------", "Subject: To stderr");
+            assertThat(output.getOut()).doesNotContain("MESSAGE FOLLOWS");
+        });
+        Path file = folder.resolve("mail/mail.log");
+        runner.withPropertyValues("smtpd.mode=debugging", "smtpd.debugging.output=" + file).run((context) -> {
+            Mail.send(context.getBean(SmtpServer.class).getPort(), "alice@example.org", "bob@example.org", "To a file",
+                    "Hello");
+        });
+        // The context closed the file; a second run appends.
+        runner.withPropertyValues("smtpd.mode=debugging", "smtpd.debugging.output=" + file).run((context) -> {
+            Mail.send(context.getBean(SmtpServer.class).getPort(), "alice@example.org", "bob@example.org", "Again",
+                    "Hello");
+        });
+        String printed = Files.readString(file);
+        assertThat(printed).contains("Subject: To a file", "Subject: Again");
+        assertThat(printed.split("---------- MESSAGE FOLLOWS ----------", -1)).hasSize(3);
+    }
+
+    @Test
+    void anUnwritableDebuggingOutputFailsClearly(@TempDir Path folder) throws Exception {
+        Path notAFolder = Files.writeString(folder.resolve("file"), "x");
+        runner.withPropertyValues("smtpd.mode=debugging", "smtpd.debugging.output=" + notAFolder.resolve("mail.log"))
+            .run((context) -> {
+                assertThat(context).hasFailed();
+                assertThat(context.getStartupFailure()).hasStackTraceContaining("smtpd.debugging.output");
+            });
     }
 
     @Test

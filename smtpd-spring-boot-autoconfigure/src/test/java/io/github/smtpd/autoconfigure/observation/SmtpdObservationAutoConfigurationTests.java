@@ -1,7 +1,12 @@
 package io.github.smtpd.autoconfigure.observation;
 
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.AppenderBase;
 import io.github.smtpd.MessageProcessor;
 import io.github.smtpd.Reply;
 import io.github.smtpd.SmtpServer;
@@ -16,10 +21,19 @@ import io.micrometer.core.instrument.LongTaskTimer;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.observation.Observation;
+import io.micrometer.observation.ObservationHandler;
 import io.micrometer.observation.ObservationRegistry;
 import io.micrometer.observation.tck.TestObservationRegistry;
 import io.micrometer.observation.tck.TestObservationRegistryAssert;
+import io.micrometer.tracing.Span;
+import io.micrometer.tracing.TraceContext;
+import io.micrometer.tracing.handler.DefaultTracingObservationHandler;
+import io.micrometer.tracing.handler.PropagatingReceiverTracingObservationHandler;
+import io.micrometer.tracing.propagation.Propagator;
+import io.micrometer.tracing.test.simple.SimpleSpan;
+import io.micrometer.tracing.test.simple.SimpleTracer;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration;
@@ -66,6 +80,64 @@ class SmtpdObservationAutoConfigurationTests {
                 .hasBeenStarted()
                 .hasBeenStopped();
         });
+    }
+
+    @Test
+    void aTracerMakesAServerSpanAndTheServersLogLineIsInsideIt() {
+        SimpleTracer tracer = new SimpleTracer();
+        ObservationRegistry tracing = ObservationRegistry.create();
+        tracing.observationConfig().observationHandler(new ObservationHandler.FirstMatchingCompositeObservationHandler(
+                new PropagatingReceiverTracingObservationHandler<>(tracer, newTraceEachTime(tracer)),
+                new DefaultTracingObservationHandler(tracer)));
+        // The engine's per-message line: which span was current when it was written.
+        Logger messageLog = (Logger) LoggerFactory.getLogger(io.github.smtpd.internal.Session.class);
+        List<String> spansOfTheLine = new CopyOnWriteArrayList<>();
+        AppenderBase<ILoggingEvent> appender = new AppenderBase<>() {
+            @Override
+            protected void append(ILoggingEvent event) {
+                if (event.getFormattedMessage().startsWith("Message ")) {
+                    spansOfTheLine.add(String.valueOf(tracer.currentSpan() != null
+                            ? tracer.currentSpan().context().spanId() : null));
+                }
+            }
+        };
+        appender.start();
+        messageLog.addAppender(appender);
+        try {
+            runner.withBean(ObservationRegistry.class, () -> tracing).run((context) -> {
+                assertThat(Mail.sendTo(port(context), "bob@example.org")).isEqualTo(250);
+                SimpleSpan span = tracer.onlySpan();
+                assertThat(span.getKind()).isEqualTo(Span.Kind.SERVER);
+                assertThat(span.getName()).isEqualTo("smtpd message");
+                assertThat(span.getRemoteIp()).isEqualTo("127.0.0.1");
+                assertThat(span.getRemotePort()).isPositive();
+                assertThat(spansOfTheLine).containsExactly(span.context().spanId());
+                // Closed after the line: nothing stays current on the thread.
+                assertThat(tracer.currentSpan()).isNull();
+            });
+        }
+        finally {
+            messageLog.detachAppender(appender);
+        }
+    }
+
+    /** A propagator that finds no trace in a message, as any would: SimpleTracer has none of its own. */
+    private static Propagator newTraceEachTime(SimpleTracer tracer) {
+        return new Propagator() {
+            @Override
+            public List<String> fields() {
+                return List.of();
+            }
+
+            @Override
+            public <C> void inject(TraceContext context, C carrier, Setter<C> setter) {
+            }
+
+            @Override
+            public <C> Span.Builder extract(C carrier, Getter<C> getter) {
+                return tracer.spanBuilder();
+            }
+        };
     }
 
     @Test

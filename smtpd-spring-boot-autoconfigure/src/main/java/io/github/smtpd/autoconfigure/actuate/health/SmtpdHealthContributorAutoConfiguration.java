@@ -4,6 +4,7 @@ import io.github.smtpd.SmtpServer;
 import io.github.smtpd.autoconfigure.SmtpdAutoConfiguration;
 import io.github.smtpd.autoconfigure.SmtpdProperties;
 import io.github.smtpd.autoconfigure.context.SmtpServerBootstrap;
+import io.github.smtpd.autoconfigure.mode.RelayModeCondition;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;

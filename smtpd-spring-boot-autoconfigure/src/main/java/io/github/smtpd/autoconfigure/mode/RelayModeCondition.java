@@ -1,12 +1,12 @@
-package io.github.smtpd.autoconfigure.actuate.health;
+package io.github.smtpd.autoconfigure.mode;
 
 import org.springframework.boot.autoconfigure.condition.AnyNestedCondition;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 
 /** Matches in the modes that send mail on to an upstream: {@code smtpd.mode=proxy} and {@code smtpd.mode=mailman}. */
-class RelayModeCondition extends AnyNestedCondition {
+public class RelayModeCondition extends AnyNestedCondition {
 
-    RelayModeCondition() {
+    public RelayModeCondition() {
         super(ConfigurationPhase.REGISTER_BEAN);
     }
 
