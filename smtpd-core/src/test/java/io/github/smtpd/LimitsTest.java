@@ -1,11 +1,7 @@
 package io.github.smtpd;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -120,9 +116,9 @@ class LimitsTest extends ServerTestSupport {
                 local.add(client);
                 assertThat(client.readReply()).startsWith("220 ");
             }
-            try (Socket first = fromAddress("127.0.0.2"); Socket second = fromAddress("127.0.0.2")) {
-                assertThat(firstLine(first)).startsWith("220 ");
-                assertThat(firstLine(second)).startsWith("421 smtpd.test Error: too many connections from your address");
+            try (Socket first = TestServers.connectFrom(server, "127.0.0.2"); Socket second = TestServers.connectFrom(server, "127.0.0.2")) {
+                assertThat(TestServers.firstLine(first)).startsWith("220 ");
+                assertThat(TestServers.firstLine(second)).startsWith("421 smtpd.test Error: too many connections from your address");
             }
         }
         finally {
@@ -130,18 +126,6 @@ class LimitsTest extends ServerTestSupport {
                 client.close();
             }
         }
-    }
-
-    private Socket fromAddress(String source) throws IOException {
-        Socket socket = new Socket();
-        socket.bind(new InetSocketAddress(source, 0));
-        socket.connect(TestServers.address(server), 5000);
-        socket.setSoTimeout(10_000);
-        return socket;
-    }
-
-    private static String firstLine(Socket socket) throws IOException {
-        return new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII)).readLine();
     }
 
     @Test

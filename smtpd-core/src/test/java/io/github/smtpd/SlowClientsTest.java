@@ -4,7 +4,6 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -193,11 +192,7 @@ class SlowClientsTest extends ServerTestSupport {
     }
 
     private Socket connect(String source) throws IOException {
-        Socket socket = new Socket();
-        socket.bind(new InetSocketAddress(source, 0));
-        socket.connect(TestServers.address(server), 5000);
-        socket.setSoTimeout(10_000);
-        return socket;
+        return TestServers.connectFrom(server, source);
     }
 
     private static BufferedReader reader(Socket socket) throws IOException {
@@ -205,7 +200,7 @@ class SlowClientsTest extends ServerTestSupport {
     }
 
     private static String firstLine(Socket socket) throws IOException {
-        return reader(socket).readLine();
+        return TestServers.firstLine(socket);
     }
 
     /**
