@@ -61,6 +61,13 @@ class ReceivedHeaderTest extends ServerTestSupport {
     }
 
     @Test
+    void aBracketedHeloThatIsNoAddressLiteralIsQuotedToo() throws Exception {
+        String text = send(io.github.smtpd.SmtpServer.builder().localAddress("127.0.0.1:0").hostName("smtpd.test"),
+                "EHLO [1.1.1.1;by(evil.example)]", "c@d.example");
+        assertThat(text).startsWith("Received: from [127.0.0.1] (helo=[1.1.1.1;by\\(evil.example\\)])\r\n");
+    }
+
+    @Test
     void anAddressLiteralHeloIsKeptAsTheDomain() throws Exception {
         String text = send(io.github.smtpd.SmtpServer.builder().localAddress("127.0.0.1:0").hostName("smtpd.test"),
                 "EHLO [192.0.2.1]", "c@d.example");

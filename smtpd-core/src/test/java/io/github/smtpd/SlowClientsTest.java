@@ -76,6 +76,67 @@ class SlowClientsTest extends ServerTestSupport {
     }
 
     @Test
+    void aTlsHandshakeTrickledAByteAtATimeIsCutOff() throws Exception {
+        // The handshake reads outside the command input, where each read used to reset its timeout.
+        launch(TestServers.loopback().idleTimeout(Duration.ofMillis(1000))
+            .sslContext(io.github.smtpd.test.TestTls::serverContext).messageProcessor(processor));
+        try (Socket socket = connect("127.0.0.1")) {
+            BufferedReader in = reader(socket);
+            assertThat(in.readLine()).startsWith("220 ");
+            socket.getOutputStream().write("EHLO c\r\nSTARTTLS\r\n".getBytes(StandardCharsets.US_ASCII));
+            while (!in.readLine().startsWith("220 ")) {
+                // the EHLO reply, then STARTTLS's 220
+            }
+            // A TLS record header, then nothing but a byte every 200 ms: never a whole ClientHello.
+            long start = System.nanoTime();
+            socket.setSoTimeout(200);
+            boolean closed = false;
+            byte[] hello = { 0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, (byte) 0xfc, 0x03, 0x03 };
+            for (int i = 0; !closed && System.nanoTime() - start < Duration.ofSeconds(20).toNanos(); i++) {
+                try {
+                    socket.getOutputStream().write(hello[Math.min(i, hello.length - 1)]);
+                    closed = socket.getInputStream().read() < 0;
+                }
+                catch (java.net.SocketTimeoutException ex) {
+                    // still open
+                }
+                catch (IOException ex) {
+                    closed = true;
+                }
+            }
+            assertThat(closed).as("closed by the server").isTrue();
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(15));
+        }
+    }
+
+    @Test
+    void trustedClientsAreNeverShedForANewcomer() throws Exception {
+        // Trusted networks are exempt from the per-client cap; a local application's idle pooled connections are
+        // not the flood, so a newcomer is refused rather than one of them closed.
+        launch(TestServers.loopback().maxSessions(3).idleTimeout(Duration.ofMinutes(2))
+            .stressTimeout(Duration.ofMinutes(1)).clientLimitExceptions(List.of(Cidr.parse("127.0.0.1/32")))
+            .messageProcessor(processor));
+        List<Socket> pooled = new ArrayList<>();
+        try {
+            for (int i = 0; i < 3; i++) {
+                Socket socket = connect("127.0.0.1");
+                assertThat(firstLine(socket)).startsWith("220 ");
+                socket.getOutputStream().write('N');
+                pooled.add(socket);
+            }
+            Thread.sleep(1500);
+            try (Socket newcomer = connect("127.0.0.2")) {
+                assertThat(firstLine(newcomer)).startsWith("421 ");
+            }
+        }
+        finally {
+            for (Socket socket : pooled) {
+                socket.close();
+            }
+        }
+    }
+
+    @Test
     void underStressTheShorterTimeoutApplies() throws Exception {
         // 3 of 4 sessions is stress; an idle client then has the stress timeout instead of a minute.
         launch(TestServers.loopback().maxSessions(4).idleTimeout(Duration.ofMinutes(1))

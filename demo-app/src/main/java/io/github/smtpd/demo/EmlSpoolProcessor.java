@@ -99,14 +99,28 @@ public class EmlSpoolProcessor implements MessageProcessor {
                 channel.force(true);
             }
             Path stored = Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE);
-            // The rename is in the folder's entries: without this a crash may lose it after the client heard 250.
-            try (FileChannel folder = FileChannel.open(spoolDir, StandardOpenOption.READ)) {
-                folder.force(true);
-            }
+            syncFolder();
             return stored;
         }
         finally {
             Files.deleteIfExists(temporary);
+        }
+    }
+
+    /**
+     * The rename is in the folder's entries: without this a crash may lose it after the client heard 250. Where
+     * the platform cannot open a folder for this (Windows), the rename is as durable as the platform makes it.
+     */
+    private void syncFolder() throws IOException {
+        FileChannel folder;
+        try {
+            folder = FileChannel.open(spoolDir, StandardOpenOption.READ);
+        }
+        catch (IOException | UnsupportedOperationException ex) {
+            return;
+        }
+        try (folder) {
+            folder.force(true);
         }
     }
 

@@ -109,6 +109,9 @@ class SmtpdObservabilityTests {
         assertThat(rebound).startsWith("HTTP/1.1 403").contains("\"status\":403").doesNotContain("Exception");
         String crossSite = rawPost("127.0.0.1:" + httpPort, "http://attacker.example");
         assertThat(crossSite).startsWith("HTTP/1.1 403");
+        // Nor through another spelling of the same path, which the container maps to the same endpoint.
+        assertThat(rawPost("/actuator/smtpd;x", "attacker.example:" + httpPort, null)).startsWith("HTTP/1.1 403");
+        assertThat(rawPost("/actuator/%73mtpd", "attacker.example:" + httpPort, null)).doesNotStartWith("HTTP/1.1 200");
         assertThat(text(actuator.get("/smtpd"), "$.state")).isEqualTo("accepting");
         assertThat(greeting()).startsWith("220 ");
         // Reading stays open to any Host, and a script on this machine (no Origin) may still pause and resume.
@@ -119,10 +122,14 @@ class SmtpdObservabilityTests {
 
     /** A POST of {"state":"paused"} with the given Host and Origin, over a plain socket (HttpClient sets Host itself). */
     private String rawPost(String host, String origin) throws IOException {
+        return rawPost("/actuator/smtpd", host, origin);
+    }
+
+    private String rawPost(String path, String host, String origin) throws IOException {
         String body = "{\"state\":\"paused\"}";
         try (Socket socket = new Socket("127.0.0.1", httpPort)) {
             socket.setSoTimeout(10_000);
-            String request = "POST /actuator/smtpd HTTP/1.1\r\nHost: " + host + "\r\n"
+            String request = "POST " + path + " HTTP/1.1\r\nHost: " + host + "\r\n"
                     + (origin != null ? "Origin: " + origin + "\r\n" : "")
                     + "Content-Type: application/json\r\nContent-Length: " + body.length()
                     + "\r\nConnection: close\r\n\r\n" + body;

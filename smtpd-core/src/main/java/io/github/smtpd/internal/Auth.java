@@ -24,6 +24,9 @@ final class Auth {
 
     private static final String PASSWORD = Base64.getEncoder().encodeToString("Password:".getBytes(StandardCharsets.US_ASCII));
 
+    private static final Reply LIMITED = Reply.of(454, "4.7.0",
+            "Error: too many failed authentications from your address, try again later");
+
     private final Session session;
 
     private final SmtpServer server;
@@ -58,8 +61,7 @@ final class Auth {
         }
         if (session.isAuthRateLimited()) {
             // Checked before any credentials: a client reconnecting for every guess gets no more answers.
-            session.reply(Reply.of(454, "4.7.0", "Error: too many failed authentications from your address, try "
-                    + "again later"));
+            session.reply(LIMITED);
             session.listener.authRateLimited(session);
             return;
         }
@@ -142,11 +144,18 @@ final class Auth {
     }
 
     private void check(String user, String password) throws Stop {
+        // Counted as a failure before it is checked, atomically, so that guesses sent in parallel over many
+        // connections cannot all pass the limit at once; forgiven when it succeeds.
+        if (!session.reserveAuthAttempt()) {
+            session.listener.authRateLimited(session);
+            throw new Stop(LIMITED);
+        }
         String identity;
         try {
             identity = server.getAuthenticator().authenticate(session, user, password);
         }
         catch (Exception ex) {
+            session.forgiveAuthAttempt();
             logger.warn("Session {}: the authenticator failed", session.id(), ex);
             throw new Stop(Reply.of(454, "4.7.0", "Temporary authentication failure"));
         }
@@ -157,6 +166,7 @@ final class Auth {
             pause(failures);
             throw new Stop(Reply.of(535, "5.7.8", "Error: authentication failed"));
         }
+        session.forgiveAuthAttempt();
         session.authenticated(identity);
         session.reply(Reply.of(235, "2.7.0", "Authentication successful"));
     }

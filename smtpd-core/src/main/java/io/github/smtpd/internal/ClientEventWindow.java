@@ -63,6 +63,41 @@ final class ClientEventWindow {
                 : new Count(count.start(), count.events() + 1)).events();
     }
 
+    /**
+     * Counts an event in unless the client has reached the limit within its window, atomically: of several
+     * threads asking at once, no more than the limit get {@code true}.
+     */
+    boolean tryRecord(InetAddress client) {
+        if (limit <= 0) {
+            return true;
+        }
+        long now = clock.getAsLong();
+        if (counts.size() >= MAX_CLIENTS && !counts.containsKey(client)) {
+            makeRoom(now);
+        }
+        boolean[] counted = new boolean[1];
+        counts.compute(client, (key, count) -> {
+            if (count == null || expired(count, now)) {
+                counted[0] = true;
+                return new Count(now, 1);
+            }
+            if (count.events() >= limit) {
+                return count;
+            }
+            counted[0] = true;
+            return new Count(count.start(), count.events() + 1);
+        });
+        return counted[0];
+    }
+
+    /** Takes back one event counted by {@link #tryRecord}. */
+    void forgive(InetAddress client) {
+        if (limit > 0) {
+            counts.computeIfPresent(client, (key, count) -> count.events() <= 1 ? null
+                    : new Count(count.start(), count.events() - 1));
+        }
+    }
+
     private boolean expired(Count count, long now) {
         return now - count.start() >= windowNanos;
     }

@@ -14,6 +14,10 @@ import java.util.Locale;
  */
 final class ReceivedHeader {
 
+    /** RFC 5321 4.1.3 address literals, IPv4 or IPv6, and nothing else (no comment characters, no spaces). */
+    private static final java.util.regex.Pattern ADDRESS_LITERAL = java.util.regex.Pattern
+        .compile("\\[(\\d{1,3}(\\.\\d{1,3}){3}|IPv6:[0-9A-Fa-f:.]{2,45})\\]");
+
     private static final DateTimeFormatter DATE = DateTimeFormatter.ofPattern("EEE, d MMM yyyy HH:mm:ss Z", Locale.ROOT);
 
     /** The date of the second that was last written: formatting it is a tenth of a message's work otherwise. */
@@ -42,7 +46,7 @@ final class ReceivedHeader {
         StringBuilder header = new StringBuilder(256);
         String literal = "[" + (ip.indexOf(':') >= 0 ? "IPv6:" + ip : ip) + "]";
         String helo = session.heloName();
-        if (helo != null && MailPath.isDomain(helo)) {
+        if (helo != null && (helo.startsWith("[") ? ADDRESS_LITERAL.matcher(helo).matches() : MailPath.isDomain(helo))) {
             header.append("Received: from ").append(clean(helo, utf8)).append(" (").append(literal).append(")\r\n");
         }
         else {

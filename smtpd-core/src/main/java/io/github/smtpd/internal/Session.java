@@ -69,6 +69,9 @@ public final class Session implements SmtpSession, Runnable {
     /** How long the client may keep us waiting now: the idle timeout between commands, longer in DATA. */
     private volatile long timeoutNanos;
 
+    /** When a TLS handshake began ({@link System#nanoTime()}), or 0 when none is in progress. */
+    private volatile long handshakeSince;
+
     private OutputStream output;
 
     private volatile WatchedOutputStream socketOutput;
@@ -216,9 +219,16 @@ public final class Session implements SmtpSession, Runnable {
     private void upgradeToTls() throws IOException {
         // STARTTLS dropped what was buffered before calling this; implicit TLS hands it to the handshake.
         javax.net.ssl.SSLSocket ssl = Tls.wrap(server, socket, input.takeBuffered());
-        // The handshake reads outside SmtpInput, where the watchdog can not see it wait: bound it here.
+        // The handshake reads outside SmtpInput: a read timeout bounds each read, and the watchdog bounds the
+        // whole handshake (handshakeSince), so a client trickling its hello is cut off like any other record.
         ssl.setSoTimeout((int) Math.min(Integer.MAX_VALUE, Math.max(1, server.getIdleTimeout().toMillis())));
-        ssl.startHandshake();
+        handshakeSince = System.nanoTime() | 1;
+        try {
+            ssl.startHandshake();
+        }
+        finally {
+            handshakeSince = 0;
+        }
         ssl.setSoTimeout(0);
         bytesBeforeTls += input.bytesRead();
         writeLock.lock();
@@ -1018,19 +1028,28 @@ public final class Session implements SmtpSession, Runnable {
      * @param stressed whether the server is near its session limit
      */
     public void expireIfIdle(long now, boolean stressed) {
-        if (closed || closeReason != null) {
+        if (closed) {
             return;
         }
         long timeout = stressed ? Math.min(timeoutNanos, server.getStressTimeout().toNanos()) : timeoutNanos;
+        long handshake = handshakeSince;
         long waiting = input.waitingNanos(now);
-        if (waiting > 0 && (waiting > timeout || input.recordNanos(now) > timeout + dataCredit())) {
+        if (closeReason == null && handshake != 0 && now - handshake > timeout) {
+            // No reply can go out in the middle of a handshake: the connection is closed.
+            ended("timeout");
+            logger.debug("Session {} with {} did not finish its TLS handshake in time", id, peer);
+            hardClose();
+        }
+        else if (closeReason == null && waiting > 0
+                && (waiting > timeout || input.recordNanos(now) > timeout + dataCredit())) {
             ended("timeout");
             logger.debug("Session {} with {} timed out", id, peer);
             interrupt(Reply.of(421, "4.4.2", server.getHostName() + " Error: timeout exceeded"));
         }
         else if (socketOutput.writingNanos(now) > timeout
                 || (channelOutput != null && channelOutput.pendingNanos(now) > timeout)) {
-            // The client stopped reading: no reply can reach it, so the connection is just closed.
+            // The client stopped reading: no reply can reach it, so the connection is just closed. Also when it
+            // is closing (a 421 that it does not take): its slot must come free.
             ended("timeout");
             logger.debug("Session {} with {} stopped reading its replies", id, peer);
             hardClose();
@@ -1052,7 +1071,14 @@ public final class Session implements SmtpSession, Runnable {
      * current record beyond what its data earned; -1 when it cannot be shed (it is processing, writing, or closing).
      */
     long stalledNanos(long now) {
-        if (closed || closeReason != null || input.waitingNanos(now) == 0) {
+        if (closed || closeReason != null) {
+            return -1;
+        }
+        long handshake = handshakeSince;
+        if (handshake != 0) {
+            return now - handshake;
+        }
+        if (input.waitingNanos(now) == 0) {
             return -1;
         }
         return Math.max(0, input.recordNanos(now) - dataCredit());
@@ -1124,9 +1150,19 @@ public final class Session implements SmtpSession, Runnable {
         return new String(input.lineBytes(), 0, length, StandardCharsets.ISO_8859_1);
     }
 
+    /** Counts a failure of this session (the client's count across sessions was reserved before the check). */
     int recordAuthFailure() {
-        registry.authFailures().record(peer.getAddress());
         return ++authFailures;
+    }
+
+    /** Counts an attempt against the client's limit before it is checked; false when the client is at it. */
+    boolean reserveAuthAttempt() {
+        return registry.authFailures().tryRecord(peer.getAddress());
+    }
+
+    /** The reserved attempt did not fail after all (it succeeded, or the authenticator broke). */
+    void forgiveAuthAttempt() {
+        registry.authFailures().forgive(peer.getAddress());
     }
 
     /** Whether this client has failed AUTH too often lately, in this session or others. */

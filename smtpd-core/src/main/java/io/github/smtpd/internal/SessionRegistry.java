@@ -143,6 +143,10 @@ public final class SessionRegistry {
                 if (stalled < SHED_AFTER_NANOS) {
                     continue;
                 }
+                if (!session.server().isClientLimited(session.peer().getAddress())) {
+                    // Trusted clients (a local application's pooled connections) are not what floods the server.
+                    continue;
+                }
                 int sessions = perClient.getOrDefault(session.peer().getAddress(), 0);
                 if (sessions < newcomerSessions + 2) {
                     continue;

@@ -61,4 +61,29 @@ class ClientEventWindowTest {
         assertThat(unlimited.isLimited(client)).isFalse();
         assertThat(unlimited.clients()).isZero();
     }
+
+    @Test
+    void guessesInParallelNeverPassTheLimit() throws Exception {
+        ClientEventWindow limited = new ClientEventWindow(10, Duration.ofMinutes(1));
+        InetAddress client = InetAddress.getByName("192.0.2.9");
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+        try {
+            java.util.List<java.util.concurrent.Future<Boolean>> tries = new java.util.ArrayList<>();
+            for (int i = 0; i < 200; i++) {
+                tries.add(pool.submit(() -> limited.tryRecord(client)));
+            }
+            int passed = 0;
+            for (java.util.concurrent.Future<Boolean> attempt : tries) {
+                passed += attempt.get() ? 1 : 0;
+            }
+            assertThat(passed).isEqualTo(10);
+        }
+        finally {
+            pool.shutdownNow();
+        }
+        // A success is forgiven: one more attempt may be made.
+        limited.forgive(client);
+        assertThat(limited.tryRecord(client)).isTrue();
+        assertThat(limited.tryRecord(client)).isFalse();
+    }
 }

@@ -74,6 +74,15 @@ class StarterProfileModeTests {
                 "Activate one of debugging, proxy, or set smtpd.mode to the one you want.");
     }
 
+    @Test
+    void aDisabledServerIgnoresTheProfiles() {
+        // "proxy" is a common profile name for HTTP proxy settings: with smtpd off it must change nothing.
+        try (ConfigurableApplicationContext context = run("--spring.profiles.active=debugging,proxy",
+                "--smtpd.enabled=false")) {
+            assertThat(context.getEnvironment().getProperty("smtpd.mode")).isNull();
+        }
+    }
+
     private static ConfigurableApplicationContext run(String... args) {
         String[] all = new String[args.length + 1];
         all[0] = "--smtpd.localaddr=127.0.0.1:0";

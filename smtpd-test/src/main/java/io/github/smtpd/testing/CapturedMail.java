@@ -14,8 +14,9 @@ import io.github.smtpd.SmtpSession;
 
 /**
  * The mail a test server received, and its failure controls: what {@link SmtpdExtension} and
- * {@code @AutoConfigureSmtpd} give a test. Each test server has its own, so test classes running in parallel never
- * see each other's mail.
+ * {@code @AutoConfigureSmtpd} give a test. Each test server has its own: test classes with their own
+ * {@link SmtpdExtension} never see each other's mail, even in parallel. Spring test classes that share a cached
+ * context share its server too (and each clears it before its methods), so they should not run in parallel.
  */
 public final class CapturedMail {
 

@@ -101,10 +101,14 @@ public final class SmtpdExtension implements BeforeAllCallback, AfterAllCallback
         return this;
     }
 
+    /** The class whose beforeAll started a per-class server: only its afterAll stops it (not a nested class's). */
+    private volatile String startedBy;
+
     @Override
     public void beforeAll(ExtensionContext context) {
-        if (perClass) {
+        if (perClass && server == null) {
             start();
+            startedBy = context.getUniqueId();
         }
     }
 
@@ -127,7 +131,10 @@ public final class SmtpdExtension implements BeforeAllCallback, AfterAllCallback
 
     @Override
     public void afterAll(ExtensionContext context) {
-        stop();
+        if (!perClass || context.getUniqueId().equals(startedBy)) {
+            stop();
+            startedBy = null;
+        }
     }
 
     private void start() {

@@ -36,7 +36,8 @@ public class SmtpdModeProfileEnvironmentPostProcessor implements EnvironmentPost
 
     @Override
     public void postProcessEnvironment(ConfigurableEnvironment environment, SpringApplication application) {
-        if (environment.containsProperty("smtpd.mode")) {
+        if (environment.containsProperty("smtpd.mode")
+                || !environment.getProperty("smtpd.enabled", Boolean.class, true)) {
             return;
         }
         List<String> modes = Arrays.stream(environment.getActiveProfiles()).filter(MODE_PROFILES::contains)

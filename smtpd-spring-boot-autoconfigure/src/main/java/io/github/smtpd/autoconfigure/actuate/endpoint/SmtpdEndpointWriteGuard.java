@@ -37,16 +37,14 @@ public class SmtpdEndpointWriteGuard implements Filter {
 
     private static final Set<String> READS = Set.of("GET", "HEAD", "OPTIONS");
 
-    private final String endpointPath;
-
     private final Set<String> allowedHosts = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
 
     /**
-     * @param endpointPath the endpoint's path under the servlet context, e.g. {@code /actuator/smtpd}
+     * @param endpointPath the endpoint's path under the servlet context, e.g. {@code /actuator/smtpd}, which the
+     *        filter's registration maps it to
      * @param allowedHosts host names allowed besides IP addresses, localhost and this machine's own names
      */
     public SmtpdEndpointWriteGuard(String endpointPath, Collection<String> allowedHosts) {
-        this.endpointPath = endpointPath;
         this.allowedHosts.add("localhost");
         this.allowedHosts.addAll(allowedHosts);
         try {
@@ -79,11 +77,10 @@ public class SmtpdEndpointWriteGuard implements Filter {
     }
 
     private boolean isStateChange(HttpServletRequest request) {
-        if (READS.contains(request.getMethod().toUpperCase(Locale.ROOT))) {
-            return false;
-        }
-        String path = request.getRequestURI().substring(request.getContextPath().length());
-        return path.equals(endpointPath) || path.startsWith(endpointPath + "/");
+        // The filter is mapped to the endpoint's paths, and the container matches them after decoding and
+        // dropping path parameters: the raw URI is not compared here, since /actuator/smtpd;x or
+        // /actuator/%73mtpd would slip past such a comparison and still reach the endpoint.
+        return !READS.contains(request.getMethod().toUpperCase(Locale.ROOT));
     }
 
     /** Why the request is refused, in words for the client, or {@code null} when it names this server. */
