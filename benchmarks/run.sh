@@ -3,7 +3,7 @@
 #
 #   benchmarks/run.sh            full run: 6 interleaved repetitions of W1/W2/W3, memory scenarios (~15 min)
 #   benchmarks/run.sh --quick    2 repetitions, one of each memory scenario (~5 min)
-#   options: --reps N  --no-memory  --no-throughput  --proxy-only  --heap-only  --no-build  --out DIR
+#   options: --reps N  --no-memory  --no-throughput  --proxy-only  --heap-only  --haproxy-only  --no-build  --out DIR
 #            --heap-servers "smtpd-17p smtpd-25v demo-17 demo-25v"  (the -Xmx64m comparison)
 #            --workloads "W1 W2 W3"
 #            --servers "smtp-sink smtpd-17p smtpd-25v smtpd-17e demo-17 demo-25v demo-17l demo-17s"
@@ -35,6 +35,8 @@ DO_THROUGHPUT=1
 DO_MEMORY=1
 PROXY_ONLY=0
 HEAP_ONLY=0
+HAPROXY_ONLY=0
+HAPROXY_REPS=3
 HEAP_SERVERS="smtpd-17p smtpd-25v demo-17 demo-25v"
 OUT="$HERE/target/results"
 WORKLOADS="W1 W2 W3"
@@ -48,6 +50,7 @@ while [ $# -gt 0 ]; do
     --no-throughput) DO_THROUGHPUT=0 ;;
     --proxy-only) DO_THROUGHPUT=0; PROXY_ONLY=1 ;;
     --heap-only) HEAP_ONLY=1 ;;
+    --haproxy-only) DO_THROUGHPUT=0; DO_MEMORY=0; HAPROXY_ONLY=1 ;;
     --heap-servers) HEAP_SERVERS="$2"; shift ;;
     --out) OUT="$2"; shift ;;
     --workloads) WORKLOADS="$2"; shift ;;
@@ -389,6 +392,80 @@ if [ "$DO_MEMORY" = 1 ]; then
       | tee -a "$MEM" >&2
   }
   [ "$HEAP_ONLY" = 1 ] || proxy_versus_direct
+fi
+
+# ---- scale-out: two demo gateways behind HAProxy against one direct ------------------------------------
+# One demo gateway (demo-17's settings) measured under W1 directly; then two of them with the PROXY protocol on,
+# behind HAProxy (TCP mode, send-proxy-v2, readiness checks, roundrobin: the configuration the README's deployment
+# guide shows), measured under the same W1 through HAProxy. Every process's CPU is read, so that the per-message
+# cost of HAProxy and of each gateway is known: on this 2-core machine smtp-source, HAProxy and two JVMs share
+# two cores, so the throughput ratio says little about N cores; the CPU per message says what scaling would cost.
+haproxy_scenario() {
+  [ -x /usr/sbin/haproxy ] || { log "no /usr/sbin/haproxy: apt-get install haproxy"; return; }
+  local rep
+  for rep in $(seq 1 "$HAPROXY_REPS"); do
+    start_server demo-17
+    warm_up W1
+    local b a seconds
+    b=$(cpu_ticks "$SERVER_PID")
+    # shellcheck disable=SC2046
+    seconds=$(source_run $(workload_args W1))
+    a=$(cpu_ticks "$SERVER_PID")
+    stop_server
+    local direct_rate direct_cpu
+    direct_rate=$(awk -v s="$seconds" 'BEGIN {printf "%.0f", 20000 / s}')
+    direct_cpu=$(awk -v b="$b" -v a="$a" -v t="$CLK_TCK" 'BEGIN {printf "%.1f", (a - b) / t * 1e6 / 20000}')
+
+    local pids=() ports=() https=() i
+    for i in 1 2; do
+      PORT=$((PORT + 1)); ports+=("$PORT")
+      PORT=$((PORT + 1)); https+=("$PORT")
+      "$JDK17/bin/java" ${SMTPD_JAVA_OPTS:-} -jar "$DEMO_JAR" --smtpd.localaddr="127.0.0.1:${ports[-1]}" \
+        --smtpd.backlog=1024 --server.port="${https[-1]}" --demo.spool-dir= --logging.level.io.github.smtpd=WARN \
+        --smtpd.proxy-protocol.trusted-proxies=127.0.0.1/32 > "$LOGS/haproxy-gateway-$i-$rep.log" 2>&1 &
+      pids+=("$!")
+    done
+    PORT=$((PORT + 1))
+    local front=$PORT cfg="$OUT/haproxy-$rep.cfg"
+    {
+      printf 'global\n    maxconn 4096\ndefaults\n    mode tcp\n    timeout connect 2s\n    timeout client 60s\n'
+      printf '    timeout server 60s\nfrontend smtp\n    bind 127.0.0.1:%s\n    default_backend gateways\n' "$front"
+      printf 'backend gateways\n    balance roundrobin\n    option httpchk GET /actuator/health/readiness\n'
+      printf '    http-check expect status 200\n    default-server inter 500ms fall 2 rise 2 send-proxy-v2\n'
+      printf '    server g1 127.0.0.1:%s check port %s\n    server g2 127.0.0.1:%s check port %s\n' \
+        "${ports[0]}" "${https[0]}" "${ports[1]}" "${https[1]}"
+    } > "$cfg"
+    /usr/sbin/haproxy -db -f "$cfg" > "$LOGS/haproxy-$rep.log" 2>&1 &
+    local hap=$!
+    SERVER_PID=$hap SERVER_LOG="$LOGS/haproxy-$rep.log"
+    # Greeted through HAProxy once both gateways are up and checked.
+    local waited
+    for waited in $(seq 1 100); do
+      [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:${https[0]}/actuator/health/readiness")" = 200 ] \
+        && [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:${https[1]}/actuator/health/readiness")" = 200 ] \
+        && break
+      sleep 0.2
+    done
+    sleep 1.5
+    wait_for_greeting haproxy
+    warm_up W1
+    local bh b1 b2 ah a1 a2
+    bh=$(cpu_ticks "$hap"); b1=$(cpu_ticks "${pids[0]}"); b2=$(cpu_ticks "${pids[1]}")
+    # shellcheck disable=SC2046
+    seconds=$(source_run $(workload_args W1))
+    ah=$(cpu_ticks "$hap"); a1=$(cpu_ticks "${pids[0]}"); a2=$(cpu_ticks "${pids[1]}")
+    kill "$hap" "${pids[@]}" 2>/dev/null || true
+    wait "$hap" "${pids[@]}" 2>/dev/null || true
+    SERVER_PID=""
+    awk -v r="$rep" -v dr="$direct_rate" -v dc="$direct_cpu" -v s="$seconds" -v bh="$bh" -v ah="$ah" -v b1="$b1" \
+      -v a1="$a1" -v b2="$b2" -v a2="$a2" -v t="$CLK_TCK" 'BEGIN {
+        rate = 20000 / s; per = 1e6 / t / 20000;
+        printf "haproxy-W1 rep %d: one gateway direct %s msgs/s (%s us CPU/msg); two behind HAProxy %.0f msgs/s (%.2fx): HAProxy %.1f us, gateway 1 %.1f us, gateway 2 %.1f us CPU per message (of all messages)\n",
+          r, dr, dc, rate, rate / dr, (ah - bh) * per, (a1 - b1) * per, (a2 - b2) * per }' | tee -a "$MEM" >&2
+  done
+}
+if [ "$HAPROXY_ONLY" = 1 ]; then
+  haproxy_scenario
 fi
 
 # ---- report ------------------------------------------------------------------------------------------
