@@ -25,6 +25,8 @@ class CrashLeftoversTest extends ServerTestSupport {
 
     private static final long OWN_PID = ProcessHandle.current().pid();
 
+    private static final String HOST = io.github.smtpd.internal.SpillFilesAccess.host();
+
     @TempDir
     Path spool;
 
@@ -36,7 +38,8 @@ class CrashLeftoversTest extends ServerTestSupport {
             client.send(("x".repeat(98) + "\r\n").repeat(50));
             // Half-way through DATA the content is on disk, under this process's name.
             assertThat(awaitFiles()).singleElement()
-                .satisfies((file) -> assertThat(file.getFileName().toString()).matches("smtpd-" + OWN_PID + "-\\d+\\.eml"));
+                .satisfies((file) -> assertThat(file.getFileName().toString()).matches(
+                        "smtpd-" + java.util.regex.Pattern.quote(HOST) + "-" + OWN_PID + "-\\d+\\.eml"));
             assertThat(client.command(".")).isEqualTo("250 OK");
         }
     }
@@ -46,14 +49,16 @@ class CrashLeftoversTest extends ServerTestSupport {
         long gone = finishedProcessId();
         Process alive = new ProcessBuilder("sleep", "60").start();
         try {
-            Path ofTheGone = touch("smtpd-" + gone + "-123.eml");
-            Path ofAnotherRunningServer = touch("smtpd-" + alive.pid() + "-456.eml");
-            Path oursFromBeforeThisJvm = touch("smtpd-" + OWN_PID + "-789.eml");
+            Path ofTheGone = touch("smtpd-" + HOST + "-" + gone + "-123.eml");
+            Path ofAnotherRunningServer = touch("smtpd-" + HOST + "-" + alive.pid() + "-456.eml");
+            Path oursFromBeforeThisJvm = touch("smtpd-" + HOST + "-" + OWN_PID + "-789.eml");
             Files.setLastModifiedTime(oursFromBeforeThisJvm, FileTime.from(Instant.parse("2020-01-01T00:00:00Z")));
-            Path oursInFlight = touch("smtpd-" + OWN_PID + "-790.eml");
+            Path oursInFlight = touch("smtpd-" + HOST + "-" + OWN_PID + "-790.eml");
             Path notOurName = touch("smtpd-notes.eml");
-            Path anotherSuffix = touch("smtpd-" + gone + "-1.tmp");
-            Path aFolder = Files.createDirectory(spool.resolve("smtpd-" + gone + "-2.eml"));
+            // Another host's or container's file (a shared volume): its processes cannot be seen from here.
+            Path anotherHost = touch("smtpd-other-host-" + gone + "-5.eml");
+            Path anotherSuffix = touch("smtpd-" + HOST + "-" + gone + "-1.tmp");
+            Path aFolder = Files.createDirectory(spool.resolve("smtpd-" + HOST + "-" + gone + "-2.eml"));
 
             launch(TestServers.loopback().spoolDirectory(spool).messageProcessor(new RecordingProcessor()));
 
@@ -62,6 +67,7 @@ class CrashLeftoversTest extends ServerTestSupport {
             assertThat(ofAnotherRunningServer).exists();
             assertThat(oursInFlight).exists();
             assertThat(notOurName).exists();
+            assertThat(anotherHost).exists();
             assertThat(anotherSuffix).exists();
             assertThat(aFolder).isDirectory();
         }

@@ -17,10 +17,11 @@ import org.slf4j.LoggerFactory;
  * The files that messages too large for memory spill to, and the removal of those a crash left behind.
  *
  * <p>A spill file is deleted when its transaction ends; after kill -9 or a power cut it stays. Its name carries the
- * process id ({@code smtpd-<pid>-<random>.eml}), so that a server starting in a shared folder (the JVM's temporary
- * directory, by default) removes only files of processes that are gone, never those of another server still
- * receiving into them. A file of this very process id is a leftover only if it is older than this JVM (a container
- * restarted with the same pid).
+ * host name and the process id ({@code smtpd-<host>-<pid>-<random>.eml}), so that a server starting in a shared
+ * folder (the JVM's temporary directory, by default) removes only files of this host's processes that are gone,
+ * never those of another server still receiving into them, nor those of another host or container whose processes
+ * it cannot see (a volume shared by pods). A file of this very process id is a leftover only if it is older than
+ * this JVM (a container restarted with the same pid and name).
  */
 public final class SpillFiles {
 
@@ -28,14 +29,34 @@ public final class SpillFiles {
 
     private static final long PID = ProcessHandle.current().pid();
 
+    private static final String HOST = hostName();
+
     /** The prefix of this process's spill files. */
-    static final String PREFIX = "smtpd-" + PID + "-";
+    static final String PREFIX = "smtpd-" + HOST + "-" + PID + "-";
 
     static final String SUFFIX = ".eml";
 
-    private static final Pattern NAME = Pattern.compile("smtpd-(\\d{1,19})-\\d+\\.eml");
+    private static final Pattern NAME = Pattern.compile("smtpd-" + Pattern.quote(HOST) + "-(\\d{1,19})-\\d+\\.eml");
 
     private SpillFiles() {
+    }
+
+    /** This machine's (or container's) name, in the characters a file name may hold everywhere. */
+    private static String hostName() {
+        String name;
+        try {
+            name = java.net.InetAddress.getLocalHost().getHostName();
+        }
+        catch (java.io.IOException | SecurityException ex) {
+            name = "localhost";
+        }
+        String safe = name.replaceAll("[^A-Za-z0-9.]", "_");
+        return safe.isEmpty() ? "localhost" : safe.substring(0, Math.min(safe.length(), 63));
+    }
+
+    /** The name pattern of this host's spill files, for tests. */
+    static String host() {
+        return HOST;
     }
 
     /** A new, empty spill file of this process in {@code directory}. */
