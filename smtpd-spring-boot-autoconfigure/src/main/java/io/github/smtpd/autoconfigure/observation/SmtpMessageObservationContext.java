@@ -3,6 +3,7 @@ package io.github.smtpd.autoconfigure.observation;
 import io.github.smtpd.Message;
 import io.github.smtpd.Reply;
 import io.github.smtpd.autoconfigure.MessageOutcome;
+import io.micrometer.common.KeyValues;
 import io.micrometer.observation.transport.Kind;
 import io.micrometer.observation.transport.RequestReplyReceiverContext;
 
@@ -23,6 +24,9 @@ public class SmtpMessageObservationContext extends RequestReplyReceiverContext<M
     private Reply reply;
 
     private MessageOutcome outcome;
+
+    /** The default convention's high cardinality values, made once (they do not change during the message). */
+    KeyValues highCardinality;
 
     public SmtpMessageObservationContext(Message message, String mode) {
         super((carrier, key) -> null, Kind.SERVER);
