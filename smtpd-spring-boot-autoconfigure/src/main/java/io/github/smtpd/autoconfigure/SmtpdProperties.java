@@ -146,7 +146,7 @@ public class SmtpdProperties {
     /**
      * Protocol to speak: 'smtp', or 'lmtp' (RFC 2033) for an LMTP endpoint with LHLO and one reply per recipient.
      */
-    private Protocol protocol = Protocol.SMTP;
+    private io.github.smtpd.Protocol protocol = io.github.smtpd.Protocol.SMTP;
 
     /**
      * Whether to offer ENHANCEDSTATUSCODES and put RFC 3463 codes (e.g. 2.1.0) in every reply after EHLO.
@@ -237,6 +237,15 @@ public class SmtpdProperties {
 
     public void setLocaladdr(String localaddr) {
         this.localaddr = localaddr;
+    }
+
+    /** The upstream addresses of {@code remoteaddr}, in order: comma-separated, blank entries skipped. */
+    public static java.util.List<String> remoteAddresses(String remoteaddr) {
+        if (remoteaddr == null || remoteaddr.isBlank()) {
+            return java.util.List.of();
+        }
+        return java.util.Arrays.stream(remoteaddr.split(",")).map(String::trim).filter((entry) -> !entry.isEmpty())
+            .toList();
     }
 
     public String getRemoteaddr() {
@@ -367,11 +376,11 @@ public class SmtpdProperties {
         this.dataTimeout = dataTimeout;
     }
 
-    public Protocol getProtocol() {
+    public io.github.smtpd.Protocol getProtocol() {
         return this.protocol;
     }
 
-    public void setProtocol(Protocol protocol) {
+    public void setProtocol(io.github.smtpd.Protocol protocol) {
         this.protocol = protocol;
     }
 
@@ -698,16 +707,6 @@ public class SmtpdProperties {
         }
     }
 
-    /** The protocol the server speaks. */
-    public enum Protocol {
-
-        /** SMTP (RFC 5321). */
-        SMTP,
-
-        /** LMTP (RFC 2033). */
-        LMTP
-    }
-
     /** TLS settings. */
     public static class Ssl {
 
@@ -870,8 +869,11 @@ public class SmtpdProperties {
         /** smtpd's {@code MailmanProxy}: list mail to Mailman, the rest to remoteaddr. */
         MAILMAN;
 
-        /** Whether the mode relays to {@code remoteaddr} and so can not work without one. */
-        public boolean needsRemoteAddress() {
+        /**
+         * Whether the mode relays to {@code remoteaddr} (and so can not work without one): the one place this is
+         * decided, for the mapper, the metrics, the health checks and the start-up check.
+         */
+        public boolean isRelaying() {
             return this == PROXY || this == MAILMAN;
         }
     }

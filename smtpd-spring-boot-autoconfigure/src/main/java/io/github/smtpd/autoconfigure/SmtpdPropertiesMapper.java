@@ -38,16 +38,13 @@ final class SmtpdPropertiesMapper {
         }
         parse("smtpd.localaddr", properties.getLocaladdr());
         // Several upstreams may be listed, tried in order by the relay modes; processors see the first.
-        java.util.List<String> remotes = StringUtils.hasText(properties.getRemoteaddr())
-                ? java.util.Arrays.stream(properties.getRemoteaddr().split(",")).map(String::trim)
-                    .filter(StringUtils::hasText).toList()
-                : java.util.List.of();
+        java.util.List<String> remotes = SmtpdProperties.remoteAddresses(properties.getRemoteaddr());
         remotes.forEach((remote) -> parse("smtpd.remoteaddr", remote));
         this.remoteAddress = remotes.isEmpty() ? null : remotes.get(0);
         if (remoteAddress != null) {
             parse("smtpd.remoteaddr", remoteAddress);
         }
-        else if (properties.getMode().needsRemoteAddress()) {
+        else if (properties.getMode().isRelaying()) {
             throw new MissingRemoteAddressException(properties.getMode().name().toLowerCase(Locale.ROOT));
         }
         if (StringUtils.hasText(properties.getSsl().getImplicitLocaladdr())) {
@@ -129,8 +126,7 @@ final class SmtpdPropertiesMapper {
         map.from(properties::getSpoolDirectory).to(builder::spoolDirectory);
         map.from(properties::getBacklog).to(builder::backlog);
         map.from(properties::getDataTimeout).to(builder::dataTimeout);
-        map.from(properties::getProtocol).as((protocol) -> io.github.smtpd.Protocol.valueOf(protocol.name()))
-            .to(builder::protocol);
+        map.from(properties::getProtocol).to(builder::protocol);
         map.from(properties::isEnhancedStatusCodes).to(builder::enhancedStatusCodes);
         map.from(properties::isReceivedHeader).to(builder::receivedHeader);
         map.from(properties::isNonBlockingProcessors).to(builder::nonBlockingProcessors);

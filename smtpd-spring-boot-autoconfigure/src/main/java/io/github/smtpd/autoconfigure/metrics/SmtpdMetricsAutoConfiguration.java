@@ -27,9 +27,7 @@ public final class SmtpdMetricsAutoConfiguration {
     @ConditionalOnMissingBean
     SmtpdMetricsListener smtpdMetricsListener(MeterRegistry registry, ObjectProvider<SmtpdProperties> properties) {
         SmtpdProperties smtpd = properties.getIfAvailable(SmtpdProperties::new);
-        boolean relayMode = smtpd.getMode() == SmtpdProperties.Mode.PROXY
-                || smtpd.getMode() == SmtpdProperties.Mode.MAILMAN;
-        return new SmtpdMetricsListener(registry, relayMode);
+        return new SmtpdMetricsListener(registry, smtpd.getMode().isRelaying());
     }
 
     @Bean

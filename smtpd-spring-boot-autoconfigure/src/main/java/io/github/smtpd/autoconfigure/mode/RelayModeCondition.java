@@ -1,20 +1,24 @@
 package io.github.smtpd.autoconfigure.mode;
 
-import org.springframework.boot.autoconfigure.condition.AnyNestedCondition;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import io.github.smtpd.autoconfigure.SmtpdProperties;
+import org.springframework.boot.autoconfigure.condition.ConditionOutcome;
+import org.springframework.boot.autoconfigure.condition.SpringBootCondition;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.context.annotation.ConditionContext;
+import org.springframework.core.type.AnnotatedTypeMetadata;
 
-/** Matches in the modes that send mail on to an upstream: {@code smtpd.mode=proxy} and {@code smtpd.mode=mailman}. */
-public class RelayModeCondition extends AnyNestedCondition {
+/**
+ * Matches in the modes that send mail on to an upstream ({@link SmtpdProperties.Mode#isRelaying()}: proxy and
+ * mailman), binding {@code smtpd.mode} as the properties do.
+ */
+public class RelayModeCondition extends SpringBootCondition {
 
-    public RelayModeCondition() {
-        super(ConfigurationPhase.REGISTER_BEAN);
-    }
-
-    @ConditionalOnProperty(name = "smtpd.mode", havingValue = "proxy")
-    static class Proxy {
-    }
-
-    @ConditionalOnProperty(name = "smtpd.mode", havingValue = "mailman")
-    static class Mailman {
+    @Override
+    public ConditionOutcome getMatchOutcome(ConditionContext context, AnnotatedTypeMetadata metadata) {
+        SmtpdProperties.Mode mode = Binder.get(context.getEnvironment())
+            .bind("smtpd.mode", SmtpdProperties.Mode.class)
+            .orElse(SmtpdProperties.Mode.DEFAULT);
+        return mode.isRelaying() ? ConditionOutcome.match("smtpd.mode " + mode + " relays")
+                : ConditionOutcome.noMatch("smtpd.mode " + mode + " does not relay");
     }
 }

@@ -1,6 +1,5 @@
 package io.github.smtpd.autoconfigure.mode;
 
-import java.util.Arrays;
 import java.util.List;
 
 import io.github.smtpd.HostPort;
@@ -101,10 +100,9 @@ public final class SmtpdModeAutoConfiguration {
     @ConditionalOnMissingBean
     UpstreamReachabilityCheck smtpdUpstreamReachabilityCheck(SmtpdProperties properties) {
         List<HostPort> upstreams = new java.util.ArrayList<>();
-        String remote = properties.getRemoteaddr();
-        for (String address : StringUtils.hasText(remote) ? remote.split(",") : new String[0]) {
+        for (String address : SmtpdProperties.remoteAddresses(properties.getRemoteaddr())) {
             try {
-                upstreams.add(HostPort.parse(address.trim()));
+                upstreams.add(HostPort.parse(address));
             }
             catch (IllegalArgumentException ex) {
                 // The server's own bean reports a bad address, naming the property.
@@ -119,7 +117,7 @@ public final class SmtpdModeAutoConfiguration {
             throw new MissingRemoteAddressException(properties.getMode().name().toLowerCase(java.util.Locale.ROOT));
         }
         SmtpdProperties.Relay relay = properties.getRelay();
-        List<String> addresses = Arrays.stream(remote.split(",")).map(String::trim).filter(StringUtils::hasText).toList();
+        List<String> addresses = SmtpdProperties.remoteAddresses(remote);
         UpstreamOptions.Builder upstream = UpstreamOptions.builder();
         try {
             upstream.addresses(addresses).startTls(relay.getStarttls()).connectTimeout(relay.getConnectTimeout())

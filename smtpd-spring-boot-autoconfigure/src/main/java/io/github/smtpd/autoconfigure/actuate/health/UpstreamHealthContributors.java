@@ -1,7 +1,6 @@
 package io.github.smtpd.autoconfigure.actuate.health;
 
 import java.time.Clock;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -34,15 +33,9 @@ final class UpstreamHealthContributors {
             members.put(MAILMAN, member(properties.getMailman().getLmtpAddress(),
                     UpstreamHealthIndicator.Protocol.LMTP, heloName, health));
         }
-        String remote = properties.getRemoteaddr();
-        if (StringUtils.hasText(remote)) {
-            Arrays.stream(remote.split(","))
-                .map(String::trim)
-                .filter(StringUtils::hasText)
-                .distinct()
-                .forEach((address) -> members.put(address,
-                        member(address, UpstreamHealthIndicator.Protocol.SMTP, heloName, health)));
-        }
+        SmtpdProperties.remoteAddresses(properties.getRemoteaddr()).stream().distinct()
+            .forEach((address) -> members.put(address,
+                    member(address, UpstreamHealthIndicator.Protocol.SMTP, heloName, health)));
         return CompositeHealthContributor.fromMap(members);
     }
 
