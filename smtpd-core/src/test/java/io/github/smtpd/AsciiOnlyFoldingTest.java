@@ -1,12 +1,11 @@
 package io.github.smtpd;
 
 import java.io.IOException;
-import java.time.Duration;
 
 import io.github.smtpd.test.RawClient;
 import io.github.smtpd.test.RecordingProcessor;
+import io.github.smtpd.test.ServerTestSupport;
 import io.github.smtpd.test.TestServers;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -19,28 +18,17 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@code I} and long s (U+017F) into {@code S}, so {@code maıl} ran MAIL and {@code ſıze=} was read as SIZE, and a
  * filter in front of the server that compares bytes would have seen something else (an outside attack run).
  */
-class AsciiOnlyFoldingTest {
-
-    private SmtpServer server;
-
-    private RecordingProcessor processor;
+class AsciiOnlyFoldingTest extends ServerTestSupport {
 
     @BeforeEach
     void start() {
         // SMTPUTF8 on: the line is then read as UTF-8, so the client's non-ASCII letters reach the parser whole.
-        processor = new RecordingProcessor();
-        server = TestServers.loopback().enableSmtpUtf8(true).enhancedStatusCodes(false).dataSizeLimit(1000)
-            .messageProcessor(processor).build();
-        server.start();
-    }
-
-    @AfterEach
-    void stop() {
-        server.stop(Duration.ZERO);
+        launch(TestServers.loopback().enableSmtpUtf8(true).enhancedStatusCodes(false).dataSizeLimit(1000)
+            .messageProcessor(new RecordingProcessor()));
     }
 
     private RawClient greeted() throws IOException {
-        RawClient client = RawClient.connect(TestServers.address(server));
+        RawClient client = connect();
         client.command("EHLO c");
         return client;
     }

@@ -50,17 +50,9 @@ final class ClientEventWindow {
         return count != null && !expired(count, clock.getAsLong()) && count.events() >= limit;
     }
 
-    /** Counts an event; returns the client's count within its window. */
+    /** Counts an event; returns the client's count within its window (0 when there is no limit). */
     int record(InetAddress client) {
-        if (limit <= 0) {
-            return 0;
-        }
-        long now = clock.getAsLong();
-        if (counts.size() >= MAX_CLIENTS && !counts.containsKey(client)) {
-            makeRoom(now);
-        }
-        return counts.compute(client, (key, count) -> (count == null || expired(count, now)) ? new Count(now, 1)
-                : new Count(count.start(), count.events() + 1)).events();
+        return limit <= 0 ? 0 : count(client, false);
     }
 
     /**
@@ -68,26 +60,7 @@ final class ClientEventWindow {
      * threads asking at once, no more than the limit get {@code true}.
      */
     boolean tryRecord(InetAddress client) {
-        if (limit <= 0) {
-            return true;
-        }
-        long now = clock.getAsLong();
-        if (counts.size() >= MAX_CLIENTS && !counts.containsKey(client)) {
-            makeRoom(now);
-        }
-        boolean[] counted = new boolean[1];
-        counts.compute(client, (key, count) -> {
-            if (count == null || expired(count, now)) {
-                counted[0] = true;
-                return new Count(now, 1);
-            }
-            if (count.events() >= limit) {
-                return count;
-            }
-            counted[0] = true;
-            return new Count(count.start(), count.events() + 1);
-        });
-        return counted[0];
+        return limit <= 0 || count(client, true) > 0;
     }
 
     /** Takes back one event counted by {@link #tryRecord}. */
@@ -96,6 +69,27 @@ final class ClientEventWindow {
             counts.computeIfPresent(client, (key, count) -> count.events() <= 1 ? null
                     : new Count(count.start(), count.events() - 1));
         }
+    }
+
+    /** The client's count after this event, or -1 when {@code refuseAtLimit} and it was at the limit. */
+    private int count(InetAddress client, boolean refuseAtLimit) {
+        long now = clock.getAsLong();
+        if (counts.size() >= MAX_CLIENTS && !counts.containsKey(client)) {
+            makeRoom(now);
+        }
+        int[] events = { -1 };
+        counts.compute(client, (key, count) -> {
+            if (count == null || expired(count, now)) {
+                events[0] = 1;
+                return new Count(now, 1);
+            }
+            if (refuseAtLimit && count.events() >= limit) {
+                return count;
+            }
+            events[0] = count.events() + 1;
+            return new Count(count.start(), events[0]);
+        });
+        return events[0];
     }
 
     private boolean expired(Count count, long now) {

@@ -68,7 +68,7 @@ public final class SmtpdEndpointAutoConfiguration {
             String path = base + "/" + web.getPathMapping().getOrDefault("smtpd", "smtpd");
             SmtpdProperties smtpd = properties.getIfAvailable(SmtpdProperties::new);
             FilterRegistrationBean<SmtpdEndpointWriteGuard> registration = new FilterRegistrationBean<>(
-                    new SmtpdEndpointWriteGuard(path, smtpd.getEndpoint().getAllowedHosts()));
+                    new SmtpdEndpointWriteGuard(smtpd.getEndpoint().getAllowedHosts()));
             registration.addUrlPatterns(path, path + "/*");
             // Before Spring Security's and the dispatcher: a refused request reaches nothing else.
             registration.setOrder(Ordered.HIGHEST_PRECEDENCE + 10);

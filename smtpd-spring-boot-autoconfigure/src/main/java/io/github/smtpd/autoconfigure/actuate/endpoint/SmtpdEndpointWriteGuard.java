@@ -40,11 +40,10 @@ public class SmtpdEndpointWriteGuard implements Filter {
     private final Set<String> allowedHosts = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
 
     /**
-     * @param endpointPath the endpoint's path under the servlet context, e.g. {@code /actuator/smtpd}, which the
-     *        filter's registration maps it to
-     * @param allowedHosts host names allowed besides IP addresses, localhost and this machine's own names
+     * @param allowedHosts host names allowed besides IP addresses, localhost and this machine's own names; the
+     *        filter's registration maps it to the endpoint's paths
      */
-    public SmtpdEndpointWriteGuard(String endpointPath, Collection<String> allowedHosts) {
+    public SmtpdEndpointWriteGuard(Collection<String> allowedHosts) {
         this.allowedHosts.add("localhost");
         this.allowedHosts.addAll(allowedHosts);
         try {

@@ -9,8 +9,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** Which Host and Origin may change the server's state; the filter itself is tested over HTTP in the demo. */
 class SmtpdEndpointWriteGuardTests {
 
-    private final SmtpdEndpointWriteGuard guard = new SmtpdEndpointWriteGuard("/actuator/smtpd",
-            List.of("ops.example.org"));
+    private final SmtpdEndpointWriteGuard guard = new SmtpdEndpointWriteGuard(List.of("ops.example.org"));
 
     @Test
     void addressesLocalhostAndAllowedNamesMayChangeState() {
