@@ -39,11 +39,23 @@ public class SmtpdEndpointWriteGuard implements Filter {
 
     private final Set<String> allowedHosts = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
 
+    private final String allowedHostsProperty;
+
     /**
      * @param allowedHosts host names allowed besides IP addresses, localhost and this machine's own names; the
      *        filter's registration maps it to the endpoint's paths
      */
     public SmtpdEndpointWriteGuard(Collection<String> allowedHosts) {
+        this(allowedHosts, "smtpd.endpoint.allowed-hosts");
+    }
+
+    /**
+     * The same guard for other paths that change state (the mail catcher's API).
+     *
+     * @param allowedHostsProperty the property that lists {@code allowedHosts}, named in refusals
+     */
+    public SmtpdEndpointWriteGuard(Collection<String> allowedHosts, String allowedHostsProperty) {
+        this.allowedHostsProperty = allowedHostsProperty;
         this.allowedHosts.add("localhost");
         this.allowedHosts.addAll(allowedHosts);
         try {
@@ -89,7 +101,7 @@ public class SmtpdEndpointWriteGuard implements Filter {
         }
         String hostName = hostName(host.strip());
         if (hostName == null || !isOwn(hostName)) {
-            return "Host is not this server's; add the name to smtpd.endpoint.allowed-hosts if it is";
+            return "Host is not this server's; add the name to " + allowedHostsProperty + " if it is";
         }
         if (origin != null && !origin.isBlank()) {
             URI uri;

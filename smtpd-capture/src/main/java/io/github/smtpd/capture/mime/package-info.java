@@ -1,0 +1,2 @@
+/** Reading captured messages for display; internal to the catcher. */
+package io.github.smtpd.capture.mime;
