@@ -19,17 +19,17 @@ import io.github.smtpd.relay.StartTls;
 import io.github.smtpd.relay.UpstreamOptions;
 import jakarta.servlet.Filter;
 
+import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
-import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
+import org.springframework.util.ClassUtils;
 import org.springframework.util.StringUtils;
 import org.springframework.web.servlet.DispatcherServlet;
 
@@ -45,6 +45,8 @@ import org.springframework.web.servlet.DispatcherServlet;
 @ConditionalOnBean(MessageStore.class)
 @ConditionalOnBooleanProperty(name = "smtpd.capture.web.enabled", matchIfMissing = true)
 public final class SmtpdCaptureWebAutoConfiguration {
+
+    private static final String SECURITY_FILTER_CHAIN = "org.springframework.security.web.SecurityFilterChain";
 
     /** At most this many pages listen to live events at once. */
     private static final int MAX_EVENT_SUBSCRIBERS = 64;
@@ -108,31 +110,39 @@ public final class SmtpdCaptureWebAutoConfiguration {
         return registration;
     }
 
-    /** Without Spring Security, the catcher answers only the clients it allows (loopback by default). */
-    @Configuration(proxyBeanMethods = false)
-    @ConditionalOnMissingClass("org.springframework.security.web.SecurityFilterChain")
-    static final class ClientFilterConfiguration {
-
-        @Bean
-        FilterRegistrationBean<CaptureClientFilter> smtpdCaptureClientFilter(SmtpdCaptureProperties properties) {
-            SmtpdCaptureProperties.Web web = properties.getWeb();
-            List<Cidr> allowed = new ArrayList<>();
-            for (String network : web.getAllowedClients()) {
-                try {
-                    allowed.add(Cidr.parse(network.trim()));
-                }
-                catch (IllegalArgumentException ex) {
-                    throw new InvalidSmtpdPropertyException("smtpd.capture.web.allowed-clients", ex.getMessage(),
-                            "List client networks in CIDR notation, e.g. 127.0.0.0/8 or 10.0.0.0/8.", ex);
-                }
+    /**
+     * Without Spring Security, the catcher answers only the clients it allows (loopback by default); with it, the
+     * application's security rules decide.
+     */
+    @Bean
+    FilterRegistrationBean<CaptureClientFilter> smtpdCaptureClientFilter(SmtpdCaptureProperties properties,
+            ListableBeanFactory beans) {
+        SmtpdCaptureProperties.Web web = properties.getWeb();
+        List<Cidr> allowed = new ArrayList<>();
+        for (String network : web.getAllowedClients()) {
+            try {
+                allowed.add(Cidr.parse(network.trim()));
             }
-            FilterRegistrationBean<CaptureClientFilter> registration = new FilterRegistrationBean<>(
-                    new CaptureClientFilter(allowed));
-            registration.addUrlPatterns(web.getBasePath(), web.getBasePath() + "/*");
-            registration.setName("smtpdCaptureClientFilter");
-            registration.setOrder(Ordered.HIGHEST_PRECEDENCE + 5);
-            return registration;
+            catch (IllegalArgumentException ex) {
+                throw new InvalidSmtpdPropertyException("smtpd.capture.web.allowed-clients", ex.getMessage(),
+                        "List client networks in CIDR notation, e.g. 127.0.0.0/8 or 10.0.0.0/8.", ex);
+            }
         }
+        FilterRegistrationBean<CaptureClientFilter> registration = new FilterRegistrationBean<>(
+                new CaptureClientFilter(allowed, () -> hasSecurityFilterChain(beans)));
+        registration.addUrlPatterns(web.getBasePath(), web.getBasePath() + "/*");
+        registration.setName("smtpdCaptureClientFilter");
+        registration.setOrder(Ordered.HIGHEST_PRECEDENCE + 5);
+        return registration;
+    }
+
+    private static boolean hasSecurityFilterChain(ListableBeanFactory beans) {
+        if (!ClassUtils.isPresent(SECURITY_FILTER_CHAIN, SmtpdCaptureWebAutoConfiguration.class.getClassLoader())) {
+            return false;
+        }
+        Class<?> type = ClassUtils.resolveClassName(SECURITY_FILTER_CHAIN,
+                SmtpdCaptureWebAutoConfiguration.class.getClassLoader());
+        return beans.getBeanNamesForType(type, false, false).length > 0;
     }
 
     static void checkBasePath(String basePath) {

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 
 import io.github.smtpd.Cidr;
 import jakarta.servlet.Filter;
@@ -16,22 +17,28 @@ import jakarta.servlet.http.HttpServletResponse;
 
 /**
  * Answers the catcher's API and UI only to clients of {@code smtpd.capture.web.allowed-clients} (loopback by
- * default): captured mail holds password resets and invitations. Not installed when Spring Security guards the
- * application; its rules apply instead.
+ * default): captured mail holds password resets and invitations. When Spring Security guards the application
+ * (it has a {@code SecurityFilterChain}), its rules apply instead and every client is let through to them.
  */
 public class CaptureClientFilter implements Filter {
 
     private final List<Cidr> allowed;
 
-    public CaptureClientFilter(List<Cidr> allowed) {
+    private final BooleanSupplier guardedBySpringSecurity;
+
+    private volatile Boolean secured;
+
+    /** @param guardedBySpringSecurity asked once, at the first request, when every bean is defined */
+    public CaptureClientFilter(List<Cidr> allowed, BooleanSupplier guardedBySpringSecurity) {
         this.allowed = List.copyOf(allowed);
+        this.guardedBySpringSecurity = guardedBySpringSecurity;
     }
 
     @Override
     public void doFilter(ServletRequest request, ServletResponse response, FilterChain chain)
             throws IOException, ServletException {
         if (request instanceof HttpServletRequest http && response instanceof HttpServletResponse answer
-                && !isAllowed(http.getRemoteAddr())) {
+                && !isSecured() && !isAllowed(http.getRemoteAddr())) {
             answer.setStatus(HttpServletResponse.SC_FORBIDDEN);
             answer.setContentType("application/json");
             answer.getOutputStream().write(("{\"status\":403,\"error\":\"Forbidden\",\"message\":\"the mail catcher "
@@ -40,6 +47,15 @@ public class CaptureClientFilter implements Filter {
             return;
         }
         chain.doFilter(request, response);
+    }
+
+    private boolean isSecured() {
+        Boolean known = secured;
+        if (known == null) {
+            known = guardedBySpringSecurity.getAsBoolean();
+            secured = known;
+        }
+        return known;
     }
 
     private boolean isAllowed(String remoteAddress) {

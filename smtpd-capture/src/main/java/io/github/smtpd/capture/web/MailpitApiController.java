@@ -193,8 +193,13 @@ public class MailpitApiController {
             .body(part.content());
     }
 
-    @PostMapping(path = "/v1/message/{id}/release", consumes = MediaType.APPLICATION_JSON_VALUE)
+    /**
+     * Sends a message on. The body must be JSON: a form or a {@code text/plain} POST, which another site's page can
+     * send without asking, is refused before anything is read.
+     */
+    @PostMapping("/v1/message/{id}/release")
     public ResponseEntity<String> release(@PathVariable String id, @RequestBody Map<String, Object> body) {
+        // Only JSON reaches here (another content type fails to convert, answered 415 below).
         StoredMessage stored = find(id);
         if (!release.isConfigured()) {
             throw new IllegalArgumentException(
