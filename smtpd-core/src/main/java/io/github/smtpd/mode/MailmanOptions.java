@@ -6,6 +6,7 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
 
+import io.github.smtpd.Protocol;
 import io.github.smtpd.relay.StartTls;
 import io.github.smtpd.relay.UpstreamOptions;
 
@@ -50,7 +51,7 @@ public final class MailmanOptions {
                             + "recipients go to Mailman");
         }
         this.lmtp = builder.lmtp != null ? builder.lmtp
-                : UpstreamOptions.builder().protocol(UpstreamOptions.Protocol.LMTP).addresses(DEFAULT_LMTP_ADDRESS)
+                : UpstreamOptions.builder().protocol(Protocol.LMTP).addresses(DEFAULT_LMTP_ADDRESS)
                         .startTls(StartTls.DISABLED).build();
         this.listDomains = Set.copyOf(builder.listDomains);
         this.listNames = Set.copyOf(builder.listNames);
@@ -136,7 +137,7 @@ public final class MailmanOptions {
 
         /** Mailman's LMTP server as {@code host:port}; default {@code 127.0.0.1:8024}, without STARTTLS. */
         public Builder lmtpAddress(String hostPort) {
-            this.lmtp = UpstreamOptions.builder().protocol(UpstreamOptions.Protocol.LMTP).addresses(hostPort)
+            this.lmtp = UpstreamOptions.builder().protocol(Protocol.LMTP).addresses(hostPort)
                     .startTls(StartTls.DISABLED).build();
             return this;
         }

@@ -36,6 +36,7 @@ import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 
 import io.github.smtpd.HostPort;
+import io.github.smtpd.Protocol;
 import io.github.smtpd.Reply;
 import io.github.smtpd.internal.EventLoop;
 import io.github.smtpd.internal.Replies;
@@ -194,7 +195,7 @@ public final class UpstreamClient implements Closeable {
 
     private void hello(String heloName) throws IOException {
         Reply reply;
-        if (options.protocol() == UpstreamOptions.Protocol.LMTP) {
+        if (options.protocol() == Protocol.LMTP) {
             reply = command("LHLO " + heloName);
         }
         else {
@@ -479,7 +480,7 @@ public final class UpstreamClient implements Closeable {
     }
 
     /** The protocol spoken. */
-    public UpstreamOptions.Protocol protocol() {
+    public Protocol protocol() {
         return options.protocol();
     }
 
@@ -598,7 +599,7 @@ public final class UpstreamClient implements Closeable {
             usable();
             int expected = takeExpectedReplies();
             byte[] head = new byte[0];
-            if (options.protocol() == UpstreamOptions.Protocol.SMTP && hasExtension("CHUNKING")) {
+            if (options.protocol() == Protocol.SMTP && hasExtension("CHUNKING")) {
                 head = readHead(content);
                 if (head.length < ONE_CHUNK) {
                     return oneChunk(head).thenApply(List::of);
@@ -715,7 +716,7 @@ public final class UpstreamClient implements Closeable {
      * LMTP (RFC 2033 4.2). The count starts again for the next transaction.
      */
     private int takeExpectedReplies() {
-        int expected = options.protocol() == UpstreamOptions.Protocol.LMTP ? Math.max(1, acceptedRecipients) : 1;
+        int expected = options.protocol() == Protocol.LMTP ? Math.max(1, acceptedRecipients) : 1;
         acceptedRecipients = 0;
         return expected;
     }

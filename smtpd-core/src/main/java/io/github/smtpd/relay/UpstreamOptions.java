@@ -9,6 +9,7 @@ import java.util.function.Supplier;
 import javax.net.ssl.SSLContext;
 
 import io.github.smtpd.HostPort;
+import io.github.smtpd.Protocol;
 
 /**
  * How to reach one upstream: its addresses (tried in order), SMTP or LMTP, STARTTLS, credentials and
@@ -23,14 +24,6 @@ import io.github.smtpd.HostPort;
  * }</pre>
  */
 public final class UpstreamOptions {
-
-    /** The protocol spoken to the upstream. */
-    public enum Protocol {
-        /** SMTP (RFC 5321), greeting with EHLO and falling back to HELO. */
-        SMTP,
-        /** LMTP (RFC 2033), greeting with LHLO; one reply per recipient after the data. */
-        LMTP
-    }
 
     private final List<HostPort> addresses;
 

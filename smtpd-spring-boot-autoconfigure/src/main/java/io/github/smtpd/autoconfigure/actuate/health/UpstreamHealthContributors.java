@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 import io.github.smtpd.HostPort;
+import io.github.smtpd.Protocol;
 import io.github.smtpd.autoconfigure.SmtpdProperties;
 import io.github.smtpd.autoconfigure.SmtpdProperties.Mode;
 import org.springframework.boot.health.contributor.CompositeHealthContributor;
@@ -31,15 +32,15 @@ final class UpstreamHealthContributors {
         Map<String, HealthIndicator> members = new LinkedHashMap<>();
         if (properties.getMode() == Mode.MAILMAN) {
             members.put(MAILMAN, member(properties.getMailman().getLmtpAddress(),
-                    UpstreamHealthIndicator.Protocol.LMTP, heloName, health));
+                    Protocol.LMTP, heloName, health));
         }
         SmtpdProperties.remoteAddresses(properties.getRemoteaddr()).stream().distinct()
             .forEach((address) -> members.put(address,
-                    member(address, UpstreamHealthIndicator.Protocol.SMTP, heloName, health)));
+                    member(address, Protocol.SMTP, heloName, health)));
         return CompositeHealthContributor.fromMap(members);
     }
 
-    private static HealthIndicator member(String address, UpstreamHealthIndicator.Protocol protocol, String heloName,
+    private static HealthIndicator member(String address, Protocol protocol, String heloName,
             SmtpdUpstreamHealthProperties health) {
         HostPort hostPort;
         try {

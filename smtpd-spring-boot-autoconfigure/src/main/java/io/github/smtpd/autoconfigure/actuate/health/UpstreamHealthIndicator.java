@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
 import io.github.smtpd.HostPort;
+import io.github.smtpd.Protocol;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 
@@ -23,11 +24,6 @@ import org.springframework.boot.health.contributor.HealthIndicator;
  * the upstream takes connections, not whether it would take a given message.
  */
 final class UpstreamHealthIndicator implements HealthIndicator {
-
-    /** The protocol the mode speaks to this upstream. */
-    enum Protocol {
-        SMTP, LMTP
-    }
 
     private final HostPort address;
 

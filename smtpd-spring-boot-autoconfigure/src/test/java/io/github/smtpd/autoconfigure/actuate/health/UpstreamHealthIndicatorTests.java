@@ -5,7 +5,7 @@ import java.time.Duration;
 
 import io.github.smtpd.HostPort;
 import io.github.smtpd.SmtpServer;
-import io.github.smtpd.autoconfigure.actuate.health.UpstreamHealthIndicator.Protocol;
+import io.github.smtpd.Protocol;
 import io.github.smtpd.autoconfigure.testsupport.ScriptedServer;
 import org.junit.jupiter.api.Test;
 
