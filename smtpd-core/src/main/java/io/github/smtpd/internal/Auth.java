@@ -74,14 +74,14 @@ final class Auth {
             return;
         }
         if (argument == null) {
-            session.reply(Reply.of(501, "5.5.4", "Syntax: AUTH mechanism [initial-response]"));
+            session.reply(BuiltinCommands.syntaxError("AUTH"));
             return;
         }
         String[] parts = argument.split(" +");
         String mechanism = Ascii.upper(parts[0]);
         String initial = parts.length > 1 ? parts[1] : null;
         if (parts.length > 2) {
-            session.reply(Reply.of(501, "5.5.4", "Syntax: AUTH mechanism [initial-response]"));
+            session.reply(BuiltinCommands.syntaxError("AUTH"));
             return;
         }
         try {

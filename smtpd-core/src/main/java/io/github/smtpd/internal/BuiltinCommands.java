@@ -7,12 +7,43 @@ import io.github.smtpd.Protocol;
 import io.github.smtpd.SmtpCommand;
 
 /**
- * The command table of smtpd's {@code SMTPChannel}: one entry per {@code smtp_<COMMAND>} method. To add a
- * built-in command, add a method to {@link Session} (or to {@link EnvelopeCommands} or {@link MessageIntake},
- * for the transaction's commands) and an entry here.
+ * The command table of smtpd's {@code SMTPChannel}: one row per {@code smtp_<COMMAND>} method, with the
+ * command's syntax, from which HELP and the {@code 501 Syntax:} replies are written. To add a built-in command,
+ * add a method to {@link Session} (or to {@link EnvelopeCommands} or {@link MessageIntake}, for the transaction's
+ * commands) and a row here.
  */
 public final class BuiltinCommands {
 
+    /**
+     * One built-in command: its verb, what runs it, and its syntax, from which both HELP and the command's own
+     * {@code 501 Syntax:} reply are written.
+     */
+    private record Row(String verb, SmtpCommand command, String syntax) {
+    }
+
+    /** Every built-in in the order HELP lists them: smtpd's own first, then what this server adds. */
+    private static final java.util.List<Row> ROWS = java.util.List.of(
+            new Row("EHLO", (session, argument) -> ((Session) session).ehlo(argument), "EHLO hostname"),
+            new Row("HELO", (session, argument) -> ((Session) session).helo(argument), "HELO hostname"),
+            new Row("LHLO", (session, argument) -> ((Session) session).ehlo(argument), "LHLO hostname"),
+            new Row("MAIL", (session, argument) -> ((Session) session).envelopeCommands().mail(argument),
+                    "MAIL FROM: <address>"),
+            new Row("RCPT", (session, argument) -> ((Session) session).envelopeCommands().rcpt(argument),
+                    "RCPT TO: <address>"),
+            new Row("DATA", (session, argument) -> ((Session) session).intake().data(argument), "DATA"),
+            new Row("RSET", (session, argument) -> ((Session) session).rset(argument), "RSET"),
+            new Row("NOOP", (session, argument) -> ((Session) session).noop(argument), "NOOP"),
+            new Row("QUIT", (session, argument) -> ((Session) session).quit(argument), "QUIT"),
+            new Row("VRFY", (session, argument) -> ((Session) session).vrfy(argument), "VRFY <address>"),
+            new Row("BDAT", (session, argument) -> ((Session) session).intake().bdat(argument),
+                    "BDAT chunk-size [LAST]"),
+            new Row("EXPN", (session, argument) -> ((Session) session).expn(argument), "EXPN <list>"),
+            new Row("HELP", (session, argument) -> ((Session) session).help(argument), "HELP [command]"),
+            new Row("STARTTLS", (session, argument) -> ((Session) session).starttls(argument), "STARTTLS"),
+            new Row("AUTH", (session, argument) -> ((Session) session).auth(argument),
+                    "AUTH mechanism [initial-response]"));
+
+    // After ROWS: static fields are set in the order they are written.
     private static final Map<String, SmtpCommand> SMTP = build(Protocol.SMTP);
 
     private static final Map<String, SmtpCommand> LMTP = build(Protocol.LMTP);
@@ -39,26 +70,33 @@ public final class BuiltinCommands {
 
     private static Map<String, SmtpCommand> build(Protocol protocol) {
         Map<String, SmtpCommand> table = new LinkedHashMap<>();
-        if (protocol == Protocol.LMTP) {
+        for (Row row : ROWS) {
             // RFC 2033 4.1: LHLO replaces HELO and EHLO, which an LMTP server must not accept.
-            table.put("LHLO", (session, argument) -> ((Session) session).ehlo(argument));
+            boolean hello = row.verb().equals("HELO") || row.verb().equals("EHLO");
+            if (protocol == Protocol.LMTP ? !hello : !row.verb().equals("LHLO")) {
+                table.put(row.verb(), row.command());
+            }
         }
-        else {
-            table.put("HELO", (session, argument) -> ((Session) session).helo(argument));
-            table.put("EHLO", (session, argument) -> ((Session) session).ehlo(argument));
-        }
-        table.put("MAIL", (session, argument) -> ((Session) session).envelopeCommands().mail(argument));
-        table.put("RCPT", (session, argument) -> ((Session) session).envelopeCommands().rcpt(argument));
-        table.put("DATA", (session, argument) -> ((Session) session).intake().data(argument));
-        table.put("BDAT", (session, argument) -> ((Session) session).intake().bdat(argument));
-        table.put("RSET", (session, argument) -> ((Session) session).rset(argument));
-        table.put("NOOP", (session, argument) -> ((Session) session).noop(argument));
-        table.put("QUIT", (session, argument) -> ((Session) session).quit(argument));
-        table.put("HELP", (session, argument) -> ((Session) session).help(argument));
-        table.put("VRFY", (session, argument) -> ((Session) session).vrfy(argument));
-        table.put("EXPN", (session, argument) -> ((Session) session).expn(argument));
-        table.put("STARTTLS", (session, argument) -> ((Session) session).starttls(argument));
-        table.put("AUTH", (session, argument) -> ((Session) session).auth(argument));
         return java.util.Collections.unmodifiableMap(table);
+    }
+
+    /** The built-in verbs of {@code protocol}, in the order HELP lists them. */
+    static java.util.List<String> verbs(Protocol protocol) {
+        return java.util.List.copyOf(table(protocol).keySet());
+    }
+
+    /** The syntax of a built-in command, e.g. {@code VRFY <address>}, or {@code null} for one that is not. */
+    static String syntax(String verb) {
+        for (Row row : ROWS) {
+            if (row.verb().equals(verb)) {
+                return row.syntax();
+            }
+        }
+        return null;
+    }
+
+    /** The {@code 501} reply to a built-in command given with the wrong arguments. */
+    static io.github.smtpd.Reply syntaxError(String verb) {
+        return io.github.smtpd.Reply.of(501, "5.5.4", "Syntax: " + syntax(verb));
     }
 }

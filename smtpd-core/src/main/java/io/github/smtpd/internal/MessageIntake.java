@@ -68,7 +68,7 @@ final class MessageIntake {
             return;
         }
         if (argument != null) {
-            session.reply(Reply.of(501, "5.5.4", "Syntax: DATA"));
+            session.reply(BuiltinCommands.syntaxError("DATA"));
             return;
         }
         if (envelope.binaryMime) {
@@ -203,14 +203,14 @@ final class MessageIntake {
         boolean sized = parts.length >= 1 && parts[0].matches("\\d{1,18}");
         if (!sized) {
             // Without a size the chunk can not be skipped, and its bytes must never be read as commands.
-            session.reply(Reply.of(501, "5.5.4", "Syntax: BDAT chunk-size [LAST]"));
+            session.reply(BuiltinCommands.syntaxError("BDAT"));
             session.ended("error");
             session.close();
             return;
         }
         long size = Long.parseLong(parts[0]);
         if (parts.length > 2 || (parts.length == 2 && !last)) {
-            readChunk(new Chunk(size, false, null, Reply.of(501, "5.5.4", "Syntax: BDAT chunk-size [LAST]")));
+            readChunk(new Chunk(size, false, null, BuiltinCommands.syntaxError("BDAT")));
             return;
         }
         Reply refusal = null;

@@ -925,7 +925,7 @@ public final class Session implements SmtpSession, Runnable {
 
     void helo(String argument) {
         if (argument == null || !Replies.isPrintable(argument)) {
-            reply(Reply.of(501, "5.5.4", "Syntax: HELO hostname"));
+            reply(BuiltinCommands.syntaxError("HELO"));
             return;
         }
         // RFC 5321 4.1.4: a repeated greeting resets the transaction (smtpd answered 503 instead).
@@ -937,7 +937,7 @@ public final class Session implements SmtpSession, Runnable {
 
     void ehlo(String argument) {
         if (argument == null || !Replies.isPrintable(argument)) {
-            reply(Reply.of(501, "5.5.4", "Syntax: EHLO hostname"));
+            reply(BuiltinCommands.syntaxError("EHLO"));
             return;
         }
         abortTransaction();
@@ -985,7 +985,7 @@ public final class Session implements SmtpSession, Runnable {
 
     void rset(String argument) {
         if (argument != null) {
-            reply(Reply.of(501, "5.5.4", "Syntax: RSET"));
+            reply(BuiltinCommands.syntaxError("RSET"));
             return;
         }
         abortTransaction();
@@ -1104,7 +1104,7 @@ public final class Session implements SmtpSession, Runnable {
             return;
         }
         if (argument != null) {
-            reply(Reply.of(501, "5.5.4", "Syntax: STARTTLS"));
+            reply(BuiltinCommands.syntaxError("STARTTLS"));
             return;
         }
         reply(Reply.of(220, "2.0.0", "Ready to start TLS"));
@@ -1178,31 +1178,45 @@ public final class Session implements SmtpSession, Runnable {
         return envelope.mailFrom != null;
     }
 
+    /**
+     * Lists the commands this session may use (the built-ins of its protocol, STARTTLS while it can still start
+     * TLS, AUTH when something checks passwords, and the application's own), or one command's syntax.
+     */
     void help(String argument) {
-        String all = "Supported commands: EHLO HELO MAIL RCPT DATA RSET NOOP QUIT VRFY";
+        String all = "Supported commands: " + String.join(" ", offeredCommands());
         if (argument == null) {
             reply(Reply.of(250, all));
             return;
         }
-        String extendedParams = extended ? " [SP <mail-parameters>]" : "";
-        String text = switch (Ascii.upper(argument)) {
-            case "EHLO" -> "Syntax: EHLO hostname";
-            case "HELO" -> "Syntax: HELO hostname";
-            case "MAIL" -> "Syntax: MAIL FROM: <address>" + extendedParams;
-            case "RCPT" -> "Syntax: RCPT TO: <address>" + extendedParams;
-            case "DATA" -> "Syntax: DATA";
-            case "RSET" -> "Syntax: RSET";
-            case "NOOP" -> "Syntax: NOOP";
-            case "QUIT" -> "Syntax: QUIT";
-            case "VRFY" -> "Syntax: VRFY <address>";
-            default -> null;
-        };
-        reply(text != null ? Reply.of(250, text) : Reply.of(501, "5.5.4", all));
+        String verb = Ascii.upper(argument.strip());
+        if (!offeredCommands().contains(verb)) {
+            reply(Reply.of(501, "5.5.4", all));
+            return;
+        }
+        String syntax = BuiltinCommands.syntax(verb);
+        boolean takesParameters = extended && (verb.equals("MAIL") || verb.equals("RCPT"));
+        reply(Reply.of(250, "Syntax: " + (syntax != null ? syntax : verb)
+                + (takesParameters ? " [SP <mail-parameters>]" : "")));
+    }
+
+    private List<String> offeredCommands() {
+        List<String> offered = new ArrayList<>();
+        List<String> answered = server.getCommands();
+        for (String verb : BuiltinCommands.verbs(server.getProtocol())) {
+            boolean unavailable = (verb.equals("STARTTLS") && (server.getSslContext() == null || isSecure()))
+                    || (verb.equals("AUTH") && server.getAuthenticator() == null);
+            if (answered.contains(verb) && !unavailable) {
+                offered.add(verb);
+            }
+        }
+        answered.stream().filter((verb) -> !offered.contains(verb) && BuiltinCommands.syntax(verb) == null)
+            .sorted().forEach(offered::add);
+        return offered;
     }
 
     void vrfy(String argument) {
         if (argument == null) {
-            reply(Reply.of(501, "5.5.4", "Syntax: VRFY <address>"));
+            reply(BuiltinCommands.syntaxError("VRFY"));
             return;
         }
         MailPath parsed = MailPath.parse(argument, false);
