@@ -298,9 +298,7 @@ public final class Session implements SmtpSession, Runnable {
             }
             listener.tlsHandshake(this, true);
         }
-        if (registry.isDraining()) {
-            ended("shutdown");
-            reply(Replies.shuttingDown(server.getHostName()));
+        if (saidGoodbyeForShutdown()) {
             return false;
         }
         reply(Reply.of(220, server.getHostName()
@@ -323,7 +321,7 @@ public final class Session implements SmtpSession, Runnable {
         else if (ex instanceof IOException || ex instanceof java.io.UncheckedIOException
                 || ex instanceof java.nio.channels.CancelledKeyException || closed) {
             // A cancelled key means another thread closed the connection (the watchdog, a stop).
-            ended(registry.isDraining() ? "shutdown" : "disconnected");
+            endedByClientOrStop();
             logger.debug("Session {} with {} ended: {}", id, peer, ex.toString());
         }
         else {
@@ -429,7 +427,7 @@ public final class Session implements SmtpSession, Runnable {
             input.waitingSince(0);
             int read = input.readFrom(channel);
             if (read < 0) {
-                ended(registry.isDraining() ? "shutdown" : "disconnected");
+                endedByClientOrStop();
                 finish();
                 return;
             }
@@ -482,9 +480,7 @@ public final class Session implements SmtpSession, Runnable {
                 }
                 continue;
             }
-            if (registry.isDraining() && envelope.mailFrom == null) {
-                ended("shutdown");
-                reply(Replies.shuttingDown(server.getHostName()));
+            if (saidGoodbyeForShutdown()) {
                 closeRequested = true;
                 break;
             }
@@ -513,10 +509,8 @@ public final class Session implements SmtpSession, Runnable {
             finish();
             return;
         }
-        if (idle && registry.isDraining() && envelope.mailFrom == null) {
-            // The server began to stop while this session was busy, and may have passed it by: close it now.
-            ended("shutdown");
-            reply(Replies.shuttingDown(server.getHostName()));
+        // The server may have begun to stop while this session was busy, and passed it by: close it now.
+        if (idle && saidGoodbyeForShutdown()) {
             finish();
             return;
         }
@@ -773,10 +767,8 @@ public final class Session implements SmtpSession, Runnable {
             // Marked before the check: a stop that began meanwhile either sees this session waiting and closes
             // it (shutdownRequested), or is seen here.
             waitingForCommand = true;
-            if (registry.isDraining() && envelope.mailFrom == null) {
+            if (saidGoodbyeForShutdown()) {
                 waitingForCommand = false;
-                ended("shutdown");
-                reply(Replies.shuttingDown(server.getHostName()));
                 return;
             }
             int length;
@@ -794,6 +786,26 @@ public final class Session implements SmtpSession, Runnable {
                 return;
             }
         }
+    }
+
+    /**
+     * Between commands, a stopping server closes each session that has no transaction open, with {@code 421}
+     * (a transaction in progress may finish first); the one check every path between commands makes.
+     *
+     * @return whether the session said goodbye and must close
+     */
+    private boolean saidGoodbyeForShutdown() {
+        if (!registry.isDraining() || envelope.mailFrom != null) {
+            return false;
+        }
+        ended("shutdown");
+        reply(Replies.shuttingDown(server.getHostName()));
+        return true;
+    }
+
+    /** The connection ended under the session: a stop closed it, or the client went away. */
+    private void endedByClientOrStop() {
+        ended(registry.isDraining() ? "shutdown" : "disconnected");
     }
 
     /** Says goodbye to a client that made too many errors. */
