@@ -23,22 +23,22 @@ public final class BuiltinCommands {
 
     /** Every built-in in the order HELP lists them: smtpd's own first, then what this server adds. */
     private static final java.util.List<Row> ROWS = java.util.List.of(
-            new Row("EHLO", (session, argument) -> ((Session) session).ehlo(argument), "EHLO hostname"),
-            new Row("HELO", (session, argument) -> ((Session) session).helo(argument), "HELO hostname"),
-            new Row("LHLO", (session, argument) -> ((Session) session).ehlo(argument), "LHLO hostname"),
+            new Row("EHLO", connection(ConnectionCommands::ehlo), "EHLO hostname"),
+            new Row("HELO", connection(ConnectionCommands::helo), "HELO hostname"),
+            new Row("LHLO", connection(ConnectionCommands::ehlo), "LHLO hostname"),
             new Row("MAIL", (session, argument) -> ((Session) session).envelopeCommands().mail(argument),
                     "MAIL FROM: <address>"),
             new Row("RCPT", (session, argument) -> ((Session) session).envelopeCommands().rcpt(argument),
                     "RCPT TO: <address>"),
             new Row("DATA", (session, argument) -> ((Session) session).intake().data(argument), "DATA"),
-            new Row("RSET", (session, argument) -> ((Session) session).rset(argument), "RSET"),
-            new Row("NOOP", (session, argument) -> ((Session) session).noop(argument), "NOOP"),
-            new Row("QUIT", (session, argument) -> ((Session) session).quit(argument), "QUIT"),
-            new Row("VRFY", (session, argument) -> ((Session) session).vrfy(argument), "VRFY <address>"),
+            new Row("RSET", connection(ConnectionCommands::rset), "RSET"),
+            new Row("NOOP", connection(ConnectionCommands::noop), "NOOP"),
+            new Row("QUIT", connection(ConnectionCommands::quit), "QUIT"),
+            new Row("VRFY", connection(ConnectionCommands::vrfy), "VRFY <address>"),
             new Row("BDAT", (session, argument) -> ((Session) session).intake().bdat(argument),
                     "BDAT chunk-size [LAST]"),
-            new Row("EXPN", (session, argument) -> ((Session) session).expn(argument), "EXPN <list>"),
-            new Row("HELP", (session, argument) -> ((Session) session).help(argument), "HELP [command]"),
+            new Row("EXPN", connection(ConnectionCommands::expn), "EXPN <list>"),
+            new Row("HELP", connection(ConnectionCommands::help), "HELP [command]"),
             new Row("STARTTLS", (session, argument) -> ((Session) session).starttls(argument), "STARTTLS"),
             new Row("AUTH", (session, argument) -> ((Session) session).auth(argument),
                     "AUTH mechanism [initial-response]"));
@@ -66,6 +66,10 @@ public final class BuiltinCommands {
 
     public static Map<String, SmtpCommand> table(Protocol protocol) {
         return protocol == Protocol.LMTP ? LMTP : SMTP;
+    }
+
+    private static SmtpCommand connection(java.util.function.BiConsumer<ConnectionCommands, String> command) {
+        return (session, argument) -> command.accept(((Session) session).connectionCommands(), argument);
     }
 
     private static Map<String, SmtpCommand> build(Protocol protocol) {

@@ -102,6 +102,9 @@ public final class Session implements SmtpSession, Runnable {
     /** MAIL and RCPT. */
     private final EnvelopeCommands envelopeCommands;
 
+    /** HELO, EHLO, NOOP, QUIT, RSET, HELP, VRFY, EXPN. */
+    private final ConnectionCommands connectionCommands;
+
     /** DATA and BDAT. */
     private final MessageIntake intake;
 
@@ -175,6 +178,7 @@ public final class Session implements SmtpSession, Runnable {
         this.output = new BufferedOutputStream(socketOutput, 1024);
         this.input = new SmtpInput(socket.getInputStream(), 16384, this::flushOutput);
         this.envelopeCommands = new EnvelopeCommands(this);
+        this.connectionCommands = new ConnectionCommands(this);
         this.intake = new MessageIntake(this);
         this.loop = null;
         this.channel = null;
@@ -210,6 +214,7 @@ public final class Session implements SmtpSession, Runnable {
         this.input = new SmtpInput(null, 16384, this::flushOutput);
         this.input.pooledBy(loop);
         this.envelopeCommands = new EnvelopeCommands(this);
+        this.connectionCommands = new ConnectionCommands(this);
         this.intake = new MessageIntake(this);
         this.eventDriven = true;
         this.work = new SerialWork(executor, loop);
@@ -933,77 +938,6 @@ public final class Session implements SmtpSession, Runnable {
         }
     }
 
-    // ---- Built-in commands (smtpd's smtp_<COMMAND> methods) ----
-
-    void helo(String argument) {
-        if (argument == null || !Replies.isPrintable(argument)) {
-            reply(BuiltinCommands.syntaxError("HELO"));
-            return;
-        }
-        // RFC 5321 4.1.4: a repeated greeting resets the transaction (smtpd answered 503 instead).
-        abortTransaction();
-        heloName = argument;
-        extended = false;
-        reply(Reply.of(250, server.getHostName()));
-    }
-
-    void ehlo(String argument) {
-        if (argument == null || !Replies.isPrintable(argument)) {
-            reply(BuiltinCommands.syntaxError("EHLO"));
-            return;
-        }
-        abortTransaction();
-        heloName = argument;
-        extended = true;
-        List<String> lines = new ArrayList<>();
-        lines.add(server.getHostName());
-        lines.add("PIPELINING");
-        if (server.getDataSizeLimit() > 0) {
-            lines.add("SIZE " + server.getDataSizeLimit());
-        }
-        if (server.isEnhancedStatusCodes()) {
-            lines.add("ENHANCEDSTATUSCODES");
-        }
-        if (!server.isDecodeData()) {
-            lines.add("8BITMIME");
-            lines.add("BINARYMIME");
-        }
-        lines.add("CHUNKING");
-        lines.add("DSN");
-        if (server.getSslContext() != null && !isSecure()) {
-            lines.add("STARTTLS");
-        }
-        if (server.getAuthenticator() != null && (isSecure() || server.isAllowPlaintextAuth())) {
-            lines.add("AUTH PLAIN LOGIN");
-        }
-        if (server.isEnableSmtpUtf8()) {
-            lines.add("SMTPUTF8");
-        }
-        lines.add("HELP");
-        // RFC 2034: the EHLO reply itself carries no enhanced status code.
-        write(Reply.multiline(250, lines), false);
-    }
-
-    void noop(String argument) {
-        // RFC 5321 4.1.1.9: NOOP may carry a string, which is ignored (smtpd answered 501).
-        reply(Replies.OK);
-    }
-
-    void quit(String argument) {
-        reply(Reply.of(221, "2.0.0", "Bye"));
-        ended("quit");
-        closeRequested = true;
-    }
-
-    void rset(String argument) {
-        if (argument != null) {
-            reply(BuiltinCommands.syntaxError("RSET"));
-            return;
-        }
-        abortTransaction();
-        reply(Replies.OK);
-    }
-
     /** The timeout of what the session reads next: a command line, or a message's data (with the data rate). */
     void setTimeout(Duration timeout) {
         timeoutNanos = timeout.toNanos();
@@ -1022,6 +956,27 @@ public final class Session implements SmtpSession, Runnable {
     /** MAIL and RCPT, for the command table. */
     EnvelopeCommands envelopeCommands() {
         return envelopeCommands;
+    }
+
+    ConnectionCommands connectionCommands() {
+        return connectionCommands;
+    }
+
+    /** HELO or EHLO was accepted: the client's name, and whether ESMTP (enhanced codes, parameters) is on. */
+    void greeted(String heloName, boolean extended) {
+        this.heloName = heloName;
+        this.extended = extended;
+    }
+
+    /** QUIT was answered: the session ends once its replies are out. */
+    void quitRequested() {
+        ended("quit");
+        closeRequested = true;
+    }
+
+    /** A reply sent as it is, without an enhanced status code (RFC 2034: the EHLO reply carries none). */
+    void replyWithoutEnhancedCode(Reply reply) {
+        write(reply, false);
     }
 
     /** DATA and BDAT, for the command table. */
@@ -1104,6 +1059,9 @@ public final class Session implements SmtpSession, Runnable {
         interrupt(Reply.of(421, "4.7.0", server.getHostName()
                 + " Error: too many connections, closing the one that made the least progress"));
     }
+
+    // ---- Built-in commands: STARTTLS and AUTH here; the others in ConnectionCommands, EnvelopeCommands and
+    // MessageIntake ----
 
     /** RFC 3207 STARTTLS. */
     void starttls(String argument) throws IOException {
@@ -1188,60 +1146,6 @@ public final class Session implements SmtpSession, Runnable {
 
     boolean inTransaction() {
         return envelope.mailFrom != null;
-    }
-
-    /**
-     * Lists the commands this session may use (the built-ins of its protocol, STARTTLS while it can still start
-     * TLS, AUTH when something checks passwords, and the application's own), or one command's syntax.
-     */
-    void help(String argument) {
-        String all = "Supported commands: " + String.join(" ", offeredCommands());
-        if (argument == null) {
-            reply(Reply.of(250, all));
-            return;
-        }
-        String verb = Ascii.upper(argument.strip());
-        if (!offeredCommands().contains(verb)) {
-            reply(Reply.of(501, "5.5.4", all));
-            return;
-        }
-        String syntax = BuiltinCommands.syntax(verb);
-        boolean takesParameters = extended && (verb.equals("MAIL") || verb.equals("RCPT"));
-        reply(Reply.of(250, "Syntax: " + (syntax != null ? syntax : verb)
-                + (takesParameters ? " [SP <mail-parameters>]" : "")));
-    }
-
-    private List<String> offeredCommands() {
-        List<String> offered = new ArrayList<>();
-        List<String> answered = server.getCommands();
-        for (String verb : BuiltinCommands.verbs(server.getProtocol())) {
-            boolean unavailable = (verb.equals("STARTTLS") && (server.getSslContext() == null || isSecure()))
-                    || (verb.equals("AUTH") && server.getAuthenticator() == null);
-            if (answered.contains(verb) && !unavailable) {
-                offered.add(verb);
-            }
-        }
-        answered.stream().filter((verb) -> !offered.contains(verb) && BuiltinCommands.syntax(verb) == null)
-            .sorted().forEach(offered::add);
-        return offered;
-    }
-
-    void vrfy(String argument) {
-        if (argument == null) {
-            reply(BuiltinCommands.syntaxError("VRFY"));
-            return;
-        }
-        MailPath parsed = MailPath.parse(argument, false);
-        if (parsed != null) {
-            reply(Reply.of(252, "2.0.0", "Cannot VRFY user, but will accept message and attempt delivery"));
-        }
-        else {
-            reply(Reply.of(502, "5.5.1", "Could not VRFY " + Reply.sanitize(argument)));
-        }
-    }
-
-    void expn(String argument) {
-        reply(Reply.of(502, "5.5.1", "EXPN not implemented"));
     }
 
     // ---- Transaction state ----

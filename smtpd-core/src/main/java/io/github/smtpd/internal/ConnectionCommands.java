@@ -1,0 +1,145 @@
+package io.github.smtpd.internal;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import io.github.smtpd.Reply;
+import io.github.smtpd.SmtpServer;
+
+/**
+ * The connection-level commands of one {@link Session} (smtpd's {@code smtp_HELO}, {@code smtp_EHLO},
+ * {@code smtp_NOOP}, {@code smtp_QUIT}, {@code smtp_RSET}, {@code smtp_HELP}, {@code smtp_VRFY}, and EXPN): they
+ * answer from the server's settings and the session's state, next to {@link EnvelopeCommands} (MAIL, RCPT) and
+ * {@link MessageIntake} (DATA, BDAT). Runs on the session's thread, or its event loop: none of them blocks.
+ */
+final class ConnectionCommands {
+
+    private final Session session;
+
+    private final SmtpServer server;
+
+    ConnectionCommands(Session session) {
+        this.session = session;
+        this.server = session.server();
+    }
+
+    void helo(String argument) {
+        if (argument == null || !Replies.isPrintable(argument)) {
+            session.reply(BuiltinCommands.syntaxError("HELO"));
+            return;
+        }
+        // RFC 5321 4.1.4: a repeated greeting resets the transaction (smtpd answered 503 instead).
+        session.abortTransaction();
+        session.greeted(argument, false);
+        session.reply(Reply.of(250, server.getHostName()));
+    }
+
+    void ehlo(String argument) {
+        if (argument == null || !Replies.isPrintable(argument)) {
+            session.reply(BuiltinCommands.syntaxError("EHLO"));
+            return;
+        }
+        session.abortTransaction();
+        session.greeted(argument, true);
+        List<String> lines = new ArrayList<>();
+        lines.add(server.getHostName());
+        lines.add("PIPELINING");
+        if (server.getDataSizeLimit() > 0) {
+            lines.add("SIZE " + server.getDataSizeLimit());
+        }
+        if (server.isEnhancedStatusCodes()) {
+            lines.add("ENHANCEDSTATUSCODES");
+        }
+        if (!server.isDecodeData()) {
+            lines.add("8BITMIME");
+            lines.add("BINARYMIME");
+        }
+        lines.add("CHUNKING");
+        lines.add("DSN");
+        if (server.getSslContext() != null && !session.isSecure()) {
+            lines.add("STARTTLS");
+        }
+        if (server.getAuthenticator() != null && (session.isSecure() || server.isAllowPlaintextAuth())) {
+            lines.add("AUTH PLAIN LOGIN");
+        }
+        if (server.isEnableSmtpUtf8()) {
+            lines.add("SMTPUTF8");
+        }
+        lines.add("HELP");
+        // RFC 2034: the EHLO reply itself carries no enhanced status code.
+        session.replyWithoutEnhancedCode(Reply.multiline(250, lines));
+    }
+
+    void noop(String argument) {
+        // RFC 5321 4.1.1.9: NOOP may carry a string, which is ignored (smtpd answered 501).
+        session.reply(Replies.OK);
+    }
+
+    void quit(String argument) {
+        session.reply(Reply.of(221, "2.0.0", "Bye"));
+        session.quitRequested();
+    }
+
+    void rset(String argument) {
+        if (argument != null) {
+            session.reply(BuiltinCommands.syntaxError("RSET"));
+            return;
+        }
+        session.abortTransaction();
+        session.reply(Replies.OK);
+    }
+
+    /**
+     * Lists the commands this session may use (the built-ins of its protocol, STARTTLS while it can still start
+     * TLS, AUTH when something checks passwords, and the application's own), or one command's syntax.
+     */
+    void help(String argument) {
+        String all = "Supported commands: " + String.join(" ", offeredCommands());
+        if (argument == null) {
+            session.reply(Reply.of(250, all));
+            return;
+        }
+        String verb = Ascii.upper(argument.strip());
+        if (!offeredCommands().contains(verb)) {
+            session.reply(Reply.of(501, "5.5.4", all));
+            return;
+        }
+        String syntax = BuiltinCommands.syntax(verb);
+        boolean takesParameters = session.isExtended() && (verb.equals("MAIL") || verb.equals("RCPT"));
+        session.reply(Reply.of(250, "Syntax: " + (syntax != null ? syntax : verb)
+                + (takesParameters ? " [SP <mail-parameters>]" : "")));
+    }
+
+    private List<String> offeredCommands() {
+        List<String> offered = new ArrayList<>();
+        List<String> answered = server.getCommands();
+        for (String verb : BuiltinCommands.verbs(server.getProtocol())) {
+            boolean unavailable = (verb.equals("STARTTLS") && (server.getSslContext() == null || session.isSecure()))
+                    || (verb.equals("AUTH") && server.getAuthenticator() == null);
+            if (answered.contains(verb) && !unavailable) {
+                offered.add(verb);
+            }
+        }
+        answered.stream().filter((verb) -> !offered.contains(verb) && BuiltinCommands.syntax(verb) == null)
+            .sorted().forEach(offered::add);
+        return offered;
+    }
+
+    void vrfy(String argument) {
+        if (argument == null) {
+            session.reply(BuiltinCommands.syntaxError("VRFY"));
+            return;
+        }
+        MailPath parsed = MailPath.parse(argument, false);
+        if (parsed != null) {
+            session.reply(Reply.of(252, "2.0.0", "Cannot VRFY user, but will accept message and attempt delivery"));
+        }
+        else {
+            session.reply(Reply.of(502, "5.5.1", "Could not VRFY " + Reply.sanitize(argument)));
+        }
+    }
+
+    void expn(String argument) {
+        session.reply(Reply.of(502, "5.5.1", "EXPN not implemented"));
+    }
+}
