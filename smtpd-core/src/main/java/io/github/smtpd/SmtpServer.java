@@ -530,12 +530,14 @@ public final class SmtpServer {
         }
     }
 
+    /**
+     * Refuses a connection before any session exists: paused or stopping, or full (sessions, executor). A client
+     * over its own limit is refused by its session instead, once a PROXY header may have named the real client.
+     */
     private void refuse(Socket client, InetSocketAddress peer, String reason) {
-        Reply reply = switch (reason) {
-            case "per-client" -> Reply.of(421, "4.7.0", hostName + " Error: too many connections from your address");
-            case "paused", "shutdown" -> Reply.of(421, "4.3.2", hostName + " Service not available, try again later");
-            default -> Reply.of(421, "4.3.2", hostName + " Error: too many connections, try again later");
-        };
+        Reply reply = "paused".equals(reason) || "shutdown".equals(reason)
+                ? Reply.of(421, "4.3.2", hostName + " Service not available, try again later")
+                : Reply.of(421, "4.3.2", hostName + " Error: too many connections, try again later");
         try {
             client.setSoTimeout(1000);
             client.getOutputStream().write(reply.toWire(false).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
