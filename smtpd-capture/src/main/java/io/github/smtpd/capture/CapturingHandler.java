@@ -1,14 +1,12 @@
 package io.github.smtpd.capture;
 
-import java.util.List;
 import java.util.concurrent.CompletionStage;
 
 import io.github.smtpd.Message;
 import io.github.smtpd.Reply;
 import io.github.smtpd.SmtpHandler;
-import io.github.smtpd.SmtpSession;
+import io.github.smtpd.internal.AroundData;
 import io.github.smtpd.internal.DeferredHooks;
-import io.github.smtpd.internal.EventLoop;
 import io.github.smtpd.internal.SerialWork;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,39 +17,42 @@ import org.slf4j.LoggerFactory;
  * cannot be kept (a full disk) is logged and the message is still accepted: where the mode sends mail decides
  * delivery, the catcher only watches it.
  *
- * <p>The wrapped handler keeps its shape: a handler with {@code onData} alone still lets sessions wait on the
- * event loop, and a relay mode's hooks that answer later stay that way (its copy is then taken on the session's
- * work executor, never on the loop).
+ * <p>The wrapped handler keeps its shape ({@link AroundData}): a handler with {@code onData} alone still lets
+ * sessions wait on the event loop, and a relay mode's hooks that answer later stay that way (its copy is then
+ * taken on the session's work executor, never on the loop).
  */
-public class CapturingHandler implements SmtpHandler {
+public final class CapturingHandler implements AroundData.Around {
 
     private static final Logger logger = LoggerFactory.getLogger(CapturingHandler.class);
 
-    final SmtpHandler delegate;
+    private final MessageStore store;
 
-    final MessageStore store;
-
-    private CapturingHandler(SmtpHandler delegate, MessageStore store) {
-        this.delegate = delegate;
+    private CapturingHandler(MessageStore store) {
         this.store = store;
     }
 
     /** A handler that captures into {@code store} what {@code delegate} accepts. */
     public static SmtpHandler wrap(SmtpHandler delegate, MessageStore store) {
-        if (delegate instanceof DeferredHooks) {
-            return new WithDeferredHooks(delegate, store);
-        }
-        return EventLoop.canRun(delegate) ? new CapturingHandler(delegate, store) : new WithHooks(delegate, store);
+        return AroundData.wrap(delegate, new CapturingHandler(store), "Captured");
     }
 
     @Override
-    public Reply onData(Message message) throws Exception {
-        Reply reply = delegate.onData(message);
+    public Reply onData(Message message, SmtpHandler next) throws Exception {
+        Reply reply = next.onData(message);
         captureIfAccepted(message, reply);
         return reply;
     }
 
-    final void captureIfAccepted(Message message, Reply reply) {
+    @Override
+    public CompletionStage<Reply> onDataLater(Message message, SerialWork work, DeferredHooks next) {
+        // The copy is written off the event loop; the client's reply waits for it, as in the blocking form.
+        return next.onDataLater(message, work).thenApplyAsync((reply) -> {
+            captureIfAccepted(message, reply);
+            return reply;
+        }, work);
+    }
+
+    private void captureIfAccepted(Message message, Reply reply) {
         if (reply != null && !reply.isPositive()) {
             return;
         }
@@ -60,65 +61,6 @@ public class CapturingHandler implements SmtpHandler {
         }
         catch (Exception | LinkageError ex) {
             logger.warn("Message {} was accepted but could not be captured: {}", message.id(), ex.toString());
-        }
-    }
-
-    @Override
-    public String toString() {
-        return "Captured[" + delegate + "]";
-    }
-
-    /** The same, passing the wrapped handler's blocking hooks through. */
-    private static class WithHooks extends CapturingHandler {
-
-        WithHooks(SmtpHandler delegate, MessageStore store) {
-            super(delegate, store);
-        }
-
-        @Override
-        public Reply onMail(SmtpSession session, String address, List<String> options) throws Exception {
-            return delegate.onMail(session, address, options);
-        }
-
-        @Override
-        public Reply onRcpt(SmtpSession session, String address, List<String> options) throws Exception {
-            return delegate.onRcpt(session, address, options);
-        }
-
-        @Override
-        public void onReset(SmtpSession session) {
-            delegate.onReset(session);
-        }
-
-        @Override
-        public void onClose(SmtpSession session) {
-            delegate.onClose(session);
-        }
-    }
-
-    /** The same for a handler whose hooks answer later (the relay modes). */
-    private static final class WithDeferredHooks extends WithHooks implements DeferredHooks {
-
-        private final DeferredHooks deferred;
-
-        WithDeferredHooks(SmtpHandler delegate, MessageStore store) {
-            super(delegate, store);
-            this.deferred = (DeferredHooks) delegate;
-        }
-
-        @Override
-        public CompletionStage<Reply> onRcptLater(SmtpSession session, String address, List<String> options,
-                SerialWork work) {
-            return deferred.onRcptLater(session, address, options, work);
-        }
-
-        @Override
-        public CompletionStage<Reply> onDataLater(Message message, SerialWork work) {
-            // The copy is written off the event loop; the client's reply waits for it, as in the blocking form.
-            return deferred.onDataLater(message, work).thenApplyAsync((reply) -> {
-                captureIfAccepted(message, reply);
-                return reply;
-            }, work);
         }
     }
 }

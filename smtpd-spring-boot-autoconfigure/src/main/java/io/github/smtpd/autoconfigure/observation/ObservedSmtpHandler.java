@@ -1,13 +1,12 @@
 package io.github.smtpd.autoconfigure.observation;
 
-import java.util.List;
 import java.util.concurrent.CompletionStage;
 
 import io.github.smtpd.Message;
 import io.github.smtpd.Reply;
 import io.github.smtpd.SmtpHandler;
-import io.github.smtpd.SmtpSession;
 import io.github.smtpd.autoconfigure.MessageOutcome;
+import io.github.smtpd.internal.AroundData;
 import io.github.smtpd.internal.DeferredHooks;
 import io.github.smtpd.internal.SerialWork;
 import io.micrometer.observation.Observation;
@@ -17,16 +16,14 @@ import io.micrometer.observation.ObservationRegistry;
  * Observes every {@code onData} of the handler it wraps: the observation starts when the message has been received
  * and stops when the handler answered, and it is the current one meanwhile, so a span made by a processor (an HTTP
  * call, a database write) is a child of the message's span, and log lines carry its trace id. The other hooks pass
- * straight through, and only when the wrapped handler has them: a handler without hooks before DATA lets sessions
- * run on the server's event loop (see {@link io.github.smtpd.internal.EventLoop#canRun}), and so does one whose
- * hooks answer later ({@link DeferredHooks}, the relay modes), which this handler then passes on as they are.
+ * straight through, and only when the wrapped handler has them ({@link AroundData}): a handler without hooks before
+ * DATA lets sessions run on the server's event loop, and so does one whose hooks answer later ({@link DeferredHooks},
+ * the relay modes), whose message observation then stops when the answer comes.
  */
-class ObservedSmtpHandler implements SmtpHandler {
+final class ObservedSmtpHandler implements AroundData.Around {
 
     private static final DefaultSmtpMessageObservationConvention DEFAULT_CONVENTION =
             new DefaultSmtpMessageObservationConvention();
-
-    final SmtpHandler delegate;
 
     private final ObservationRegistry registry;
 
@@ -35,19 +32,13 @@ class ObservedSmtpHandler implements SmtpHandler {
     private final String mode;
 
     /** @param convention the application's convention, or {@code null} for the default one */
-    static ObservedSmtpHandler wrap(SmtpHandler delegate, ObservationRegistry registry,
+    static SmtpHandler wrap(SmtpHandler delegate, ObservationRegistry registry,
             SmtpMessageObservationConvention convention, String mode) {
-        if (delegate instanceof DeferredHooks) {
-            return new WithDeferredHooks(delegate, registry, convention, mode);
-        }
-        return io.github.smtpd.internal.EventLoop.canRun(delegate)
-                ? new ObservedSmtpHandler(delegate, registry, convention, mode)
-                : new WithHooks(delegate, registry, convention, mode);
+        return AroundData.wrap(delegate, new ObservedSmtpHandler(registry, convention, mode), "Observed");
     }
 
-    private ObservedSmtpHandler(SmtpHandler delegate, ObservationRegistry registry,
-            SmtpMessageObservationConvention convention, String mode) {
-        this.delegate = delegate;
+    private ObservedSmtpHandler(ObservationRegistry registry, SmtpMessageObservationConvention convention,
+            String mode) {
         this.registry = registry;
         this.convention = convention;
         this.mode = mode;
@@ -61,7 +52,7 @@ class ObservedSmtpHandler implements SmtpHandler {
     private static final ThreadLocal<Observation.Scope> OPEN_SCOPE = new ThreadLocal<>();
 
     @Override
-    public Reply onData(Message message) throws Exception {
+    public Reply onData(Message message, SmtpHandler delegate) throws Exception {
         // Whatever the last message left open on this thread (a server that never reported it) ends here.
         closeOpenScope();
         Observed observed = observe(message);
@@ -95,7 +86,7 @@ class ObservedSmtpHandler implements SmtpHandler {
     static final class ScopeCloser implements io.github.smtpd.SmtpServerListener {
 
         @Override
-        public void messageCompleted(SmtpSession session, Message message, Reply reply,
+        public void messageCompleted(io.github.smtpd.SmtpSession session, Message message, Reply reply,
                 java.time.Duration processingTime) {
             closeOpenScope();
         }
@@ -126,79 +117,25 @@ class ObservedSmtpHandler implements SmtpHandler {
         }
     }
 
+    /** The deferred form: the message's observation stops when the answer comes, current while the work starts. */
     @Override
-    public String toString() {
-        return "Observed[" + delegate + "]";
-    }
-
-    /** The same, passing the wrapped handler's hooks through. */
-    private static class WithHooks extends ObservedSmtpHandler {
-
-        WithHooks(SmtpHandler delegate, ObservationRegistry registry, SmtpMessageObservationConvention convention,
-                String mode) {
-            super(delegate, registry, convention, mode);
+    public CompletionStage<Reply> onDataLater(Message message, SerialWork work, DeferredHooks deferred) {
+        Observed observed = observe(message);
+        CompletionStage<Reply> answer;
+        try (Observation.Scope scope = observed.observation().openScope()) {
+            answer = deferred.onDataLater(message, work);
         }
-
-        @Override
-        public Reply onMail(SmtpSession session, String address, List<String> options) throws Exception {
-            return delegate.onMail(session, address, options);
+        catch (RuntimeException | Error ex) {
+            observed.failed(ex);
+            throw ex;
         }
-
-        @Override
-        public Reply onRcpt(SmtpSession session, String address, List<String> options) throws Exception {
-            return delegate.onRcpt(session, address, options);
-        }
-
-        @Override
-        public void onReset(SmtpSession session) {
-            delegate.onReset(session);
-        }
-
-        @Override
-        public void onClose(SmtpSession session) {
-            delegate.onClose(session);
-        }
-    }
-
-    /**
-     * The same for a handler whose hooks answer later: the engine calls the deferred forms, and the message's
-     * observation stops when the answer comes (it is the current one while the handler starts its work).
-     */
-    private static final class WithDeferredHooks extends WithHooks implements DeferredHooks {
-
-        private final DeferredHooks deferred;
-
-        WithDeferredHooks(SmtpHandler delegate, ObservationRegistry registry,
-                SmtpMessageObservationConvention convention, String mode) {
-            super(delegate, registry, convention, mode);
-            this.deferred = (DeferredHooks) delegate;
-        }
-
-        @Override
-        public CompletionStage<Reply> onRcptLater(SmtpSession session, String address, List<String> options,
-                SerialWork work) {
-            return deferred.onRcptLater(session, address, options, work);
-        }
-
-        @Override
-        public CompletionStage<Reply> onDataLater(Message message, SerialWork work) {
-            Observed observed = observe(message);
-            CompletionStage<Reply> answer;
-            try (Observation.Scope scope = observed.observation().openScope()) {
-                answer = deferred.onDataLater(message, work);
+        return answer.whenComplete((reply, failure) -> {
+            if (failure != null) {
+                observed.failed(failure);
             }
-            catch (RuntimeException | Error ex) {
-                observed.failed(ex);
-                throw ex;
+            else {
+                observed.answered(reply);
             }
-            return answer.whenComplete((reply, failure) -> {
-                if (failure != null) {
-                    observed.failed(failure);
-                }
-                else {
-                    observed.answered(reply);
-                }
-            });
-        }
+        });
     }
 }
