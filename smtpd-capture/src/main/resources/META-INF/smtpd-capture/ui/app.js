@@ -120,8 +120,15 @@ function toast(text) {
 
 // ---- The list ----
 
+// What live events changed while the last list request was on its way: its answer is a snapshot from before some
+// of them, and is corrected with this.
+let pending = { arrived: [], removed: new Set(), cleared: false };
+
 async function loadList(append = false) {
   const seq = ++state.listSeq;
+  if (!append) {
+    pending = { arrived: [], removed: new Set(), cleared: false };
+  }
   const start = append ? state.messages.length : 0;
   // A reload asks for as many as are shown, so pages fetched with "Load more" survive live refreshes.
   const limit = append ? PAGE_SIZE : Math.max(PAGE_SIZE, state.messages.length);
@@ -141,7 +148,12 @@ async function loadList(append = false) {
       const shown = new Set(state.messages.map((message) => message.ID));
       state.messages.push(...page.messages.filter((message) => !shown.has(message.ID)));
     } else {
-      state.messages = page.messages;
+      const fresh = pending.cleared ? [] : page.messages.filter((message) => !pending.removed.has(message.ID));
+      const listed = new Set(fresh.map((message) => message.ID));
+      const arrived = pending.arrived.filter((message) => !listed.has(message.ID)).reverse();
+      state.messages = [...arrived, ...fresh];
+      state.matched = (pending.cleared ? 0 : page.messages_count - (page.messages.length - fresh.length))
+        + arrived.length;
     }
     renderList();
   } catch (error) {
@@ -159,9 +171,34 @@ function scheduleReload() {
   reloadTimer = setTimeout(() => loadList(), 250);
 }
 
+// Each message's row, kept across renders: rebuilding the list on every live event would drop the keyboard focus
+// and the hover, and a row's content never changes (only its read and selected state, updated in place).
+const rows = new Map();
+
 function renderList() {
   const selected = state.current && state.current.ID;
-  $('list').replaceChildren(...state.messages.map((message) => listRow(message, message.ID === selected)));
+  const list = $('list');
+  let cursor = list.firstChild;
+  for (const message of state.messages) {
+    let row = rows.get(message.ID);
+    if (!row) {
+      row = listRow(message);
+      rows.set(message.ID, row);
+    }
+    updateRow(row, message, message.ID === selected);
+    // Rows already in place stay untouched; the others move (or come) here.
+    if (row === cursor) {
+      cursor = cursor.nextSibling;
+    } else {
+      list.insertBefore(row, cursor);
+    }
+  }
+  while (cursor) {
+    const next = cursor.nextSibling;
+    rows.delete(cursor.dataset.id);
+    cursor.remove();
+    cursor = next;
+  }
   $('more').hidden = state.messages.length >= state.matched;
   let status = '';
   if (!state.messages.length) {
@@ -172,11 +209,10 @@ function renderList() {
   $('stats').textContent = state.query ? `${state.matched} found · ${counts}` : counts;
 }
 
-function listRow(message, selected) {
+function listRow(message) {
   const from = message.From && (message.From.Name || message.From.Address);
-  const classes = `message ${message.Read ? 'read' : 'unread'}${selected ? ' selected' : ''}`;
-  return el('li', { class: classes, 'data-id': message.ID },
-    el('a', { class: 'row', href: `#${encodeURIComponent(message.ID)}`, 'aria-current': selected ? 'true' : null },
+  return el('li', { class: 'message', 'data-id': message.ID },
+    el('a', { class: 'row', href: `#${encodeURIComponent(message.ID)}` },
       el('span', { class: 'from' }, from || '(no sender)'),
       el('time', { class: 'date', datetime: message.Created, title: longDate(message.Created) },
         shortDate(message.Created)),
@@ -187,8 +223,23 @@ function listRow(message, selected) {
         : null));
 }
 
+function updateRow(row, message, selected) {
+  row.classList.toggle('unread', !message.Read);
+  row.classList.toggle('read', Boolean(message.Read));
+  row.classList.toggle('selected', selected);
+  if (selected) {
+    row.firstChild.setAttribute('aria-current', 'true');
+  } else {
+    row.firstChild.removeAttribute('aria-current');
+  }
+}
+
 function removeLocally(ids) {
   const gone = new Set(ids.map(String));
+  for (const id of gone) {
+    pending.removed.add(id);
+  }
+  pending.arrived = pending.arrived.filter((message) => !gone.has(message.ID));
   const before = state.messages.length;
   state.messages = state.messages.filter((message) => !gone.has(message.ID));
   state.matched = Math.max(0, state.matched - (before - state.messages.length));
@@ -209,6 +260,7 @@ function handleEvents(events) {
         } else if (!state.messages.some((message) => message.ID === data.ID)) {
           state.messages.unshift(data);
           state.matched++;
+          pending.arrived.push(data);
         }
         break;
       case 'delete':
@@ -217,6 +269,7 @@ function handleEvents(events) {
       case 'truncate':
         state.messages = [];
         state.matched = 0;
+        pending = { arrived: [], removed: new Set(), cleared: true };
         closeMessage();
         break;
       case 'update': {
@@ -407,13 +460,13 @@ async function renderTab() {
 }
 
 function headersTable(headers) {
-  const rows = [];
+  const lines = [];
   for (const [name, values] of Object.entries(headers || {})) {
     for (const value of values) {
-      rows.push(el('tr', {}, el('th', { scope: 'row' }, name), el('td', {}, value)));
+      lines.push(el('tr', {}, el('th', { scope: 'row' }, name), el('td', {}, value)));
     }
   }
-  return el('table', { class: 'headers' }, el('tbody', {}, ...rows));
+  return el('table', { class: 'headers' }, el('tbody', {}, ...lines));
 }
 
 // The frame for a message's HTML. sandbox="" with no allow-* token: the document gets an opaque origin (so
