@@ -12,13 +12,9 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.logging.Level;
-import java.util.logging.Logger;
-import java.util.stream.Stream;
 
 import javax.imageio.ImageIO;
 
@@ -40,14 +36,11 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.DisabledIfEnvironmentVariable;
 import org.openqa.selenium.By;
-import org.openqa.selenium.Dimension;
 import org.openqa.selenium.NoAlertPresentException;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
@@ -58,7 +51,6 @@ import org.springframework.test.context.ActiveProfiles;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The mail catcher's web UI in a real browser (Debian's headless Chromium through its chromedriver): mail sent over
@@ -72,26 +64,13 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 @DisabledIfEnvironmentVariable(named = "SMTPD_SKIP_HEAVY_TESTS", matches = "true")
 class MailCatcherBrowserTests {
 
-    private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
-
-    private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
-
     private static final String TITLE = "smtpd mail catcher";
 
     private static final Duration WAIT = Duration.ofSeconds(10);
 
-    /**
-     * Debian's Chromium is newer than the DevTools bindings of the BOM's Selenium, which warns so at start; these
-     * tests use WebDriver alone. Held here: java.util.logging keeps loggers weakly.
-     */
-    private static final List<Logger> cdpWarnings = List.of(Logger.getLogger("org.openqa.selenium.devtools"),
-            Logger.getLogger("org.openqa.selenium.chromium.ChromiumDriver"));
-
     private static final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    private static Path profile;
-
-    private static ChromeDriverService service;
+    private static HeadlessChromium chromium;
 
     private static ChromeDriver browser;
 
@@ -103,35 +82,14 @@ class MailCatcherBrowserTests {
 
     @BeforeAll
     static void startBrowser() throws IOException {
-        assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
-                "the browser tests need Debian's Chromium and its driver: apt-get install chromium chromium-driver");
-        cdpWarnings.forEach((logger) -> logger.setLevel(Level.SEVERE));
-        profile = Files.createTempDirectory("smtpd-chromium-");
-        ChromeOptions options = new ChromeOptions();
-        // Both paths given: Selenium Manager has nothing to look up or download.
-        options.setBinary(CHROMIUM.toFile());
-        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--user-data-dir=" + profile);
-        service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile())
-            .usingAnyFreePort()
-            .build();
-        browser = new ChromeDriver(service, options);
-        browser.manage().window().setSize(new Dimension(1280, 900));
+        chromium = HeadlessChromium.start();
+        browser = chromium.driver();
     }
 
     @AfterAll
     static void stopBrowser() throws IOException {
-        if (browser != null) {
-            browser.quit();
-        }
-        if (service != null) {
-            service.stop();
-        }
-        if (profile != null) {
-            try (Stream<Path> files = Files.walk(profile)) {
-                files.sorted(Comparator.reverseOrder()).forEach((file) -> file.toFile().delete());
-            }
+        if (chromium != null) {
+            chromium.close();
         }
     }
 
@@ -151,9 +109,9 @@ class MailCatcherBrowserTests {
         String subject = "Grüße ✓ live " + System.nanoTime();
         send(htmlMessage(subject, "<p>Hello</p>", null));
 
-        WebElement row = waitForRow(subject);
-        assertThat(row.getDomAttribute("class")).contains("unread");
-        assertThat(row.findElement(By.cssSelector(".from")).getText()).isEqualTo("Alice Ærø");
+        String id = waitForRow(subject);
+        assertThat(rowClass(id)).contains("unread");
+        assertThat(browser.findElement(row(id)).findElement(By.cssSelector(".from")).getText()).isEqualTo("Alice Ærø");
         assertThat(browser.executeScript("return window.smtpdPageMarker;")).isEqualTo("still the same page");
         // Newest first.
         assertThat(browser.findElement(By.cssSelector("#list li.message .subject")).getText()).isEqualTo(subject);
@@ -243,7 +201,7 @@ class MailCatcherBrowserTests {
         // Would be deleted by any fetch('api/v1/messages', {method: 'DELETE'}) that ran.
         String witness = "Witness " + System.nanoTime();
         send(htmlMessage(witness, "<p>Still here.</p>", null));
-        String witnessId = waitForRow(witness).getDomAttribute("data-id");
+        String witnessId = waitForRow(witness);
 
         String attack = "parent.document.title='pwned';document.title='pwned';"
                 + "fetch('api/v1/messages',{method:'DELETE'});alert('pwned')";
@@ -300,8 +258,8 @@ class MailCatcherBrowserTests {
         String other = "Grüße ✓ haystack " + System.nanoTime();
         send(htmlMessage(found, "<p>Found.</p>", null));
         send(htmlMessage(other, "<p>Not found.</p>", null));
-        String foundId = waitForRow(found).getDomAttribute("data-id");
-        String otherId = waitForRow(other).getDomAttribute("data-id");
+        String foundId = waitForRow(found);
+        String otherId = waitForRow(other);
 
         browser.findElement(By.id("query")).sendKeys("subject:" + word);
         waitFor().until(ExpectedConditions.numberOfElementsToBe(row(otherId), 0));
@@ -312,6 +270,36 @@ class MailCatcherBrowserTests {
         browser.findElement(By.id("query")).clear();
         browser.findElement(By.id("query")).submit();
         waitFor().until(ExpectedConditions.numberOfElementsToBe(row(otherId), 1));
+    }
+
+    @Test
+    void loadMoreShowsOlderMessages() throws Exception {
+        String batch = "Batch " + System.nanoTime();
+        for (int i = 0; i < 55; i++) {
+            send(textMessage(batch + " #" + i));
+        }
+        waitForRow(batch + " #54");
+        // A fresh page lists the newest 50; the batch's first is older than those.
+        openTheUi();
+        waitFor().until(ExpectedConditions.numberOfElementsToBe(By.cssSelector("#list li.message"), 50));
+        assertThat(browser.findElements(By.xpath("//ul[@id='list']//span[.='" + batch + " #0']"))).isEmpty();
+
+        browser.findElement(By.id("more")).click();
+        waitForRow(batch + " #0");
+        assertThat(browser.findElements(By.cssSelector("#list li.message")).size()).isGreaterThanOrEqualTo(55);
+    }
+
+    @Test
+    void deleteAllEmptiesTheList() throws Exception {
+        String subject = "Grüße ✓ all " + System.nanoTime();
+        send(textMessage(subject));
+        waitForRow(subject);
+
+        browser.findElement(By.id("delete-all")).click();
+        waitFor().until(ExpectedConditions.alertIsPresent()).accept();
+        waitFor().until(ExpectedConditions.numberOfElementsToBe(By.cssSelector("#list li.message"), 0));
+        waitFor().until(ExpectedConditions.textToBe(By.id("stats"), "0 messages, 0 unread"));
+        assertThat(api("/messages").body()).contains("\"total\":0");
     }
 
     @Test
@@ -367,29 +355,8 @@ class MailCatcherBrowserTests {
         return By.cssSelector("#list li[data-id='" + id + "']");
     }
 
-    private WebElement waitForRow(String subject) {
-        return waitFor().until(ExpectedConditions.presenceOfElementLocated(
-                By.xpath("//ul[@id='list']/li[.//span[@class='subject'][.='" + subject.replace("'", "") + "']]")));
-    }
-
-    private String rowClass(String id) {
-        return browser.findElement(row(id)).getDomAttribute("class");
-    }
-
-    /** Opens the listed message and waits for its view; returns its ID. */
-    private String open(String subject) {
-        String id = subjectRowId(subject);
-        browser.findElement(row(id)).findElement(By.cssSelector("a.row")).click();
-        waitFor().until((driver) -> driver.findElement(By.id("view")).isDisplayed()
-                && driver.findElement(By.id("v-subject")).getText().equals(subject));
-        return id;
-    }
-
-    private String subjectRowId(String subject) {
-        if (subject.indexOf('\'') < 0) {
-            return waitForRow(subject).getDomAttribute("data-id");
-        }
-        // A subject with quotes is found by its text (XPath 1 has no escape for them).
+    /** Waits for the message to be listed; returns its ID. */
+    private String waitForRow(String subject) {
         return waitFor().until((driver) -> driver.findElements(By.cssSelector("#list li.message"))
             .stream()
             .filter((li) -> li.findElement(By.cssSelector(".subject")).getText().equals(subject))
@@ -398,17 +365,46 @@ class MailCatcherBrowserTests {
             .orElse(null));
     }
 
+    private String rowClass(String id) {
+        return browser.findElement(row(id)).getDomAttribute("class");
+    }
+
+    /** Opens the listed message and waits for its view; returns its ID. */
+    private String open(String subject) {
+        String id = waitForRow(subject);
+        waitFor().until((driver) -> {
+            driver.findElement(row(id)).findElement(By.cssSelector("a.row")).click();
+            return true;
+        });
+        waitFor().until((driver) -> driver.findElement(By.id("view")).isDisplayed()
+                && driver.findElement(By.id("v-subject")).getText().equals(subject));
+        return id;
+    }
+
     private HttpResponse<String> api(String path) throws IOException, InterruptedException {
         return http.send(HttpRequest.newBuilder(URI.create(base() + "/smtpd/api/v1" + path)).build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 
-    private MimeMessage htmlMessage(String subject, String html, byte[] attachment) throws Exception {
+    private MimeMessage textMessage(String subject) throws Exception {
+        MimeMessage message = new MimeMessage(session());
+        message.setFrom(new InternetAddress("alice@example.org"));
+        message.setRecipient(RecipientType.TO, new InternetAddress("bob@example.org"));
+        message.setSubject(subject, "UTF-8");
+        message.setText("Plain text.", "UTF-8");
+        return message;
+    }
+
+    private Session session() {
         Properties properties = new Properties();
         properties.put("mail.smtp.host", "127.0.0.1");
         properties.put("mail.smtp.port", Integer.toString(smtpPort));
         properties.put("mail.smtp.localhost", "client.example.org");
-        MimeMessage message = new MimeMessage(Session.getInstance(properties));
+        return Session.getInstance(properties);
+    }
+
+    private MimeMessage htmlMessage(String subject, String html, byte[] attachment) throws Exception {
+        MimeMessage message = new MimeMessage(session());
         message.setFrom(new InternetAddress("alice@example.org", "Alice Ærø", "UTF-8"));
         message.setRecipient(RecipientType.TO, new InternetAddress("bob@example.org"));
         message.setRecipient(RecipientType.CC, new InternetAddress("carol@example.org"));
