@@ -557,8 +557,9 @@ function frameDocument(message, remote) {
   }
 
   // Inline parts load from this server's part URLs, named exactly: the frame's origin is opaque, so 'self'
-  // would not mean this server there.
-  const images = `data: cid: ${partBase}${remote ? ' http: https:' : ''}`;
+  // would not mean this server there. (Escaped so that no character of it can end the source expression.)
+  const partSource = partBase.replace(/[;,'\s]/g, (c) => `%${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  const images = `data: cid: ${partSource}${remote ? ' http: https:' : ''}`;
   doc.head.prepend(
     el('meta', {
       'http-equiv': 'Content-Security-Policy',
