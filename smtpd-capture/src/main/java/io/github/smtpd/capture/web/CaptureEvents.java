@@ -17,6 +17,7 @@ import io.github.smtpd.capture.MessageStore;
 import io.github.smtpd.capture.StoredMessage;
 
 import org.springframework.beans.factory.DisposableBean;
+import org.springframework.context.SmartLifecycle;
 import org.springframework.http.MediaType;
 import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 
@@ -28,8 +29,13 @@ import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
  * <p>Why a queue and one sender thread: the store is told of a message on the SMTP session's thread, which must
  * not wait for a browser. Events are batched (at most about ten writes a second per subscriber), the queue is
  * bounded, and when it fills the subscribers are told to refresh instead: nothing waits and nothing grows.
+ *
+ * <p>Why a lifecycle: an event stream is a request that never ends by itself, and the web server's graceful
+ * shutdown waits for requests in progress (up to {@code spring.lifecycle.timeout-per-shutdown-phase}, 30 seconds)
+ * before the beans are destroyed. So the streams are ended when the context stops, in a phase before the web
+ * server's; a page that is still open reconnects to whatever serves it next.
  */
-public class CaptureEvents implements CaptureListener, DisposableBean {
+public class CaptureEvents implements CaptureListener, SmartLifecycle, DisposableBean {
 
     /** More "new" events than this in one batch become one "refresh". */
     static final int MAX_NEW_PER_BATCH = 50;
@@ -53,6 +59,8 @@ public class CaptureEvents implements CaptureListener, DisposableBean {
     private final Thread sender;
 
     private volatile boolean running = true;
+
+    private volatile boolean started;
 
     public CaptureEvents(MessageStore store, int maxSubscribers) {
         this.store = store;
@@ -192,13 +200,45 @@ public class CaptureEvents implements CaptureListener, DisposableBean {
     }
 
     @Override
+    public void start() {
+        started = true;
+    }
+
+    /** Ends every event stream, so that the web server's graceful shutdown has no request left to wait for. */
+    @Override
+    public void stop() {
+        started = false;
+        completeAll();
+    }
+
+    @Override
+    public boolean isRunning() {
+        return started;
+    }
+
+    /** The default phase, the last to start and the first to stop: before the web server's graceful shutdown. */
+    @Override
+    public int getPhase() {
+        return SmartLifecycle.DEFAULT_PHASE;
+    }
+
+    @Override
     public void destroy() {
         running = false;
         store.removeListener(this);
         sender.interrupt();
+        completeAll();
+    }
+
+    private void completeAll() {
         for (SseEmitter emitter : subscribers) {
-            emitter.complete();
+            subscribers.remove(emitter);
+            try {
+                emitter.complete();
+            }
+            catch (RuntimeException ex) {
+                // Already completed, or its response is gone: nothing is left to end.
+            }
         }
-        subscribers.clear();
     }
 }

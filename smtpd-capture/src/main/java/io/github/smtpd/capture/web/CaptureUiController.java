@@ -27,12 +27,13 @@ public class CaptureUiController {
     private static final String UI = "META-INF/smtpd-capture/ui/";
 
     /**
-     * Scripts and connections only from this server; frames only the message view (about:srcdoc); images from
-     * anywhere, since a message's remote images load after the user asks for them (the frame's own policy blocks
-     * them until then).
+     * Scripts and connections only from this server, and no inline script. The message view is an
+     * {@code <iframe sandbox srcdoc>}, and a srcdoc frame inherits this policy on top of its own, so this one also
+     * allows what a message's HTML may legitimately use there: inline styles, {@code data:} fonts, and images from
+     * anywhere (the frame's own policy blocks remote ones until the user asks for them).
      */
     static final String PAGE_POLICY = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-            + "img-src 'self' data: http: https:; connect-src 'self'; frame-src 'self' about:; "
+            + "img-src 'self' data: http: https:; font-src data:; connect-src 'self'; frame-src 'self' about:; "
             + "form-action 'none'; base-uri 'none'; frame-ancestors 'none'";
 
     private static final Map<String, MediaType> ASSETS = Map.of("app.js",
