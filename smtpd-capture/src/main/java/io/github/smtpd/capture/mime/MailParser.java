@@ -339,7 +339,8 @@ public final class MailParser {
             }
             byte[] content = bytes(part);
             MailPart described = new MailPart(partId, fileName != null ? fileName : "", baseType(part),
-                    contentId != null ? contentId : "", content.length, sha256(content));
+                    contentId != null ? contentId : "", content.length, digest("MD5", content), digest("SHA-1", content),
+                    digest("SHA-256", content));
             (isInline ? inline : attachments).add(described);
         }
 
@@ -385,9 +386,9 @@ public final class MailParser {
             }
         }
 
-        private static String sha256(byte[] content) {
+        private static String digest(String algorithm, byte[] content) {
             try {
-                return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content));
+                return HexFormat.of().formatHex(MessageDigest.getInstance(algorithm).digest(content));
             }
             catch (NoSuchAlgorithmException ex) {
                 throw new IllegalStateException(ex);
