@@ -10,6 +10,9 @@
 #   catcher   the demo gateway, --spring.profiles.active=debugging (capture on by default, 1,000 messages kept),
 #             JDK 17; its standard output, where debugging mode prints every message, to a file (the profile's
 #             documented use: `> mail.log`); subscriber: curl -sN /smtpd/api/events (SSE)
+#   capture   the same catcher without debugging mode's printing: the demo's default mode with its spool and
+#             per-message log line off (demo-17 of the throughput runs) and --smtpd.capture.enabled=true; what the
+#             capture itself costs (not a default: shown beside the others)
 # Each repetition: a fresh server, its subscriber connected, the same warm-up (2 x W1), the store emptied through
 # each product's API, then the measured W1. Messages are counted after the run: MailDev's store total, our
 # server's accepted total (actuator) — a message smtp-source sent but the server did not keep counts as lost.
@@ -55,12 +58,20 @@ wait_for_line() {
   return 1
 }
 
-# start_catcher_server NAME: MailDev or our demo in debugging mode on fresh loopback ports; sets SERVER_PID, PORT
-# (SMTP), WEB_PORT, SERVER_LOG.
+# free_ports: two loopback ports free now, chosen by the kernel (fixed ones can collide with the ephemeral ports of
+# other processes on a shared machine).
+free_ports() {
+  python3 -c 'import socket
+a, b = socket.socket(), socket.socket()
+a.bind(("127.0.0.1", 0)); b.bind(("127.0.0.1", 0))
+print(a.getsockname()[1], b.getsockname()[1])'
+}
+
+# start_catcher_server NAME: MailDev or our demo on fresh loopback ports; sets SERVER_PID, PORT (SMTP), WEB_PORT,
+# SERVER_LOG.
 start_catcher_server() {
   local name="$1"; shift
-  PORT=$((PORT + 2))
-  WEB_PORT=$((PORT + 1))
+  read -r PORT WEB_PORT < <(free_ports)
   SERVER_LOG="$LOGS/$name-$PORT.log"
   case "$name" in
     maildev)
@@ -74,6 +85,12 @@ start_catcher_server() {
         --smtpd.localaddr="127.0.0.1:$PORT" --smtpd.backlog=1024 --server.address=127.0.0.1 \
         --server.port="$WEB_PORT" --logging.file.name="$SERVER_LOG" ${CATCHER_ARGS:-} \
         > "${CATCHER_STDOUT:-$LOGS/catcher-stdout-$PORT.txt}" 2>> "$SERVER_LOG.err" &
+      SERVER_PID=$!
+      ;;
+    capture)
+      "$JDK17/bin/java" ${SMTPD_JAVA_OPTS:-} "$@" -jar "$DEMO_JAR" --smtpd.capture.enabled=true \
+        --smtpd.localaddr="127.0.0.1:$PORT" --smtpd.backlog=1024 --server.address=127.0.0.1 \
+        --server.port="$WEB_PORT" --demo.spool-dir= --logging.level.io.github.smtpd=WARN > "$SERVER_LOG" 2>&1 &
       SERVER_PID=$!
       ;;
   esac
@@ -90,7 +107,7 @@ start_catcher_server() {
 store_url() {
   case "$1" in
     maildev) echo "http://127.0.0.1:$WEB_PORT/api/email/summary?limit=0" ;;
-    catcher) echo "http://127.0.0.1:$WEB_PORT/smtpd/api/v1/messages?limit=0" ;;
+    catcher|capture) echo "http://127.0.0.1:$WEB_PORT/smtpd/api/v1/messages?limit=0" ;;
   esac
 }
 
@@ -121,7 +138,7 @@ subscribe() {
       ss -tnpH state established "( dport = :$WEB_PORT )" 2>/dev/null | grep -q chrom \
         || { echo "Chromium holds no connection to MailDev's UI" >&2; exit 1; }
       ;;
-    catcher/*)
+    catcher/*|capture/*)
       curl -sN "http://127.0.0.1:$WEB_PORT/smtpd/api/events" > "$SUBSCRIBER_LOG" 2>&1 &
       SUBSCRIBER_PID=$!
       # The stream starts with a stats event.
@@ -134,7 +151,7 @@ subscribe() {
 clear_store() {
   case "$1" in
     maildev) curl -sf -o /dev/null --max-time 60 -X DELETE "http://127.0.0.1:$WEB_PORT/api/email/all" ;;
-    catcher) curl -sf -o /dev/null --max-time 60 -X DELETE "http://127.0.0.1:$WEB_PORT/smtpd/api/v1/messages" ;;
+    catcher|capture) curl -sf -o /dev/null --max-time 60 -X DELETE "http://127.0.0.1:$WEB_PORT/smtpd/api/v1/messages" ;;
   esac
 }
 
@@ -142,7 +159,7 @@ clear_store() {
 kept_count() {
   case "$1" in
     maildev) http_json "$(store_url maildev)" 'd["total"]' ;;
-    catcher) http_json "http://127.0.0.1:$WEB_PORT/actuator/smtpd" 'd["totals"]["messages"]["accepted"]' ;;
+    catcher|capture) http_json "http://127.0.0.1:$WEB_PORT/actuator/smtpd" 'd["totals"]["messages"]["accepted"]' ;;
   esac
 }
 
@@ -179,7 +196,7 @@ catcher_measure() {
   case "$name/$CATCHER_UI" in
     maildev/node) events=$(grep -o 'newMail=[0-9]*' "$SUBSCRIBER_LOG" | tail -n 1) ;;
     maildev/chromium) events="page open" ;;
-    catcher/*) events="sse-bytes=$(wc -c < "$SUBSCRIBER_LOG")" ;;
+    catcher/*|capture/*) events="sse-bytes=$(wc -c < "$SUBSCRIBER_LOG")" ;;
   esac
   stop_server
   rm -f "$LOGS"/catcher-stdout-*.txt
@@ -199,6 +216,7 @@ catcher_compare() {
   for rep in $(seq 1 "$CATCHER_REPS"); do
     catcher_measure maildev "$rep"
     catcher_measure catcher "$rep"
+    [ "$CATCHER_QUIET" = 1 ] && catcher_measure capture "$rep"
   done
   python3 - "$CATCHER_RAW" <<'EOF' | tee -a "$OUT/catcher-summary.md" >&2
 import csv, statistics, sys
@@ -210,18 +228,21 @@ def med(name, f):
     return statistics.median(f(r) for r in by[name])
 print("| W1, UI subscribed | kept msgs/s (median) | range | kept of 20,000 | CPU/msg | peak RSS |")
 print("|---|---|---|---|---|---|")
-for name, label in (("maildev", "MailDev 3.0.0"), ("catcher", "smtpd demo, debugging mode, capture on")):
+for name, label in (("maildev", "MailDev 3.0.0"), ("catcher", "smtpd demo, debugging mode, capture on"),
+                    ("capture", "smtpd demo, default mode (no printing), capture on")):
     if name not in by:
         continue
     rates = [r[2] / r[0] for r in by[name]]
     print(f"| {label} | {statistics.median(rates):,.0f} | {min(rates):,.0f}-{max(rates):,.0f} | "
           f"{min(r[2] for r in by[name]):,}-{max(r[2] for r in by[name]):,} | "
           f"{med(name, lambda r: r[4] * 1e6 / r[1]):.0f} us | {med(name, lambda r: r[5]) / 1024:.0f} MiB |")
-if "maildev" in by and "catcher" in by:
-    ours = statistics.median(r[2] / r[0] for r in by["catcher"])
-    theirs = statistics.median(r[2] / r[0] for r in by["maildev"])
-    pairs = sorted((c[2] / c[0]) / (m[2] / m[0]) for c, m in zip(by["catcher"], by["maildev"]))
-    print(f"\nRatio of medians: {ours / theirs:.1f}x (per interleaved pair: {', '.join(f'{p:.1f}x' for p in pairs)})")
+for name in ("catcher", "capture"):
+    if "maildev" in by and name in by:
+        ours = statistics.median(r[2] / r[0] for r in by[name])
+        theirs = statistics.median(r[2] / r[0] for r in by["maildev"])
+        pairs = sorted((c[2] / c[0]) / (m[2] / m[0]) for c, m in zip(by[name], by["maildev"]))
+        print(f"\n{name} / MailDev, ratio of medians: {ours / theirs:.1f}x"
+              f" (per interleaved repetition: {', '.join(f'{p:.1f}x' for p in pairs)})")
 EOF
 }
 
@@ -266,7 +287,6 @@ catcher_memory() {
 install_node_tools
 [ -f "$DEMO_JAR" ] || { echo "no $DEMO_JAR; build first" >&2; exit 1; }
 : > "$OUT/catcher-summary.md"
-PORT=34100
 [ "$CATCHER_COMPARE" = 1 ] && catcher_compare
 [ "$CATCHER_MEMORY" = 1 ] && catcher_memory
 {

@@ -7,6 +7,7 @@
 #                                        100,000 messages captured under a small heap (~12 min; see README.md)
 #   benchmarks/run.sh --catcher-memory   only the 100,000-message memory scenario
 #            catcher options: --catcher-reps N (default 3)  --catcher-ui node|chromium  --catcher-heaps "256m 128m 64m"
+#                             --no-catcher-memory  --no-catcher-quiet (leave out the capture-without-printing row)
 #   options: --reps N  --no-memory  --no-throughput  --proxy-only  --heap-only  --haproxy-only  --no-build  --out DIR
 #            --heap-servers "smtpd-17p smtpd-25v demo-17 demo-25v"  (the -Xmx64m comparison)
 #            --workloads "W1 W2 W3"
@@ -47,6 +48,7 @@ CATCHER_MEMORY=1
 CATCHER_REPS=3
 CATCHER_UI=node
 CATCHER_HEAPS="256m 128m 64m"
+CATCHER_QUIET=1
 HEAP_SERVERS="smtpd-17p smtpd-25v demo-17 demo-25v"
 OUT="$HERE/target/results"
 WORKLOADS="W1 W2 W3"
@@ -65,6 +67,7 @@ while [ $# -gt 0 ]; do
     --catcher-only) CATCHER=1 ;;
     --catcher-memory) CATCHER=1; CATCHER_COMPARE=0 ;;
     --no-catcher-memory) CATCHER_MEMORY=0 ;;
+    --no-catcher-quiet) CATCHER_QUIET=0 ;;
     --catcher-reps) CATCHER_REPS="$2"; shift ;;
     --catcher-ui) CATCHER_UI="$2"; shift ;;
     --catcher-heaps) CATCHER_HEAPS="$2"; shift ;;
