@@ -140,20 +140,28 @@ public final class MailParser {
      */
     static String collapseWhitespace(String text, int limit) {
         StringBuilder out = new StringBuilder(Math.min(text.length(), limit + 1));
-        boolean space = false;
-        for (int i = 0; i < text.length() && out.length() <= limit; i++) {
-            char c = text.charAt(i);
-            if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\u000B' || c == '\f') {
-                space = true;
-                continue;
+        int length = text.length();
+        int i = 0;
+        while (i < length && out.length() <= limit) {
+            while (i < length && isWhitespace(text.charAt(i))) {
+                i++;
             }
-            if (space && out.length() > 0) {
-                out.append(' ');
+            int start = i;
+            while (i < length && !isWhitespace(text.charAt(i))) {
+                i++;
             }
-            space = false;
-            out.append(c);
+            if (start < i) {
+                if (out.length() > 0) {
+                    out.append(' ');
+                }
+                out.append(text, start, Math.min(i, start + limit + 1 - out.length()));
+            }
         }
         return out.toString().trim();
+    }
+
+    private static boolean isWhitespace(char c) {
+        return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\u000B' || c == '\f';
     }
 
     private static void appendAddresses(StringBuilder out, List<EmailAddress> addresses) {
