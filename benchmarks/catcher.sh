@@ -145,7 +145,7 @@ subscribe() {
       wait_for_line "$SUBSCRIBER_LOG" '"stats"' 20 || { echo "SSE subscriber got no first event" >&2; exit 1; }
       ;;
   esac
-  HELPER_PIDS+=("$SUBSCRIBER_PID")
+  HELPER_PIDS=("$SUBSCRIBER_PID")
 }
 
 clear_store() {
@@ -193,6 +193,8 @@ catcher_measure() {
   kill -0 "$SUBSCRIBER_PID" 2>/dev/null || subscriber_alive=no
   kill "$SUBSCRIBER_PID" 2>/dev/null || true
   wait "$SUBSCRIBER_PID" 2>/dev/null || true
+  # Stopped: its pid is not to be signalled again at exit (it may name another process by then).
+  HELPER_PIDS=()
   case "$name/$CATCHER_UI" in
     maildev/node) events=$(grep -o 'newMail=[0-9]*' "$SUBSCRIBER_LOG" | tail -n 1) ;;
     maildev/chromium) events="page open" ;;
