@@ -3,6 +3,11 @@
 #
 #   benchmarks/run.sh            full run: 6 interleaved repetitions of W1/W2/W3, memory scenarios (~15 min)
 #   benchmarks/run.sh --quick    2 repetitions, one of each memory scenario (~5 min)
+#   benchmarks/run.sh --catcher-only     the mail catcher against MailDev (W1, UIs subscribed to live events), then
+#                                        100,000 messages captured under a small heap (~12 min; see README.md)
+#   benchmarks/run.sh --catcher-memory   only the 100,000-message memory scenario
+#            catcher options: --catcher-reps N (default 3)  --catcher-ui node|chromium  --catcher-heaps "256m 128m 64m"
+#                             --no-catcher-memory  --no-catcher-quiet (leave out the capture-without-printing row)
 #   options: --reps N  --no-memory  --no-throughput  --proxy-only  --heap-only  --haproxy-only  --no-build  --out DIR
 #            --heap-servers "smtpd-17p smtpd-25v demo-17 demo-25v"  (the -Xmx64m comparison)
 #            --workloads "W1 W2 W3"
@@ -37,6 +42,13 @@ PROXY_ONLY=0
 HEAP_ONLY=0
 HAPROXY_ONLY=0
 HAPROXY_REPS=3
+CATCHER=0
+CATCHER_COMPARE=1
+CATCHER_MEMORY=1
+CATCHER_REPS=3
+CATCHER_UI=node
+CATCHER_HEAPS="256m 128m 64m"
+CATCHER_QUIET=1
 HEAP_SERVERS="smtpd-17p smtpd-25v demo-17 demo-25v"
 OUT="$HERE/target/results"
 WORKLOADS="W1 W2 W3"
@@ -52,6 +64,13 @@ while [ $# -gt 0 ]; do
     --heap-only) HEAP_ONLY=1 ;;
     --haproxy-only) DO_THROUGHPUT=0; DO_MEMORY=0; HAPROXY_ONLY=1 ;;
     --heap-servers) HEAP_SERVERS="$2"; shift ;;
+    --catcher-only) CATCHER=1 ;;
+    --catcher-memory) CATCHER=1; CATCHER_COMPARE=0 ;;
+    --no-catcher-memory) CATCHER_MEMORY=0 ;;
+    --no-catcher-quiet) CATCHER_QUIET=0 ;;
+    --catcher-reps) CATCHER_REPS="$2"; shift ;;
+    --catcher-ui) CATCHER_UI="$2"; shift ;;
+    --catcher-heaps) CATCHER_HEAPS="$2"; shift ;;
     --out) OUT="$2"; shift ;;
     --workloads) WORKLOADS="$2"; shift ;;
     --servers) SERVER_LIST="$2"; shift ;;
@@ -112,7 +131,13 @@ CLK_TCK="$(getconf CLK_TCK)"
 PORT=24000
 SERVER_PID=""
 
+# Helpers the catcher scenarios start (live-event subscribers, a browser): stopped at exit, by pid.
+HELPER_PIDS=()
 cleanup() {
+  local helper
+  for helper in "${HELPER_PIDS[@]}"; do
+    kill "$helper" 2>/dev/null || true
+  done
   if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
     kill "$SERVER_PID" 2>/dev/null || true
     wait "$SERVER_PID" 2>/dev/null || true
@@ -281,6 +306,12 @@ measure() {
 
 read -r -a SERVERS <<< "$SERVER_LIST"
 START_TIME=$(date +%s)
+
+# ---- the mail catcher against MailDev (--catcher-only, --catcher-memory): its own report, then exit ----------
+if [ "$CATCHER" = 1 ]; then
+  # shellcheck source=catcher.sh
+  source "$HERE/catcher.sh"
+fi
 
 # ---- throughput: W1, W2, W3, servers interleaved A B C A B C -----------------------------------------
 if [ "$DO_THROUGHPUT" = 1 ]; then

@@ -8,8 +8,10 @@ package io.github.smtpd.capture.mime;
  * @param contentType the content type without parameters, lower case
  * @param contentId the Content-ID without angle brackets, or an empty string
  * @param size the decoded size in bytes
+ * @param md5 the MD5 of the decoded content, in hex (Mailpit lists it, and clients read it)
+ * @param sha1 the SHA-1 of the decoded content, in hex
  * @param sha256 the SHA-256 of the decoded content, in hex
  */
-public record MailPart(String partId, String fileName, String contentType, String contentId, long size,
-        String sha256) {
+public record MailPart(String partId, String fileName, String contentType, String contentId, long size, String md5,
+        String sha1, String sha256) {
 }

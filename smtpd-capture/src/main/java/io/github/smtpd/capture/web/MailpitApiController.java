@@ -10,6 +10,7 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 import io.github.smtpd.capture.MessageStore;
 import io.github.smtpd.capture.SearchQuery;
@@ -156,9 +157,40 @@ public class MailpitApiController {
         return MailpitJson.message(stored.withRead(true), parsed);
     }
 
+    /**
+     * The headers as Mailpit gives them: names in Go's canonical form ({@code Message-Id}, {@code Mime-Version}),
+     * in alphabetical order, each with its values in the order of the message.
+     */
     @GetMapping("/v1/message/{id}/headers")
     public Map<String, List<String>> headers(@PathVariable String id) {
-        return MailParser.parse(content(find(id).id())).headers();
+        Map<String, List<String>> headers = new TreeMap<>();
+        MailParser.parse(content(find(id).id())).headers()
+            .forEach((name, values) -> headers.computeIfAbsent(canonicalHeaderName(name), (key) -> new ArrayList<>())
+                .addAll(values));
+        return headers;
+    }
+
+    /**
+     * A header name as Go's {@code textproto.CanonicalMIMEHeaderKey} writes it, which is how Mailpit's clients look
+     * headers up: the first letter and each letter after a hyphen upper case, the others lower case; a name with a
+     * character outside a token is left as it is.
+     */
+    static String canonicalHeaderName(String name) {
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            boolean token = c > 0x20 && c < 0x7f && "\"(),/:;<=>?@[\\]{}".indexOf(c) < 0;
+            if (!token) {
+                return name;
+            }
+        }
+        StringBuilder canonical = new StringBuilder(name.length());
+        boolean upper = true;
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            canonical.append(upper ? Character.toUpperCase(c) : Character.toLowerCase(c));
+            upper = c == '-';
+        }
+        return canonical.toString();
     }
 
     @GetMapping("/v1/message/{id}/raw")

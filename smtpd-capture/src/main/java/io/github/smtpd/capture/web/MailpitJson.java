@@ -95,7 +95,11 @@ final class MailpitJson {
             one.put("ContentType", part.contentType());
             one.put("ContentID", part.contentId());
             one.put("Size", part.size());
-            one.put("Checksums", Map.of("SHA256", part.sha256()));
+            Map<String, Object> checksums = new LinkedHashMap<>();
+            checksums.put("MD5", part.md5());
+            checksums.put("SHA1", part.sha1());
+            checksums.put("SHA256", part.sha256());
+            one.put("Checksums", checksums);
             json.add(one);
         }
         return json;
