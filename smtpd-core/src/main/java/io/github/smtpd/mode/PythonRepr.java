@@ -13,8 +13,11 @@ final class PythonRepr {
     private PythonRepr() {
     }
 
-    /** {@code repr(b'...')}: single quotes unless the bytes hold a {@code '} and no {@code "}. */
-    static String bytes(byte[] bytes, int offset, int length) {
+    /**
+     * Appends {@code repr(b'...')}: single quotes unless the bytes hold a {@code '} and no {@code "}. Appended, so
+     * that a message is printed line by line without a string per line.
+     */
+    static StringBuilder appendBytes(StringBuilder out, byte[] bytes, int offset, int length) {
         boolean single = false;
         boolean dbl = false;
         for (int i = offset; i < offset + length; i++) {
@@ -22,7 +25,7 @@ final class PythonRepr {
             dbl |= bytes[i] == '"';
         }
         char quote = single && !dbl ? '"' : '\'';
-        StringBuilder out = new StringBuilder(length + 3).append('b').append(quote);
+        out.append('b').append(quote);
         for (int i = offset; i < offset + length; i++) {
             int b = bytes[i] & 0xff;
             if (b == quote || b == '\\') {
@@ -44,7 +47,7 @@ final class PythonRepr {
                 out.append((char) b);
             }
         }
-        return out.append(quote).toString();
+        return out.append(quote);
     }
 
     /** {@code repr(['A', 'B'])} for printable ASCII strings such as ESMTP parameters. */

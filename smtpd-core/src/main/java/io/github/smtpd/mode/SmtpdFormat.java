@@ -1,6 +1,5 @@
 package io.github.smtpd.mode;
 
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -52,10 +51,10 @@ final class SmtpdFormat {
             byte[] peerBytes = peer.getBytes(StandardCharsets.UTF_8);
             for (int[] line : byteLines(data)) {
                 if (inHeaders && line[1] == 0) {
-                    out.append(PythonRepr.bytes(peerBytes, 0, peerBytes.length)).append('\n');
+                    PythonRepr.appendBytes(out, peerBytes, 0, peerBytes.length).append('\n');
                     inHeaders = false;
                 }
-                out.append(PythonRepr.bytes(data, line[0], line[1])).append('\n');
+                PythonRepr.appendBytes(out, data, line[0], line[1]).append('\n');
             }
         }
         out.append(END).append('\n');
@@ -68,14 +67,16 @@ final class SmtpdFormat {
         if (length >= 2 && content[length - 2] == '\r' && content[length - 1] == '\n') {
             length -= 2;
         }
-        ByteArrayOutputStream out = new ByteArrayOutputStream(length);
+        // A plain array, not a ByteArrayOutputStream: its write(int) is synchronized, a lock per byte.
+        byte[] out = new byte[length];
+        int written = 0;
         for (int i = 0; i < length; i++) {
             if (content[i] == '\r' && i + 1 < length && content[i + 1] == '\n') {
                 continue;
             }
-            out.write(content[i]);
+            out[written++] = content[i];
         }
-        return out.toByteArray();
+        return written == length ? out : java.util.Arrays.copyOf(out, written);
     }
 
     /** Python's {@code bytes.splitlines()}: breaks at LF, CR and CRLF; {offset, length} pairs. */
