@@ -153,7 +153,8 @@ class MailCatcherBrowserTests {
             browser.findElement(By.cssSelector("[data-tab='" + tab + "']")).click();
             String expected = switch (tab) {
                 case "text" -> "Grüße aus dem Test, as text.";
-                case "headers" -> "Message-ID";
+                // Named as Mailpit names headers (Go's canonical form), whatever case the message used.
+                case "headers" -> "Message-Id";
                 default -> "Content-Type: multipart/mixed";
             };
             waitFor().until(ExpectedConditions.textToBePresentInElementLocated(By.id("v-body"), expected));
