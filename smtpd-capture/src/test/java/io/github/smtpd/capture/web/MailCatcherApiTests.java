@@ -192,6 +192,18 @@ class MailCatcherApiTests {
         assertBad(http.send(HttpRequest.newBuilder(URI.create(http.base() + "/smtpd/api/v1/search?query="))
             .DELETE()), 400, "every message");
         assertThat((Integer) Http.read(http.get("/smtpd/api/v1/messages"), "$.total")).isEqualTo(1);
+        // Calls the API does not have: Spring Boot's error body, JSON too.
+        assertUnknown(http.get("/smtpd/api/v1/nothing"), 404);
+        assertUnknown(http.json("DELETE", "/smtpd/api/v1/info", "{}"), 405);
+        assertUnknown(http.json("POST", "/smtpd/api/v1/messages", "{}"), 405);
+    }
+
+    private static void assertUnknown(HttpResponse<String> response, int status) {
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
+        assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(
+                (value) -> assertThat(value).startsWith("application/json"));
+        assertThat((Integer) Http.read(response, "$.status")).isEqualTo(status);
+        assertThat(response.body()).doesNotContain("Exception", "\tat ");
     }
 
     private static void assertBad(HttpResponse<String> response, int status, String reason) {
