@@ -1,12 +1,10 @@
 package io.github.smtpd;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,7 +12,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -22,17 +19,16 @@ import java.util.Objects;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
 import javax.net.ssl.SSLContext;
 
+import io.github.smtpd.internal.Acceptor;
 import io.github.smtpd.internal.BuiltinCommands;
 import io.github.smtpd.internal.EventLoop;
 import io.github.smtpd.internal.Listeners;
-import io.github.smtpd.internal.Session;
 import io.github.smtpd.internal.SessionRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -144,10 +140,6 @@ public final class SmtpServer {
 
     private volatile ServerSocket implicitTlsSocket;
 
-    private volatile Thread implicitTlsThread;
-
-    private volatile Thread watchdogThread;
-
     private final SmtpServerListener listener;
 
     private final SessionRegistry sessions;
@@ -158,15 +150,11 @@ public final class SmtpServer {
 
     private volatile ServerSocket serverSocket;
 
-    /** Threads that run plain-text sessions while they wait for their clients; none when the handler blocks. */
-    private volatile EventLoop[] eventLoops = new EventLoop[0];
-
-    private final java.util.concurrent.atomic.AtomicInteger nextLoop = new java.util.concurrent.atomic.AtomicInteger();
+    /** Takes the connections while the server runs; {@code null} when stopped. */
+    private volatile Acceptor acceptor;
 
     /** Whether sessions may start on an event loop: see {@link EventLoop#canRun}. */
     private final boolean eventDriven;
-
-    private volatile Thread acceptThread;
 
     private volatile boolean running;
 
@@ -297,39 +285,19 @@ public final class SmtpServer {
             sessions.open();
             running = true;
             paused = false;
-            if (eventDriven) {
-                try {
-                    startEventLoops(socket);
-                }
-                catch (IOException | UncheckedIOException ex) {
-                    running = false;
-                    for (EventLoop started : eventLoops) {
-                        started.stop();
-                    }
-                    eventLoops = new EventLoop[0];
-                    closeQuietly(socket);
-                    closeQuietly(tlsSocket);
-                    throw new SmtpServerException("SMTP server failed to start: could not watch "
-                            + formatAddress(getLocalAddress()) + " with " + eventLoopCount + " event loop(s)", ex);
-                }
+            Acceptor started = new Acceptor(this, handler, commands, listener, sessions, executor, idPrefix,
+                    () -> paused);
+            try {
+                started.start(socket, tlsSocket, eventDriven);
             }
-            else {
-                Thread thread = new Thread(() -> acceptLoop(socket, false), "smtpd-accept-" + socket.getLocalPort());
-                thread.setDaemon(false);
-                acceptThread = thread;
-                thread.start();
+            catch (IOException ex) {
+                running = false;
+                closeQuietly(socket);
+                closeQuietly(tlsSocket);
+                throw new SmtpServerException("SMTP server failed to start: could not watch "
+                        + formatAddress(getLocalAddress()) + " with " + eventLoopCount + " event loop(s)", ex);
             }
-            Thread watchdog = new Thread(this::watchTimeouts, "smtpd-timeouts-" + socket.getLocalPort());
-            watchdog.setDaemon(true);
-            watchdogThread = watchdog;
-            watchdog.start();
-            if (tlsSocket != null) {
-                ServerSocket implicit = tlsSocket;
-                Thread tlsThread = new Thread(() -> acceptLoop(implicit, true), "smtpd-accept-" + implicit.getLocalPort());
-                tlsThread.setDaemon(false);
-                implicitTlsThread = tlsThread;
-                tlsThread.start();
-            }
+            acceptor = started;
             logger.info("SMTP server started on {} ({})", formatAddress(getLocalAddress()), hostName);
         }
     }
@@ -364,195 +332,6 @@ public final class SmtpServer {
         }
     }
 
-    private void acceptLoop(ServerSocket socket, boolean implicitTls) {
-        while (running && !socket.isClosed()) {
-            java.nio.channels.SocketChannel client;
-            try {
-                client = socket.getChannel().accept();
-            }
-            catch (IOException ex) {
-                if (!running || socket.isClosed()) {
-                    break;
-                }
-                // Usually "too many open files": passing, as sessions end. Keep listening, but do not spin.
-                warnAcceptFailed(socket, ex);
-                try {
-                    Thread.sleep(100);
-                }
-                catch (InterruptedException interrupted) {
-                    Thread.currentThread().interrupt();
-                    break;
-                }
-                continue;
-            }
-            admit(client, implicitTls);
-        }
-    }
-
-    /** The listener's key on the first event loop, when the loop accepts. */
-    private volatile java.nio.channels.SelectionKey acceptKey;
-
-    private volatile long lastAcceptWarning;
-
-    /** Logs a failed accept, at most every ten seconds: under "too many open files" it fails on every try. */
-    private void warnAcceptFailed(ServerSocket socket, IOException ex) {
-        long now = System.nanoTime();
-        if (lastAcceptWarning == 0 || now - lastAcceptWarning > 10_000_000_000L) {
-            logger.warn("SMTP listener on port {} could not accept a connection: {}", socket.getLocalPort(),
-                    ex.toString());
-            lastAcceptWarning = now;
-        }
-    }
-
-    /**
-     * Starts the event loops, the first of which accepts. Each loop started is in {@link #eventLoops} at once, so
-     * that a failure part-way (no selector: out of file descriptors) can stop the ones already running.
-     */
-    private void startEventLoops(ServerSocket socket) throws IOException {
-        eventLoops = new EventLoop[0];
-        for (int i = 0; i < eventLoopCount; i++) {
-            EventLoop loop = new EventLoop("smtpd-loop-" + socket.getLocalPort() + "-" + i);
-            loop.start();
-            EventLoop[] started = Arrays.copyOf(eventLoops, i + 1);
-            started[i] = loop;
-            eventLoops = started;
-        }
-        EventLoop first = eventLoops[0];
-        acceptKey = first.registerAcceptor(socket.getChannel(), () -> acceptReady(socket, first));
-    }
-
-    /** On the event loop: accepts the connections waiting, a bounded batch so that sessions are served too. */
-    private void acceptReady(ServerSocket socket, EventLoop loop) {
-        for (int i = 0; i < 64 && running; i++) {
-            java.nio.channels.SocketChannel client;
-            try {
-                client = socket.getChannel().accept();
-            }
-            catch (IOException ex) {
-                if (!running || socket.isClosed()) {
-                    return;
-                }
-                // Usually "too many open files": passing, as sessions end. Stop watching the listener for a
-                // moment rather than spin on it.
-                warnAcceptFailed(socket, ex);
-                java.nio.channels.SelectionKey key = acceptKey;
-                if (key != null && key.isValid()) {
-                    key.interestOps(0);
-                    loop.schedule(() -> {
-                        if (key.isValid()) {
-                            key.interestOps(java.nio.channels.SelectionKey.OP_ACCEPT);
-                        }
-                    }, 100);
-                }
-                return;
-            }
-            if (client == null) {
-                return;
-            }
-            admit(client, false);
-        }
-    }
-
-    /**
-     * Disconnects clients that keep a session waiting too long. One thread checks every session a few times per
-     * timeout, rather than each read carrying a socket timeout, which costs system calls on every read.
-     */
-    private void watchTimeouts() {
-        long shortest = Math.min(Math.min(idleTimeout.toMillis(), dataTimeout.toMillis()), stressTimeout.toMillis());
-        long interval = Math.max(10, Math.min(1000, shortest / 4));
-        while (!Thread.currentThread().isInterrupted()) {
-            try {
-                Thread.sleep(interval);
-            }
-            catch (InterruptedException ex) {
-                return;
-            }
-            long now = System.nanoTime();
-            boolean stressed = sessions.count() >= stressSessions();
-            for (Session session : sessions.active()) {
-                session.expireIfIdle(now, stressed);
-            }
-        }
-    }
-
-    /** Sessions from which on the server is under stress: three quarters of the limit. */
-    private int stressSessions() {
-        return Math.max(1, maxSessions - maxSessions / 4);
-    }
-
-    private void admit(java.nio.channels.SocketChannel channel, boolean implicitTls) {
-        Socket client = channel.socket();
-        InetSocketAddress peer = (InetSocketAddress) client.getRemoteSocketAddress();
-        String refusal = paused ? "paused" : sessions.tryAdmit(maxSessions);
-        if ("max-sessions".equals(refusal) && sessions.shedFor(peer.getAddress(), System.nanoTime())) {
-            // Full, but a session had stalled on its client: it goes, so a slow flood cannot keep everyone out.
-            refusal = null;
-        }
-        if (refusal != null) {
-            refuse(client, peer, refusal);
-            return;
-        }
-        EventLoop[] loops = eventLoops;
-        if (!implicitTls && loops.length > 0) {
-            EventLoop loop = loops[Math.floorMod(nextLoop.getAndIncrement(), loops.length)];
-            Session session;
-            try {
-                client.setTcpNoDelay(true);
-                channel.configureBlocking(false);
-                session = new Session(this, channel, idPrefix + "-" + sessions.nextId(), handler, commands, listener,
-                        sessions, loop, executor);
-            }
-            catch (IOException ex) {
-                sessions.release();
-                closeQuietly(client);
-                return;
-            }
-            loop.execute(session::openOnLoop);
-            return;
-        }
-        Session session;
-        try {
-            client.setTcpNoDelay(true);
-            session = new Session(this, client, idPrefix + "-" + sessions.nextId(), handler, commands, listener,
-                    sessions, implicitTls);
-        }
-        catch (IOException ex) {
-            sessions.release();
-            closeQuietly(client);
-            return;
-        }
-        try {
-            executor.execute(session);
-        }
-        catch (RejectedExecutionException ex) {
-            sessions.release();
-            refuse(client, peer, "executor");
-        }
-    }
-
-    /**
-     * Refuses a connection before any session exists: paused or stopping, or full (sessions, executor). A client
-     * over its own limit is refused by its session instead, once a PROXY header may have named the real client.
-     */
-    private void refuse(Socket client, InetSocketAddress peer, String reason) {
-        Reply reply = "paused".equals(reason) || "shutdown".equals(reason)
-                ? Reply.of(421, "4.3.2", hostName + " Service not available, try again later")
-                : Reply.of(421, "4.3.2", hostName + " Error: too many connections, try again later");
-        try {
-            client.setSoTimeout(1000);
-            client.getOutputStream().write(reply.toWire(false).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-            client.getOutputStream().flush();
-        }
-        catch (IOException ex) {
-            // The client is gone already; nothing to tell it.
-        }
-        finally {
-            closeQuietly(client);
-        }
-        logger.debug("Refused connection from {}: {}", peer, reason);
-        listener.connectionRejected(peer, reason);
-    }
-
     /** Stops with a grace period of 30 seconds. */
     public void stop() {
         stop(Duration.ofSeconds(30));
@@ -563,8 +342,7 @@ public final class SmtpServer {
      * remaining session with {@code 421}. Idle sessions are closed with {@code 421} at once.
      */
     public void stop(Duration grace) {
-        Thread thread;
-        EventLoop[] loops;
+        Acceptor stopping;
         synchronized (lifecycleMonitor) {
             if (!running && serverSocket == null) {
                 return;
@@ -572,26 +350,15 @@ public final class SmtpServer {
             running = false;
             closeQuietly(serverSocket);
             closeQuietly(implicitTlsSocket);
-            thread = acceptThread;
-            loops = eventLoops;
+            stopping = acceptor;
         }
-        Thread watchdog = watchdogThread;
-        if (watchdog != null) {
-            watchdog.interrupt();
-            watchdogThread = null;
-        }
-        if (thread != null && thread != Thread.currentThread()) {
-            try {
-                thread.join(5000);
-            }
-            catch (InterruptedException ex) {
-                Thread.currentThread().interrupt();
-            }
+        if (stopping != null) {
+            stopping.stopAccepting();
         }
         sessions.drain(grace);
-        for (EventLoop loop : loops) {
-            // Closing the selector also closes for good the listener it watched, releasing the port.
-            loop.stop();
+        if (stopping != null) {
+            // Closing a loop's selector also closes for good the listener it watched, releasing the port.
+            stopping.stopLoops();
         }
         if (givenExecutor == null && executor instanceof ExecutorService service) {
             service.shutdown();
@@ -604,11 +371,8 @@ public final class SmtpServer {
         }
         synchronized (lifecycleMonitor) {
             serverSocket = null;
-            acceptThread = null;
-            eventLoops = new EventLoop[0];
-            acceptKey = null;
+            acceptor = null;
             implicitTlsSocket = null;
-            implicitTlsThread = null;
         }
         logger.info("SMTP server stopped");
     }
@@ -629,9 +393,8 @@ public final class SmtpServer {
 
     /** Whether the listener is bound and its accept thread alive. */
     public boolean isRunning() {
-        Thread thread = acceptThread;
-        java.nio.channels.SelectionKey key = acceptKey;
-        return running && ((thread != null && thread.isAlive()) || (key != null && key.isValid()));
+        Acceptor current = acceptor;
+        return running && current != null && current.isAccepting();
     }
 
     /**

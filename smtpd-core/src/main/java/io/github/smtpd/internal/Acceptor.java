@@ -1,0 +1,357 @@
+package io.github.smtpd.internal;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+
+import io.github.smtpd.Reply;
+import io.github.smtpd.SmtpCommand;
+import io.github.smtpd.SmtpHandler;
+import io.github.smtpd.SmtpServer;
+import io.github.smtpd.SmtpServerListener;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Takes a running server's connections: accepts them (on the first event loop, or on an accept thread when
+ * sessions need a thread each, and always for implicit TLS), admits or refuses each one (paused, full, the
+ * executor full: {@code 421}), starts its {@link Session} on a loop or on the executor, and runs the watchdog that
+ * expires sessions whose clients keep them waiting. One per {@link SmtpServer#start()}; the server binds and
+ * unbinds the sockets and drains the sessions.
+ */
+public final class Acceptor {
+
+    /** The server's logger: operators filter accept failures and refusals by it. */
+    private static final Logger logger = LoggerFactory.getLogger(SmtpServer.class);
+
+    private final SmtpServer server;
+
+    private final SmtpHandler handler;
+
+    private final Map<String, SmtpCommand> commands;
+
+    private final SmtpServerListener listener;
+
+    private final SessionRegistry sessions;
+
+    private final Executor executor;
+
+    private final String idPrefix;
+
+    private final BooleanSupplier paused;
+
+    /** Threads that run plain-text sessions while they wait for their clients; none when the handler blocks. */
+    private volatile EventLoop[] eventLoops = new EventLoop[0];
+
+    private final AtomicInteger nextLoop = new AtomicInteger();
+
+    private volatile boolean accepting = true;
+
+    private volatile Thread acceptThread;
+
+    private volatile Thread implicitTlsThread;
+
+    private volatile Thread watchdogThread;
+
+    /**
+     * @param paused whether the server is paused: new connections are refused while it is
+     */
+    public Acceptor(SmtpServer server, SmtpHandler handler, Map<String, SmtpCommand> commands,
+            SmtpServerListener listener, SessionRegistry sessions, Executor executor, String idPrefix,
+            BooleanSupplier paused) {
+        this.server = server;
+        this.handler = handler;
+        this.commands = commands;
+        this.listener = listener;
+        this.sessions = sessions;
+        this.executor = executor;
+        this.idPrefix = idPrefix;
+        this.paused = paused;
+    }
+
+    /**
+     * Starts taking connections from the bound {@code socket} (and {@code implicitTlsSocket}, or {@code null}):
+     * on event loops when {@code eventDriven}, else on an accept thread; and the watchdog.
+     *
+     * @throws IOException when the event loops can not be started (no selector: out of file descriptors); those
+     *         started are stopped again
+     */
+    public void start(ServerSocket socket, ServerSocket implicitTlsSocket, boolean eventDriven) throws IOException {
+        if (eventDriven) {
+            try {
+                startEventLoops(socket);
+            }
+            catch (IOException | java.io.UncheckedIOException ex) {
+                accepting = false;
+                stopLoops();
+                throw (ex instanceof IOException io) ? io : new IOException(ex);
+            }
+        }
+        else {
+            Thread thread = new Thread(() -> acceptLoop(socket, false), "smtpd-accept-" + socket.getLocalPort());
+            thread.setDaemon(false);
+            acceptThread = thread;
+            thread.start();
+        }
+        Thread watchdog = new Thread(this::watchTimeouts, "smtpd-timeouts-" + socket.getLocalPort());
+        watchdog.setDaemon(true);
+        watchdogThread = watchdog;
+        watchdog.start();
+        if (implicitTlsSocket != null) {
+            Thread tlsThread = new Thread(() -> acceptLoop(implicitTlsSocket, true),
+                    "smtpd-accept-" + implicitTlsSocket.getLocalPort());
+            tlsThread.setDaemon(false);
+            implicitTlsThread = tlsThread;
+            tlsThread.start();
+        }
+    }
+
+    /**
+     * Stops taking connections (the server has closed its sockets) and the watchdog, and waits up to five
+     * seconds for the accept thread to end.
+     */
+    public void stopAccepting() {
+        accepting = false;
+        Thread watchdog = watchdogThread;
+        if (watchdog != null) {
+            watchdog.interrupt();
+            watchdogThread = null;
+        }
+        Thread thread = acceptThread;
+        if (thread != null && thread != Thread.currentThread()) {
+            try {
+                thread.join(5000);
+            }
+            catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** Stops the event loops, once the sessions have drained; closing a selector releases the port it watched. */
+    public void stopLoops() {
+        for (EventLoop loop : eventLoops) {
+            loop.stop();
+        }
+        eventLoops = new EventLoop[0];
+        acceptKey = null;
+        acceptThread = null;
+        implicitTlsThread = null;
+    }
+
+    /** Whether connections are still being taken: the accept thread alive, or the loop's listener key valid. */
+    public boolean isAccepting() {
+        Thread thread = acceptThread;
+        java.nio.channels.SelectionKey key = acceptKey;
+        return accepting && ((thread != null && thread.isAlive()) || (key != null && key.isValid()));
+    }
+
+    private void acceptLoop(ServerSocket socket, boolean implicitTls) {
+        while (accepting && !socket.isClosed()) {
+            java.nio.channels.SocketChannel client;
+            try {
+                client = socket.getChannel().accept();
+            }
+            catch (IOException ex) {
+                if (!accepting || socket.isClosed()) {
+                    break;
+                }
+                // Usually "too many open files": passing, as sessions end. Keep listening, but do not spin.
+                warnAcceptFailed(socket, ex);
+                try {
+                    Thread.sleep(100);
+                }
+                catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+                continue;
+            }
+            admit(client, implicitTls);
+        }
+    }
+
+    /** The listener's key on the first event loop, when the loop accepts. */
+    private volatile java.nio.channels.SelectionKey acceptKey;
+
+    private volatile long lastAcceptWarning;
+
+    /** Logs a failed accept, at most every ten seconds: under "too many open files" it fails on every try. */
+    private void warnAcceptFailed(ServerSocket socket, IOException ex) {
+        long now = System.nanoTime();
+        if (lastAcceptWarning == 0 || now - lastAcceptWarning > 10_000_000_000L) {
+            logger.warn("SMTP listener on port {} could not accept a connection: {}", socket.getLocalPort(),
+                    ex.toString());
+            lastAcceptWarning = now;
+        }
+    }
+
+    /**
+     * Starts the event loops, the first of which accepts. Each loop started is in {@link #eventLoops} at once, so
+     * that a failure part-way (no selector: out of file descriptors) can stop the ones already running.
+     */
+    private void startEventLoops(ServerSocket socket) throws IOException {
+        eventLoops = new EventLoop[0];
+        for (int i = 0; i < server.getEventLoops(); i++) {
+            EventLoop loop = new EventLoop("smtpd-loop-" + socket.getLocalPort() + "-" + i);
+            loop.start();
+            EventLoop[] started = Arrays.copyOf(eventLoops, i + 1);
+            started[i] = loop;
+            eventLoops = started;
+        }
+        EventLoop first = eventLoops[0];
+        acceptKey = first.registerAcceptor(socket.getChannel(), () -> acceptReady(socket, first));
+    }
+
+    /** On the event loop: accepts the connections waiting, a bounded batch so that sessions are served too. */
+    private void acceptReady(ServerSocket socket, EventLoop loop) {
+        for (int i = 0; i < 64 && accepting; i++) {
+            java.nio.channels.SocketChannel client;
+            try {
+                client = socket.getChannel().accept();
+            }
+            catch (IOException ex) {
+                if (!accepting || socket.isClosed()) {
+                    return;
+                }
+                // Usually "too many open files": passing, as sessions end. Stop watching the listener for a
+                // moment rather than spin on it.
+                warnAcceptFailed(socket, ex);
+                java.nio.channels.SelectionKey key = acceptKey;
+                if (key != null && key.isValid()) {
+                    key.interestOps(0);
+                    loop.schedule(() -> {
+                        if (key.isValid()) {
+                            key.interestOps(java.nio.channels.SelectionKey.OP_ACCEPT);
+                        }
+                    }, 100);
+                }
+                return;
+            }
+            if (client == null) {
+                return;
+            }
+            admit(client, false);
+        }
+    }
+
+    /**
+     * Disconnects clients that keep a session waiting too long. One thread checks every session a few times per
+     * timeout, rather than each read carrying a socket timeout, which costs system calls on every read.
+     */
+    private void watchTimeouts() {
+        long shortest = Math.min(Math.min(server.getIdleTimeout().toMillis(), server.getDataTimeout().toMillis()),
+                server.getStressTimeout().toMillis());
+        long interval = Math.max(10, Math.min(1000, shortest / 4));
+        while (!Thread.currentThread().isInterrupted()) {
+            try {
+                Thread.sleep(interval);
+            }
+            catch (InterruptedException ex) {
+                return;
+            }
+            long now = System.nanoTime();
+            boolean stressed = sessions.count() >= stressSessions();
+            for (Session session : sessions.active()) {
+                session.expireIfIdle(now, stressed);
+            }
+        }
+    }
+
+    /** Sessions from which on the server is under stress: three quarters of the limit. */
+    private int stressSessions() {
+        int maxSessions = server.getMaxSessions();
+        return Math.max(1, maxSessions - maxSessions / 4);
+    }
+
+    private void admit(java.nio.channels.SocketChannel channel, boolean implicitTls) {
+        Socket client = channel.socket();
+        InetSocketAddress peer = (InetSocketAddress) client.getRemoteSocketAddress();
+        String refusal = paused.getAsBoolean() ? "paused" : sessions.tryAdmit(server.getMaxSessions());
+        if ("max-sessions".equals(refusal) && sessions.shedFor(peer.getAddress(), System.nanoTime())) {
+            // Full, but a session had stalled on its client: it goes, so a slow flood cannot keep everyone out.
+            refusal = null;
+        }
+        if (refusal != null) {
+            refuse(client, peer, refusal);
+            return;
+        }
+        EventLoop[] loops = eventLoops;
+        if (!implicitTls && loops.length > 0) {
+            EventLoop loop = loops[Math.floorMod(nextLoop.getAndIncrement(), loops.length)];
+            Session session;
+            try {
+                client.setTcpNoDelay(true);
+                channel.configureBlocking(false);
+                session = new Session(server, channel, idPrefix + "-" + sessions.nextId(), handler, commands, listener,
+                        sessions, loop, executor);
+            }
+            catch (IOException ex) {
+                sessions.release();
+                closeQuietly(client);
+                return;
+            }
+            loop.execute(session::openOnLoop);
+            return;
+        }
+        Session session;
+        try {
+            client.setTcpNoDelay(true);
+            session = new Session(server, client, idPrefix + "-" + sessions.nextId(), handler, commands, listener,
+                    sessions, implicitTls);
+        }
+        catch (IOException ex) {
+            sessions.release();
+            closeQuietly(client);
+            return;
+        }
+        try {
+            executor.execute(session);
+        }
+        catch (RejectedExecutionException ex) {
+            sessions.release();
+            refuse(client, peer, "executor");
+        }
+    }
+
+    /**
+     * Refuses a connection before any session exists: paused or stopping, or full (sessions, executor). A client
+     * over its own limit is refused by its session instead, once a PROXY header may have named the real client.
+     */
+    private void refuse(Socket client, InetSocketAddress peer, String reason) {
+        Reply reply = "paused".equals(reason) || "shutdown".equals(reason)
+                ? Reply.of(421, "4.3.2", server.getHostName() + " Service not available, try again later")
+                : Reply.of(421, "4.3.2", server.getHostName() + " Error: too many connections, try again later");
+        try {
+            client.setSoTimeout(1000);
+            client.getOutputStream().write(reply.toWire(false).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            client.getOutputStream().flush();
+        }
+        catch (IOException ex) {
+            // The client is gone already; nothing to tell it.
+        }
+        finally {
+            closeQuietly(client);
+        }
+        logger.debug("Refused connection from {}: {}", peer, reason);
+        listener.connectionRejected(peer, reason);
+    }
+
+    private static void closeQuietly(java.io.Closeable closeable) {
+        if (closeable != null) {
+            try {
+                closeable.close();
+            }
+            catch (IOException ex) {
+                // Nothing left to do with it.
+            }
+        }
+    }
+}
