@@ -13,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Properties;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import javax.imageio.ImageIO;
@@ -397,11 +396,7 @@ class MailCatcherBrowserTests {
     }
 
     private Session session() {
-        Properties properties = new Properties();
-        properties.put("mail.smtp.host", "127.0.0.1");
-        properties.put("mail.smtp.port", Integer.toString(smtpPort));
-        properties.put("mail.smtp.localhost", "client.example.org");
-        return Session.getInstance(properties);
+        return DemoMail.session(smtpPort);
     }
 
     private MimeMessage htmlMessage(String subject, String html, byte[] attachment) throws Exception {

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
-import java.util.Properties;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -16,7 +15,6 @@ import io.github.smtpd.SmtpServer;
 import io.github.smtpd.SmtpSession;
 import io.github.smtpd.autoconfigure.context.LocalSmtpdPort;
 import jakarta.mail.Message.RecipientType;
-import jakarta.mail.Session;
 import jakarta.mail.Transport;
 import jakarta.mail.internet.InternetAddress;
 import jakarta.mail.internet.MimeMessage;
@@ -194,11 +192,7 @@ class MailCatcherReleaseBrowserTests {
     }
 
     private void send(String subject) throws Exception {
-        Properties properties = new Properties();
-        properties.put("mail.smtp.host", "127.0.0.1");
-        properties.put("mail.smtp.port", Integer.toString(smtpPort));
-        properties.put("mail.smtp.localhost", "client.example.org");
-        MimeMessage message = new MimeMessage(Session.getInstance(properties));
+        MimeMessage message = new MimeMessage(DemoMail.session(smtpPort));
         message.setFrom(new InternetAddress("alice@example.org"));
         message.setRecipient(RecipientType.TO, new InternetAddress("bob@example.org"));
         message.setSubject(subject, "UTF-8");

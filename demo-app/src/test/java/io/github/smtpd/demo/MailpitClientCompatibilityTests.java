@@ -11,7 +11,6 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 
 import com.icegreen.greenmail.user.GreenMailUser;
@@ -20,7 +19,6 @@ import com.icegreen.greenmail.util.ServerSetup;
 import com.jayway.jsonpath.JsonPath;
 import io.github.smtpd.autoconfigure.context.LocalSmtpdPort;
 import jakarta.mail.Message.RecipientType;
-import jakarta.mail.Session;
 import jakarta.mail.Transport;
 import jakarta.mail.internet.InternetAddress;
 import jakarta.mail.internet.MimeBodyPart;
@@ -171,11 +169,7 @@ class MailpitClientCompatibilityTests {
 
     @SuppressWarnings("unchecked")
     private void send(Map<String, Object> fixture, byte[] attachment) throws Exception {
-        Properties properties = new Properties();
-        properties.put("mail.smtp.host", "127.0.0.1");
-        properties.put("mail.smtp.port", Integer.toString(smtpPort));
-        properties.put("mail.smtp.localhost", "client.example.org");
-        MimeMessage message = new MimeMessage(Session.getInstance(properties));
+        MimeMessage message = new MimeMessage(DemoMail.session(smtpPort));
         message.setFrom(internet((Map<String, String>) fixture.get("from")));
         for (Map<String, String> to : (List<Map<String, String>>) fixture.get("to")) {
             message.addRecipient(RecipientType.TO, internet(to));

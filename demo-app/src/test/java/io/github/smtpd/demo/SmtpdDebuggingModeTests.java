@@ -3,12 +3,10 @@ package io.github.smtpd.demo;
 import java.net.http.HttpResponse;
 import java.util.List;
 import java.time.Duration;
-import java.util.Properties;
 
 import com.jayway.jsonpath.JsonPath;
 import io.github.smtpd.autoconfigure.context.LocalSmtpdPort;
 import jakarta.mail.Message.RecipientType;
-import jakarta.mail.Session;
 import jakarta.mail.Transport;
 import jakarta.mail.internet.InternetAddress;
 import jakarta.mail.internet.MimeMessage;
@@ -88,11 +86,7 @@ class SmtpdDebuggingModeTests {
     }
 
     private void send(String subject) throws Exception {
-        Properties properties = new Properties();
-        properties.put("mail.smtp.host", "127.0.0.1");
-        properties.put("mail.smtp.port", Integer.toString(smtpPort));
-        properties.put("mail.smtp.localhost", "client.example.org");
-        MimeMessage message = new MimeMessage(Session.getInstance(properties));
+        MimeMessage message = new MimeMessage(DemoMail.session(smtpPort));
         message.setFrom(new InternetAddress("alice@example.org"));
         message.setRecipient(RecipientType.TO, new InternetAddress("bob@example.org"));
         message.setSubject(subject);

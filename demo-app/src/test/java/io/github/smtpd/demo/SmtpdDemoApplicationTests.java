@@ -9,7 +9,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Properties;
 import java.util.stream.Stream;
 
 import io.github.smtpd.autoconfigure.context.LocalSmtpdPort;
@@ -51,11 +50,7 @@ class SmtpdDemoApplicationTests {
     @Test
     void storesReceivedMailAsEml() throws Exception {
         LogCapture log = new LogCapture();
-        Properties properties = new Properties();
-        properties.put("mail.smtp.host", "127.0.0.1");
-        properties.put("mail.smtp.port", Integer.toString(smtpPort));
-        properties.put("mail.smtp.localhost", "client.example.org");
-        Session session = Session.getInstance(properties);
+        Session session = DemoMail.session(smtpPort);
         MimeMessage message = new MimeMessage(session);
         message.setFrom(new InternetAddress("alice@example.org"));
         message.setRecipient(RecipientType.TO, new InternetAddress("bob@example.org"));

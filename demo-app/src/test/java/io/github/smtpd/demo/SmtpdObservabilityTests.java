@@ -10,12 +10,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Properties;
 
 import com.jayway.jsonpath.JsonPath;
 import io.github.smtpd.autoconfigure.context.LocalSmtpdPort;
 import jakarta.mail.Message.RecipientType;
-import jakarta.mail.Session;
 import jakarta.mail.Transport;
 import jakarta.mail.internet.InternetAddress;
 import jakarta.mail.internet.MimeMessage;
@@ -226,11 +224,7 @@ class SmtpdObservabilityTests {
     }
 
     private void send(String from, List<String> to, String subject) throws Exception {
-        Properties properties = new Properties();
-        properties.put("mail.smtp.host", "127.0.0.1");
-        properties.put("mail.smtp.port", Integer.toString(smtpPort));
-        properties.put("mail.smtp.localhost", "client.example.org");
-        MimeMessage message = new MimeMessage(Session.getInstance(properties));
+        MimeMessage message = new MimeMessage(DemoMail.session(smtpPort));
         message.setFrom(new InternetAddress(from));
         for (String recipient : to) {
             message.addRecipient(RecipientType.TO, new InternetAddress(recipient));
