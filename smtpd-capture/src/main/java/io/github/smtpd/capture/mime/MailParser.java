@@ -63,20 +63,29 @@ public final class MailParser {
     /** Parses a whole message. */
     public static ParsedMail parse(byte[] raw) {
         MimeMessage message = open(raw);
-        Walk walk = new Walk(false);
-        try {
-            walk.visit(message, "");
-        }
-        catch (MessagingException | IOException | RuntimeException ex) {
-            // A broken structure: show the body as text rather than nothing.
-            if (walk.text == null && walk.html == null) {
-                walk.text = bodyAsText(raw);
-            }
-        }
+        Walk walk = bodies(message, raw, false);
         return new ParsedMail(messageId(message), first(addresses(message, "From")), addresses(message, "To"),
                 addresses(message, "Cc"), addresses(message, "Reply-To"), angled(header(message, "Return-Path")),
                 subject(message), date(message), orEmpty(walk.text), orEmpty(walk.html), walk.attachments,
                 walk.inline, headers(message), listUnsubscribe(header(message, "List-Unsubscribe")));
+    }
+
+    /**
+     * Finds the text and HTML bodies and lists (or, with {@code countOnly}, counts) the other parts. A broken
+     * structure shows the body as text rather than nothing.
+     */
+    private static Walk bodies(MimeMessage message, byte[] raw, boolean countOnly) {
+        Walk walk = new Walk(false);
+        walk.countOnly = countOnly;
+        try {
+            walk.visit(message, "");
+        }
+        catch (MessagingException | IOException | RuntimeException ex) {
+            if (walk.text == null && walk.html == null) {
+                walk.text = bodyAsText(raw);
+            }
+        }
+        return walk;
     }
 
     /** The decoded content of a part, with its type and file name, by the id the API gave it. */
@@ -108,16 +117,7 @@ public final class MailParser {
     /** Reads the fields of a list entry and the text a search looks in. */
     public static Summary summarize(byte[] raw, int maxSearchText) {
         MimeMessage message = open(raw);
-        Walk walk = new Walk(false);
-        walk.countOnly = true;
-        try {
-            walk.visit(message, "");
-        }
-        catch (MessagingException | IOException | RuntimeException ex) {
-            if (walk.text == null && walk.html == null) {
-                walk.text = bodyAsText(raw);
-            }
-        }
+        Walk walk = bodies(message, raw, true);
         String body = walk.text != null ? walk.text : walk.html != null ? stripTags(walk.html) : "";
         String collapsed = collapseWhitespace(body, Math.max(250, maxSearchText));
         String snippet = collapsed.length() > 250 ? collapsed.substring(0, 250) : collapsed;

@@ -2,11 +2,11 @@ package io.github.smtpd.capture.web;
 
 import java.io.IOException;
 import java.net.InetAddress;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.function.BooleanSupplier;
 
 import io.github.smtpd.Cidr;
+import io.github.smtpd.autoconfigure.actuate.endpoint.SmtpdEndpointWriteGuard;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
@@ -39,11 +39,8 @@ public class CaptureClientFilter implements Filter {
             throws IOException, ServletException {
         if (request instanceof HttpServletRequest http && response instanceof HttpServletResponse answer
                 && !isSecured() && !isAllowed(http.getRemoteAddr())) {
-            answer.setStatus(HttpServletResponse.SC_FORBIDDEN);
-            answer.setContentType("application/json");
-            answer.getOutputStream().write(("{\"status\":403,\"error\":\"Forbidden\",\"message\":\"the mail catcher "
-                    + "answers only clients of smtpd.capture.web.allowed-clients (loopback by default)\"}")
-                .getBytes(StandardCharsets.UTF_8));
+            SmtpdEndpointWriteGuard.forbid(answer, "the mail catcher answers only clients of "
+                    + "smtpd.capture.web.allowed-clients (loopback by default)");
             return;
         }
         chain.doFilter(request, response);

@@ -87,10 +87,6 @@ public class CaptureEvents implements CaptureListener, SmartLifecycle, Disposabl
         return emitter;
     }
 
-    int subscriberCount() {
-        return subscribers.size();
-    }
-
     @Override
     public void added(StoredMessage message) {
         offer("new", message);

@@ -77,14 +77,24 @@ public class SmtpdEndpointWriteGuard implements Filter {
             if (refusal != null) {
                 logger.warn("Refused {} {} from {}: {}", http.getMethod(), http.getRequestURI(), http.getRemoteAddr(),
                         refusal);
-                answer.setStatus(HttpServletResponse.SC_FORBIDDEN);
-                answer.setContentType("application/json");
-                answer.getOutputStream().write(("{\"status\":403,\"error\":\"Forbidden\",\"message\":\"" + refusal
-                        + "\"}").getBytes(StandardCharsets.UTF_8));
+                forbid(answer, refusal);
                 return;
             }
         }
         chain.doFilter(request, response);
+    }
+
+    /**
+     * Answers {@code 403} with the JSON body Spring Boot's errors have, and a reason; the mail catcher's client
+     * filter answers the same way.
+     *
+     * @param reason plain words, without quotes or backslashes
+     */
+    public static void forbid(HttpServletResponse response, String reason) throws IOException {
+        response.setStatus(HttpServletResponse.SC_FORBIDDEN);
+        response.setContentType("application/json");
+        response.getOutputStream().write(("{\"status\":403,\"error\":\"Forbidden\",\"message\":\"" + reason
+                + "\"}").getBytes(StandardCharsets.UTF_8));
     }
 
     private boolean isStateChange(HttpServletRequest request) {
