@@ -25,6 +25,15 @@ public final class Reply {
 
     private final List<String> lines;
 
+    /**
+     * The wire forms, made on first use: the server's constant replies (250 after MAIL and RCPT, 354) go out for
+     * every message, and building them each time was an eighth of what a message allocated. A race builds the same
+     * immutable string twice, which is harmless.
+     */
+    private String wire;
+
+    private String wireWithEnhancedCode;
+
     private Reply(int code, String enhancedCode, List<String> lines) {
         if (code < 200 || code > 599) {
             throw new IllegalArgumentException("SMTP reply code must be between 200 and 599, was " + code);
@@ -151,10 +160,25 @@ public final class Reply {
      * @param withEnhancedCode whether to put the enhanced status code in front of each line's text
      */
     public String toWire(boolean withEnhancedCode) {
+        boolean enhanced = withEnhancedCode && enhancedCode != null;
+        String cached = enhanced ? wireWithEnhancedCode : wire;
+        if (cached == null) {
+            cached = buildWire(enhanced);
+            if (enhanced) {
+                wireWithEnhancedCode = cached;
+            }
+            else {
+                wire = cached;
+            }
+        }
+        return cached;
+    }
+
+    private String buildWire(boolean enhanced) {
         StringBuilder out = new StringBuilder(16 + 32 * lines.size());
         for (int i = 0; i < lines.size(); i++) {
             out.append(code).append(i == lines.size() - 1 ? ' ' : '-');
-            if (withEnhancedCode && enhancedCode != null) {
+            if (enhanced) {
                 out.append(enhancedCode);
                 if (!lines.get(i).isEmpty()) {
                     out.append(' ');

@@ -46,8 +46,7 @@ final class EnvelopeCommands {
             session.reply(Reply.of(530, "5.7.0", "Authentication required"));
             return;
         }
-        Reply syntax = syntax("MAIL FROM");
-        MailPath parsed = pathArgument("FROM:", argument, true, syntax);
+        MailPath parsed = pathArgument("FROM:", argument, true, "MAIL FROM");
         if (parsed == null) {
             return;
         }
@@ -57,7 +56,7 @@ final class EnvelopeCommands {
         }
         EsmtpParameters parameters = EsmtpParameters.parse(parsed.parameters());
         if (parameters == null) {
-            session.reply(syntax);
+            session.reply(syntax("MAIL FROM"));
             return;
         }
         Map<String, String> values = new java.util.HashMap<>(parameters.values());
@@ -87,14 +86,14 @@ final class EnvelopeCommands {
             // RFC 4954 5: the original submitter; accepted and handed on, never trusted for relaying.
             String submitter = values.remove("AUTH");
             if (!submitter.equals("<>") && !Dsn.isXtext(submitter)) {
-                session.reply(syntax);
+                session.reply(syntax("MAIL FROM"));
                 return;
             }
         }
         String size = values.remove("SIZE");
         if (size != null) {
             if (size.isEmpty() || size.length() > 18 || !size.chars().allMatch(c -> c >= '0' && c <= '9')) {
-                session.reply(syntax);
+                session.reply(syntax("MAIL FROM"));
                 return;
             }
             if (server.getDataSizeLimit() > 0 && Long.parseLong(size) > server.getDataSizeLimit()) {
@@ -129,15 +128,14 @@ final class EnvelopeCommands {
             session.reply(Reply.of(503, "5.5.1", "Error: need MAIL command"));
             return;
         }
-        Reply syntax = syntax("RCPT TO");
         // RFC 5321 4.1.1.3: a forward path is never empty, so RCPT TO:<> is a syntax error (smtpd took it).
-        MailPath parsed = pathArgument("TO:", argument, false, syntax);
+        MailPath parsed = pathArgument("TO:", argument, false, "RCPT TO");
         if (parsed == null) {
             return;
         }
         EsmtpParameters parameters = EsmtpParameters.parse(parsed.parameters());
         if (parameters == null) {
-            session.reply(syntax);
+            session.reply(syntax("RCPT TO"));
             return;
         }
         Map<String, String> values = new java.util.HashMap<>(parameters.values());
@@ -198,13 +196,13 @@ final class EnvelopeCommands {
 
     /**
      * The path after {@code FROM:} or {@code TO:}; on a syntax error (parameters count as one after HELO) the
-     * reply is sent and {@code null} returned.
+     * reply is sent and {@code null} returned. The syntax reply is made only then: most paths are fine.
      */
-    private MailPath pathArgument(String keyword, String argument, boolean allowNullPath, Reply syntax) {
+    private MailPath pathArgument(String keyword, String argument, boolean allowNullPath, String command) {
         String path = stripKeyword(keyword, argument);
         MailPath parsed = path == null ? null : MailPath.parse(path, allowNullPath);
         if (parsed == null || (!session.isExtended() && !parsed.parameters().isEmpty())) {
-            session.reply(syntax);
+            session.reply(syntax(command));
             return null;
         }
         return parsed;

@@ -1,6 +1,5 @@
 package io.github.smtpd.internal;
 
-import java.nio.charset.StandardCharsets;
 
 /**
  * Parses the argument of MAIL FROM: and RCPT TO: after the keyword: a path in angle brackets (or, as smtpd
@@ -76,7 +75,7 @@ record MailPath(String address, String parameters, boolean nonAscii) {
     }
 
     static boolean isMailbox(String address) {
-        if (address.isEmpty() || address.getBytes(StandardCharsets.UTF_8).length > 254) {
+        if (address.isEmpty() || utf8Length(address) > 254) {
             return false;
         }
         for (int i = 0; i < address.length(); i++) {
@@ -91,6 +90,29 @@ record MailPath(String address, String parameters, boolean nonAscii) {
             return false;
         }
         return at < 0 || isDomain(address.substring(at + 1));
+    }
+
+    /** The length in UTF-8 without encoding: every MAIL and RCPT checks it, and a copy of the address is waste. */
+    static int utf8Length(String text) {
+        int bytes = 0;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c < 0x80) {
+                bytes++;
+            }
+            else if (c < 0x800) {
+                bytes += 2;
+            }
+            else if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+                bytes += 4;
+                i++;
+            }
+            else {
+                // A lone surrogate encodes as one replacement byte ('?'), as String.getBytes does.
+                bytes += Character.isSurrogate(c) ? 1 : 3;
+            }
+        }
+        return bytes;
     }
 
     private static boolean validSurrogate(String s, int i) {
@@ -120,7 +142,7 @@ record MailPath(String address, String parameters, boolean nonAscii) {
     }
 
     private static boolean isLocalPart(String local) {
-        if (local.isEmpty() || local.getBytes(StandardCharsets.UTF_8).length > 64) {
+        if (local.isEmpty() || utf8Length(local) > 64) {
             return false;
         }
         if (local.charAt(0) == '"') {

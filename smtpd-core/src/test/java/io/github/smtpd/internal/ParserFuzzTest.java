@@ -27,6 +27,21 @@ class ParserFuzzTest {
     }
 
     @FuzzTest
+    void utf8LengthIsTheEncodedLength(FuzzedDataProvider data) {
+        String text = data.consumeRemainingAsString();
+        assertThat(MailPath.utf8Length(text)).isEqualTo(text.getBytes(java.nio.charset.StandardCharsets.UTF_8).length);
+    }
+
+    @org.junit.jupiter.api.Test
+    void utf8LengthCountsSurrogatePairsAndLoneSurrogatesAsTheEncoderDoes() {
+        for (String text : new String[] { "", "a", "\u00e9", "\u20ac", "\uD83D\uDE00", "\uD83D", "\uDE00x", "x\uD83D",
+                "\uDE00\uD83D", "\u007f\u0080\u07ff\u0800\uffff" }) {
+            assertThat(MailPath.utf8Length(text)).as(text)
+                .isEqualTo(text.getBytes(java.nio.charset.StandardCharsets.UTF_8).length);
+        }
+    }
+
+    @FuzzTest
     void esmtpParametersNeverThrow(FuzzedDataProvider data) {
         EsmtpParameters parameters = EsmtpParameters.parse(data.consumeRemainingAsString());
         if (parameters != null) {

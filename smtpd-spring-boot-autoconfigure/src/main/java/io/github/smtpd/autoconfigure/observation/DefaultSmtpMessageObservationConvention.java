@@ -2,8 +2,11 @@ package io.github.smtpd.autoconfigure.observation;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 import io.github.smtpd.Message;
+import io.github.smtpd.autoconfigure.MessageOutcome;
 import io.micrometer.common.KeyValue;
 import io.micrometer.common.KeyValues;
 
@@ -32,11 +35,26 @@ public class DefaultSmtpMessageObservationConvention implements SmtpMessageObser
         return "smtpd message";
     }
 
+    /**
+     * The few low cardinality sets there are, made once per mode: the observation asks at its start and at its
+     * stop of every message. Indexed by outcome, the last entry for no outcome yet.
+     */
+    private final Map<String, KeyValues[]> lowCardinality = new ConcurrentHashMap<>();
+
     @Override
     public KeyValues getLowCardinalityKeyValues(SmtpMessageObservationContext context) {
-        KeyValues values = KeyValues.of("mode", context.getMode());
-        // Unknown at the start: smtpd.messages.active is tagged by mode alone, the timer by mode and outcome.
-        return (context.getOutcome() != null) ? values.and("outcome", context.getOutcome().tagValue()) : values;
+        KeyValues[] byOutcome = lowCardinality.computeIfAbsent(context.getMode(), (mode) -> {
+            KeyValues values = KeyValues.of("mode", mode);
+            KeyValues[] sets = new KeyValues[MessageOutcome.values().length + 1];
+            for (MessageOutcome outcome : MessageOutcome.values()) {
+                sets[outcome.ordinal()] = values.and("outcome", outcome.tagValue());
+            }
+            // Unknown at the start: smtpd.messages.active is tagged by mode alone, the timer by mode and outcome.
+            sets[sets.length - 1] = values;
+            return sets;
+        });
+        MessageOutcome outcome = context.getOutcome();
+        return byOutcome[(outcome != null) ? outcome.ordinal() : byOutcome.length - 1];
     }
 
     /**

@@ -34,12 +34,21 @@ public class SmtpMessageObservationContext extends RequestReplyReceiverContext<M
         this.mode = mode;
         setCarrier(message);
         setRemoteServiceName("smtp-client");
-        if (message.peer() != null && message.peer().getAddress() != null) {
-            // A URI, which the tracing handler takes apart into the span's remote IP and port.
+    }
+
+    /**
+     * The client as a URI, which the tracing handler takes apart into the span's remote IP and port; made when
+     * first asked for, since only a tracer asks and a message's observation is made on every message.
+     */
+    @Override
+    public String getRemoteServiceAddress() {
+        String address = super.getRemoteServiceAddress();
+        if (address == null && message.peer() != null && message.peer().getAddress() != null) {
             String ip = message.peer().getAddress().getHostAddress();
-            setRemoteServiceAddress("smtp://" + (ip.indexOf(':') >= 0 ? "[" + ip + "]" : ip) + ":"
-                    + message.peer().getPort());
+            address = "smtp://" + (ip.indexOf(':') >= 0 ? "[" + ip + "]" : ip) + ":" + message.peer().getPort();
+            setRemoteServiceAddress(address);
         }
+        return address;
     }
 
     public Message getMessage() {
