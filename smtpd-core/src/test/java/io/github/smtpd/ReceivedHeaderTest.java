@@ -98,6 +98,20 @@ class ReceivedHeaderTest extends ServerTestSupport {
     }
 
     @Test
+    void namesANonAsciiRecipientInUtf8() throws Exception {
+        server = TestServers.loopback().receivedHeader(true).enableSmtpUtf8(true).messageProcessor(processor).build();
+        server.start();
+        try (RawClient client = RawClient.connect(TestServers.address(server))) {
+            client.command("EHLO client.example");
+            assertThat(client.command("MAIL FROM:<a@b.example> SMTPUTF8")).startsWith("250");
+            assertThat(client.command("RCPT TO:<j\u00fcrgen@d.example>")).startsWith("250");
+            client.command("DATA");
+            assertThat(client.command("Subject: x\r\n\r\nbody\r\n.")).endsWith("OK");
+        }
+        assertThat(processor.next().text()).contains("\tfor <j\u00fcrgen@d.example>;");
+    }
+
+    @Test
     void writesAnIpv6ClientAsRfc5952Does() throws Exception {
         // The PROXY protocol stands in for an IPv6 client, so the test needs no IPv6 socket.
         server = TestServers.loopback().receivedHeader(true).proxyProtocol(java.util.List.of(Cidr.parse("127.0.0.1")))

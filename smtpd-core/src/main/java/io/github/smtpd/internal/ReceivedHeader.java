@@ -71,7 +71,20 @@ final class ReceivedHeader {
             header.append("\r\n\tfor <").append(clean(rcptTos.get(0), utf8)).append(">");
         }
         header.append("; ").append(now()).append("\r\n");
-        return header.toString().getBytes(StandardCharsets.UTF_8);
+        return bytesOf(header);
+    }
+
+    /** The header's bytes, copied straight from the builder when they are ASCII (one copy per message, not two). */
+    private static byte[] bytesOf(StringBuilder header) {
+        byte[] bytes = new byte[header.length()];
+        for (int i = 0; i < bytes.length; i++) {
+            char c = header.charAt(i);
+            if (c > 0x7f) {
+                return header.toString().getBytes(StandardCharsets.UTF_8);
+            }
+            bytes[i] = (byte) c;
+        }
+        return bytes;
     }
 
     /** RFC 3848's keywords, with RFC 6531's UTF8SMTP/UTF8LMTP for a transaction that used SMTPUTF8. */
@@ -87,6 +100,9 @@ final class ReceivedHeader {
     /** Text for inside a comment (RFC 5322 3.2.2): controls become {@code ?}, and parentheses and backslash are quoted. */
     static String commentText(String text, boolean utf8) {
         String clean = clean(text, utf8);
+        if (clean.indexOf('(') < 0 && clean.indexOf(')') < 0 && clean.indexOf('\\') < 0) {
+            return clean;
+        }
         StringBuilder out = new StringBuilder(clean.length() + 8);
         for (int i = 0; i < clean.length(); i++) {
             char c = clean.charAt(i);
@@ -99,11 +115,25 @@ final class ReceivedHeader {
     }
 
     private static String clean(String text, boolean utf8) {
+        if (isClean(text, utf8)) {
+            // The usual case, a name or an address with nothing to replace: no copy per message.
+            return text;
+        }
         StringBuilder out = new StringBuilder(text.length());
         for (int i = 0; i < text.length(); i++) {
             char c = text.charAt(i);
             out.append(c < 0x20 || c == 0x7f || (!utf8 && c > 0x7e) ? '?' : c);
         }
         return out.toString();
+    }
+
+    private static boolean isClean(String text, boolean utf8) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c < 0x20 || c == 0x7f || (!utf8 && c > 0x7e)) {
+                return false;
+            }
+        }
+        return true;
     }
 }
