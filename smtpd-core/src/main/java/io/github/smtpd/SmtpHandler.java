@@ -9,10 +9,11 @@ import java.util.List;
  *
  * <p>The session has already checked syntax and limits before a hook is called.
  *
- * <p>Hooks may block. A handler that overrides a hook other than {@link #onData} ({@code onMail}, {@code onRcpt},
- * {@code onReset}, {@code onClose}) therefore gets a thread per session, where a handler with {@code onData} alone
- * lets its plain-text sessions wait for their clients on the server's event loop, which is cheaper. (The built-in
- * relay modes have hooks that answer later instead of blocking, and stay on the loop.)
+ * <p>Hooks may block. When a handler overrides a hook other than {@link #onData} ({@code onMail}, {@code onRcpt},
+ * {@code onReset}, {@code onClose}), its hooks run on the server's executor while the session waits on its event
+ * loop: a hook holds a thread only while it runs, never while the client is silent. One session's hooks run one at
+ * a time and in the order the session reached them ({@code onReset} before the next transaction's {@code onMail},
+ * {@code onClose} last), possibly on different threads; the client hears a hook's reply once it returned.
  */
 public interface SmtpHandler {
 

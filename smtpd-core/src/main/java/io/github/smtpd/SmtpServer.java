@@ -27,7 +27,6 @@ import javax.net.ssl.SSLContext;
 
 import io.github.smtpd.internal.Acceptor;
 import io.github.smtpd.internal.BuiltinCommands;
-import io.github.smtpd.internal.EventLoop;
 import io.github.smtpd.internal.Listeners;
 import io.github.smtpd.internal.SessionRegistry;
 import org.slf4j.Logger;
@@ -46,7 +45,7 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  *
  * A server is immutable once built; {@link #start()} binds and starts its threads (an event loop that accepts
- * and serves plain-text sessions, or an accept thread when the handler has hooks before DATA), and
+ * and serves sessions, or an accept thread when the PROXY protocol is on), and
  * {@link #stop(Duration)} drains it.
  */
 public final class SmtpServer {
@@ -153,7 +152,7 @@ public final class SmtpServer {
     /** Takes the connections while the server runs; {@code null} when stopped. */
     private volatile Acceptor acceptor;
 
-    /** Whether sessions may start on an event loop: see {@link EventLoop#canRun}. */
+    /** Whether sessions start on an event loop: all do, unless a PROXY header must be read first. */
     private final boolean eventDriven;
 
     private volatile boolean running;
@@ -187,7 +186,8 @@ public final class SmtpServer {
         this.decodeData = builder.decodeData;
         this.hostName = (builder.hostName != null) ? builder.hostName : LocalHost.fqdn();
         this.givenExecutor = builder.executor;
-        this.handler = builder.handler;
+        // Hooks that may block run on the executor, so every session can wait for its client on an event loop.
+        this.handler = io.github.smtpd.internal.BlockingHooks.adapt(builder.handler);
         this.maxSessions = builder.maxSessions;
         this.maxSessionsPerClient = builder.maxSessionsPerClient;
         this.clientLimitExceptions = List.copyOf(builder.clientLimitExceptions);
@@ -241,7 +241,7 @@ public final class SmtpServer {
         this.listener = Listeners.composite(builder.listeners);
         this.sessions = new SessionRegistry(builder.authFailureLimit, builder.authFailureWindow);
         this.idPrefix = Integer.toString(serverCounter.incrementAndGet(), 36);
-        this.eventDriven = trustedProxies == null && EventLoop.canRun(handler);
+        this.eventDriven = trustedProxies == null;
     }
 
     private static void requirePositive(String name, int value) {
@@ -521,8 +521,8 @@ public final class SmtpServer {
     }
 
     /**
-     * How many event loop threads serve plain-text sessions, as configured ({@link Builder#eventLoops}); none run
-     * when the handler has hooks before DATA or the PROXY protocol is on, which give every session a thread.
+     * How many event loop threads serve sessions, as configured ({@link Builder#eventLoops}); none run when the
+     * PROXY protocol is on, which gives every session a thread.
      */
     public int getEventLoops() {
         return eventLoopCount;
@@ -777,9 +777,9 @@ public final class SmtpServer {
         }
 
         /**
-         * Processes messages (unless {@link #nonBlockingProcessors}), and runs the sessions that can not stay on
-         * the event loop: TLS, AUTH, custom commands, handlers with hooks before DATA. Default a dedicated
-         * pool with a thread per task, never a queue.
+         * Processes messages (unless {@link #nonBlockingProcessors}), runs a handler's hooks, and runs the
+         * sessions that can not stay on the event loop: AUTH, custom commands. Default a dedicated pool with a
+         * thread per task, never a queue.
          */
         public Builder executor(Executor executor) {
             this.executor = executor;

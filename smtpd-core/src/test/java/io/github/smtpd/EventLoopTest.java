@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 
 import io.github.smtpd.test.RawClient;
@@ -98,7 +97,7 @@ class EventLoopTest extends ServerTestSupport {
     }
 
     @Test
-    void aHandlerWithHooksBeforeDataGetsAThreadPerSession() throws Exception {
+    void aHandlersHooksRunOnTheExecutorNotOnTheLoop() throws Exception {
         launch(TestServers.loopback().handler(new SmtpHandler() {
             @Override
             public Reply onRcpt(SmtpSession session, String address, List<String> options) {
@@ -220,18 +219,6 @@ class EventLoopTest extends ServerTestSupport {
         catch (IOException ex) {
             throw new UncheckedIOException(ex);
         }
-    }
-
-    /** Whether {@code condition} holds within 10 seconds. */
-    private static boolean eventually(BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                return false;
-            }
-            Thread.sleep(10);
-        }
-        return true;
     }
 
     @ParameterizedTest(name = "non-blocking processors: {0}")

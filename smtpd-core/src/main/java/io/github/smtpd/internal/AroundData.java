@@ -10,10 +10,10 @@ import io.github.smtpd.SmtpSession;
 
 /**
  * Wraps the end of data of a handler while keeping the hooks it has, for decorators (the observation, the mail
- * catcher): a handler with {@code onData} alone stays one, so its sessions still wait on the event loop
- * ({@link EventLoop#canRun}); one with blocking hooks keeps them; one whose hooks answer later
- * ({@link DeferredHooks}, the relay modes) keeps those forms, and its data goes through
- * {@link Around#onDataLater}. Not a public API: the built-in decorators only.
+ * catcher): a handler with {@code onData} alone stays one; one whose hooks answer later
+ * ({@link DeferredHooks}: the relay modes, and a handler with blocking hooks, which {@link BlockingHooks} runs on the
+ * executor) keeps those forms, and its data goes through {@link Around#onDataLater}. Not a public API: the
+ * built-in decorators only.
  */
 public final class AroundData {
 
@@ -34,10 +34,11 @@ public final class AroundData {
      * @param name what the wrapped handler is called in logs, e.g. {@code Observed[ProxyMode...]}
      */
     public static SmtpHandler wrap(SmtpHandler delegate, Around around, String name) {
-        if (delegate instanceof DeferredHooks) {
-            return new WithDeferredHooks(delegate, around, name);
-        }
-        return EventLoop.canRun(delegate) ? new DataOnly(delegate, around, name) : new WithHooks(delegate, around, name);
+        // Blocking hooks are run on the executor first, so the decorator sees the deferred forms, and a message's
+        // observation or copy ends on the thread that ran its data, not on a pooled thread's next message.
+        SmtpHandler adapted = BlockingHooks.adapt(delegate);
+        return adapted instanceof DeferredHooks ? new WithDeferredHooks(adapted, around, name)
+                : new DataOnly(adapted, around, name);
     }
 
     /** A handler with {@code onData} alone, as the one it wraps. */
@@ -66,11 +67,14 @@ public final class AroundData {
         }
     }
 
-    /** The same, passing the wrapped handler's blocking hooks through. */
-    private static class WithHooks extends DataOnly {
+    /** The same for a handler whose hooks answer later: the engine calls these forms. */
+    private static final class WithDeferredHooks extends DataOnly implements DeferredHooks {
 
-        WithHooks(SmtpHandler delegate, Around around, String name) {
+        private final DeferredHooks deferred;
+
+        WithDeferredHooks(SmtpHandler delegate, Around around, String name) {
             super(delegate, around, name);
+            this.deferred = (DeferredHooks) delegate;
         }
 
         @Override
@@ -92,16 +96,11 @@ public final class AroundData {
         public void onClose(SmtpSession session) {
             delegate.onClose(session);
         }
-    }
 
-    /** The same for a handler whose hooks answer later: the engine calls these forms. */
-    private static final class WithDeferredHooks extends WithHooks implements DeferredHooks {
-
-        private final DeferredHooks deferred;
-
-        WithDeferredHooks(SmtpHandler delegate, Around around, String name) {
-            super(delegate, around, name);
-            this.deferred = (DeferredHooks) delegate;
+        @Override
+        public CompletionStage<Reply> onMailLater(SmtpSession session, String address, List<String> options,
+                SerialWork work) {
+            return deferred.onMailLater(session, address, options, work);
         }
 
         @Override

@@ -109,10 +109,28 @@ final class EnvelopeCommands {
             session.reply(Reply.of(553, "5.6.7", "Error: non-ASCII address requires SMTPUTF8"));
             return;
         }
-        Reply verdict = ask(() -> handler.onMail(session, parsed.address(), parameters.options()), Replies.SENDER_OK);
+        boolean bodyBinary = binary;
+        boolean utf8 = smtpUtf8;
+        if (handler instanceof DeferredHooks hooks) {
+            java.util.concurrent.CompletionStage<Reply> answer;
+            try {
+                answer = hooks.onMailLater(session, parsed.address(), parameters.options(), session.work());
+            }
+            catch (RuntimeException ex) {
+                answer = java.util.concurrent.CompletableFuture.failedFuture(ex);
+            }
+            session.await(answer, (reply, failure) -> sender(parsed.address(), parameters.options(), utf8, bodyBinary,
+                    answered(reply, failure, Replies.SENDER_OK)));
+            return;
+        }
+        sender(parsed.address(), parameters.options(), smtpUtf8, binary,
+                ask(() -> handler.onMail(session, parsed.address(), parameters.options()), Replies.SENDER_OK));
+    }
+
+    private void sender(String address, List<String> options, boolean smtpUtf8, boolean binary, Reply verdict) {
         if (verdict.isPositive()) {
-            envelope.mailFrom = parsed.address();
-            envelope.mailOptions = parameters.options();
+            envelope.mailFrom = address;
+            envelope.mailOptions = options;
             envelope.requireSmtpUtf8 = smtpUtf8;
             envelope.binaryMime = binary;
         }
@@ -169,12 +187,7 @@ final class EnvelopeCommands {
                 answer = java.util.concurrent.CompletableFuture.failedFuture(ex);
             }
             session.await(answer, (reply, failure) -> recipient(parsed.address(), parameters.options(),
-                    ask(() -> {
-                        if (failure != null) {
-                            throw failure instanceof Exception exception ? exception : new Exception(failure);
-                        }
-                        return reply;
-                    }, Replies.RECIPIENT_OK)));
+                    answered(reply, failure, Replies.RECIPIENT_OK)));
             return;
         }
         recipient(parsed.address(), parameters.options(),
@@ -217,6 +230,16 @@ final class EnvelopeCommands {
 
     private interface Step {
         Reply call() throws Exception;
+    }
+
+    /** A deferred MAIL or RCPT hook's answer, as {@link #ask} makes it of a blocking one. */
+    private Reply answered(Reply reply, Throwable failure, Reply ok) {
+        return ask(() -> {
+            if (failure != null) {
+                throw failure instanceof Exception exception ? exception : new Exception(failure);
+            }
+            return reply;
+        }, ok);
     }
 
     /** Runs a MAIL or RCPT hook: {@code null} means 250 OK, a failure means 451. */

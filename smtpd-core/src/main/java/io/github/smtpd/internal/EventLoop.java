@@ -53,32 +53,6 @@ public final class EventLoop {
         this.thread.setDaemon(false);
     }
 
-    /**
-     * Whether sessions with {@code handler} may run on a loop: only when it has no hooks before DATA (nor on
-     * reset or close), which would run on the loop's thread and could block every session on it. A handler that
-     * overrides them gets a thread per session, unless its hooks answer later instead of blocking
-     * ({@link DeferredHooks}: the relay modes, which ask their upstream at RCPT).
-     */
-    public static boolean canRun(io.github.smtpd.SmtpHandler handler) {
-        if (handler instanceof DeferredHooks) {
-            return true;
-        }
-        try {
-            Class<?> type = handler.getClass();
-            return type.getMethod("onMail", io.github.smtpd.SmtpSession.class, String.class, List.class)
-                    .getDeclaringClass() == io.github.smtpd.SmtpHandler.class
-                    && type.getMethod("onRcpt", io.github.smtpd.SmtpSession.class, String.class, List.class)
-                            .getDeclaringClass() == io.github.smtpd.SmtpHandler.class
-                    && type.getMethod("onReset", io.github.smtpd.SmtpSession.class)
-                            .getDeclaringClass() == io.github.smtpd.SmtpHandler.class
-                    && type.getMethod("onClose", io.github.smtpd.SmtpSession.class)
-                            .getDeclaringClass() == io.github.smtpd.SmtpHandler.class;
-        }
-        catch (NoSuchMethodException ex) {
-            return false;
-        }
-    }
-
     public void start() {
         thread.start();
     }

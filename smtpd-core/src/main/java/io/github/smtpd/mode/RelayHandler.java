@@ -51,6 +51,13 @@ abstract class RelayHandler implements SmtpHandler, DeferredHooks {
         RelayTransaction.closeIdle(session);
     }
 
+    /** Noting the sender never blocks: answered at once. */
+    @Override
+    public final CompletionStage<Reply> onMailLater(SmtpSession session, String address, List<String> options,
+            SerialWork work) {
+        return CompletableFuture.completedFuture(onMail(session, address, options));
+    }
+
     @Override
     public final CompletionStage<Reply> onRcptLater(SmtpSession session, String address, List<String> options,
             SerialWork work) {

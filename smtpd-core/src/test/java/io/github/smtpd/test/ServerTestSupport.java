@@ -28,4 +28,16 @@ public abstract class ServerTestSupport {
     protected RawClient connect() throws java.io.IOException {
         return RawClient.connect(TestServers.address(server));
     }
+
+    /** Whether {@code condition} holds within 10 seconds. */
+    protected static boolean eventually(java.util.function.BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            Thread.sleep(10);
+        }
+        return true;
+    }
 }

@@ -23,8 +23,9 @@ import org.springframework.scheduling.concurrent.CustomizableThreadFactory;
  * define a bean of that name to replace it.
  *
  * <p>Sessions wait for their clients on the server's event loops; the executor gets each message's processors
- * (a task per message), the relay modes' upstream work, and the sessions that must block while connected (TLS,
- * AUTH, a PROXY header, an application's own commands or {@code SmtpHandler} hooks). A processor may block for
+ * (a task per message), an application's {@code SmtpHandler} hooks (a task per hook), the relay modes' upstream
+ * work, and the sessions that must block while connected (TLS, AUTH, a PROXY header, an application's own
+ * commands). A processor may block for
  * seconds, so a queue would hold every message behind it: this executor never queues.
  * <ul>
  * <li>With {@code spring.threads.virtual.enabled=true} on Java 21+: a virtual thread per task.</li>
