@@ -92,6 +92,14 @@ public final class UpstreamClient implements Closeable {
 
     private Map<String, String> extensions = Map.of();
 
+    /** What the upstream said while being set up, kept for {@link #greetings()}. */
+    private Reply greeting;
+
+    private Reply hello;
+
+    /** The overall deadline, when the options set one ({@code null} for relaying). */
+    private final Deadline deadline;
+
     private boolean secure;
 
     private int acceptedRecipients;
@@ -110,10 +118,12 @@ public final class UpstreamClient implements Closeable {
 
     private Executor work;
 
-    private UpstreamClient(UpstreamOptions options, HostPort address, SocketChannel channel) throws IOException {
+    private UpstreamClient(UpstreamOptions options, HostPort address, SocketChannel channel, Deadline deadline)
+            throws IOException {
         this.options = options;
         this.address = address;
         this.channel = channel;
+        this.deadline = deadline;
         this.raw = channel.socket();
         use(raw);
     }
@@ -124,37 +134,44 @@ public final class UpstreamClient implements Closeable {
      *
      * @param defaultHeloName the name to greet with when the options name none: this server's host name
      * @throws UpstreamException with {@code 451 4.4.1} when no address could be used; its message lists why,
-     *         for the log
+     *         for the log; its cause is why the last address failed (a {@link DeadlineExceededException} when
+     *         {@link UpstreamOptions#deadline()} passed) and its {@link UpstreamException#greetings()} what that
+     *         address said
      */
     public static UpstreamClient connect(UpstreamOptions options, String defaultHeloName) throws UpstreamException {
         Objects.requireNonNull(options, "options");
         String heloName = options.heloName() != null ? options.heloName() : defaultHeloName;
-        List<String> reasons = new ArrayList<>();
+        // One deadline for every address tried and the conversation after: it bounds the caller's wait.
+        long deadlineAt = options.deadline() != null ? System.nanoTime() + options.deadline().toNanos() : 0;
+        Tried tried = new Tried();
         for (HostPort address : options.addresses()) {
+            if (options.deadline() != null && System.nanoTime() - deadlineAt >= 0) {
+                tried.failed(address, new DeadlineExceededException(options.deadline(), null));
+                break;
+            }
             try {
-                return open(options, address, heloName, options.startTls() != StartTls.DISABLED);
+                return open(options, address, heloName, options.startTls() != StartTls.DISABLED, deadlineAt, tried);
             }
             catch (OpportunisticTlsFailure ex) {
                 logger.warn("STARTTLS with {} failed ({}); sending in clear text, as opportunistic TLS allows",
                         address, describe(ex.getCause()));
                 try {
-                    return open(options, address, heloName, false);
+                    return open(options, address, heloName, false, deadlineAt, tried);
                 }
                 catch (IOException retry) {
-                    reasons.add(address + ": " + describe(retry));
+                    tried.failed(address, retry);
                 }
             }
             catch (IOException ex) {
-                reasons.add(address + ": " + describe(ex));
+                tried.failed(address, ex);
             }
         }
-        String why = "No upstream could be used: " + String.join("; ", reasons);
-        logger.warn(why);
-        throw new UpstreamException(UNAVAILABLE, why);
+        throw tried.exhausted();
     }
 
-    private static UpstreamClient open(UpstreamOptions options, HostPort address, String heloName, boolean tls)
-            throws IOException {
+    private static UpstreamClient open(UpstreamOptions options, HostPort address, String heloName, boolean tls,
+            long deadlineAt, Tried tried) throws IOException {
+        tried.heard = null;
         InetSocketAddress target = new InetSocketAddress(address.host(), address.port());
         if (target.isUnresolved()) {
             throw new UnknownHostException("unknown host " + address.host());
@@ -162,12 +179,14 @@ public final class UpstreamClient implements Closeable {
         // A channel's socket, so that the connection can move onto an event loop once it is set up.
         SocketChannel channel = SocketChannel.open();
         Socket raw = channel.socket();
+        Deadline deadline = options.deadline() != null ? Deadline.watch(raw, deadlineAt, options.deadline()) : null;
         UpstreamClient client = null;
         try {
-            raw.connect(target, (int) Math.min(Integer.MAX_VALUE, options.connectTimeout().toMillis()));
+            raw.connect(target, deadline != null ? deadline.shorten(options.connectTimeout())
+                    : (int) Math.min(Integer.MAX_VALUE, options.connectTimeout().toMillis()));
             raw.setSoTimeout((int) Math.min(Integer.MAX_VALUE, options.timeout().toMillis()));
             raw.setTcpNoDelay(true);
-            client = new UpstreamClient(options, address, channel);
+            client = new UpstreamClient(options, address, channel, deadline);
             client.start(heloName, tls);
             logger.debug("Connected to upstream {} ({}{})", address, options.protocol(),
                     client.secure ? ", TLS" : "");
@@ -175,12 +194,43 @@ public final class UpstreamClient implements Closeable {
         }
         catch (IOException | RuntimeException ex) {
             closeQuietly(raw);
+            if (client != null && client.greeting != null) {
+                tried.heard = client.greetings();
+            }
+            if (deadline != null && deadline.passed()) {
+                // The watchdog closed the socket under whatever was waiting: say why, not "socket closed".
+                throw deadline.exceeded(ex);
+            }
             throw ex;
         }
     }
 
+    /** The addresses {@link #connect} gave up on and why, for the exception that says none could be used. */
+    private static final class Tried {
+
+        private final List<String> reasons = new ArrayList<>();
+
+        private IOException last;
+
+        /** What the address being tried said before it failed; {@code null} when it did not greet. */
+        private Greetings heard;
+
+        void failed(HostPort address, IOException why) {
+            reasons.add(address + ": " + describe(why));
+            last = why;
+        }
+
+        UpstreamException exhausted() {
+            String why = "No upstream could be used: " + String.join("; ", reasons);
+            logger.warn(why);
+            return new UpstreamException(UNAVAILABLE, why, last, heard);
+        }
+    }
+
     private void start(String heloName, boolean tls) throws IOException {
-        Reply greeting = read();
+        // Kept before a 421 can end the setup (in received), so that a health check can show it.
+        greeting = reader.read();
+        received(greeting);
         if (greeting.code() != 220) {
             throw new RefusedException("greeted with " + greeting);
         }
@@ -196,12 +246,12 @@ public final class UpstreamClient implements Closeable {
     private void hello(String heloName) throws IOException {
         Reply reply;
         if (options.protocol() == Protocol.LMTP) {
-            reply = command("LHLO " + heloName);
+            reply = hello("LHLO", heloName);
         }
         else {
-            reply = command("EHLO " + heloName);
+            reply = hello("EHLO", heloName);
             if (reply.isPermanentFailure()) {
-                reply = command("HELO " + heloName);
+                reply = hello("HELO", heloName);
                 if (reply.code() == 250) {
                     extensions = Map.of();
                     return;
@@ -224,6 +274,13 @@ public final class UpstreamClient implements Closeable {
             }
         }
         extensions = Collections.unmodifiableMap(offered);
+    }
+
+    /** Says {@code verb heloName}; its reply is kept, like the greeting, before a 421 can end the setup. */
+    private Reply hello(String verb, String heloName) throws IOException {
+        send(verb + " " + heloName);
+        hello = reader.read();
+        return received(hello);
     }
 
     private void startTls(String heloName) throws IOException {
@@ -314,7 +371,9 @@ public final class UpstreamClient implements Closeable {
         this.loop = Objects.requireNonNull(loop, "loop");
         this.work = Objects.requireNonNull(work, "work");
         try {
-            if (!secure && bufferedIn.available() == 0) {
+            // With a deadline the connection stays off the loop: its exchanges then run on blocking sockets, which
+            // the deadline's watchdog can cut short; a loop's own timeouts know nothing of it.
+            if (!secure && deadline == null && bufferedIn.available() == 0) {
                 onLoop = LoopConnection.attach(channel, loop, this::received, options.timeout());
             }
         }
@@ -482,6 +541,11 @@ public final class UpstreamClient implements Closeable {
     /** The protocol spoken. */
     public Protocol protocol() {
         return options.protocol();
+    }
+
+    /** What the upstream said while the connection was set up: its greeting and its answer to the hello. */
+    public Greetings greetings() {
+        return new Greetings(greeting, hello);
     }
 
     /** Whether the upstream offered an extension, e.g. {@code 8BITMIME}; case does not matter. */
@@ -772,9 +836,9 @@ public final class UpstreamClient implements Closeable {
         return transact("RSET");
     }
 
-    /** Whether the connection has failed or been closed. */
+    /** Whether the connection has failed or been closed (or its deadline has passed). */
     public boolean isBroken() {
-        return failure != null || closed;
+        return failure != null || closed || (deadline != null && deadline.passed());
     }
 
     /**
@@ -795,7 +859,7 @@ public final class UpstreamClient implements Closeable {
             return CompletableFuture.completedFuture(null);
         }
         closed = true;
-        if (failure != null) {
+        if (failure != null || (deadline != null && deadline.passed())) {
             closeSocket();
             return CompletableFuture.completedFuture(null);
         }
@@ -825,6 +889,9 @@ public final class UpstreamClient implements Closeable {
     }
 
     private void usable() throws UpstreamException {
+        if (failure == null && !closed && deadline != null && deadline.passed()) {
+            throw broken(deadline.exceeded(null));
+        }
         if (failure != null) {
             throw failure;
         }
@@ -841,6 +908,10 @@ public final class UpstreamClient implements Closeable {
     }
 
     private UpstreamException broken(IOException ex) {
+        if (deadline != null && deadline.passed() && !(ex instanceof DeadlineExceededException)) {
+            // Whatever failed, it failed because the deadline's watchdog closed the socket.
+            ex = deadline.exceeded(ex);
+        }
         Reply reply;
         if (timedOut.expired() || ex instanceof SocketTimeoutException) {
             reply = TIMED_OUT;
@@ -878,6 +949,9 @@ public final class UpstreamClient implements Closeable {
     }
 
     static String describe(Throwable ex) {
+        if (ex instanceof DeadlineExceededException) {
+            return ex.getMessage();
+        }
         if (ex instanceof ConnectException) {
             return "connection refused";
         }

@@ -15,9 +15,19 @@ public final class UpstreamException extends IOException {
 
     private final transient Reply reply;
 
+    private final transient Greetings greetings;
+
     public UpstreamException(Reply reply, String message, Throwable cause) {
+        this(reply, message, cause, null);
+    }
+
+    /**
+     * @param greetings what the upstream said before it was given up, when it failed while being set up
+     */
+    public UpstreamException(Reply reply, String message, Throwable cause, Greetings greetings) {
         super(message, cause);
         this.reply = reply;
+        this.greetings = greetings;
     }
 
     public UpstreamException(Reply reply, String message) {
@@ -27,5 +37,13 @@ public final class UpstreamException extends IOException {
     /** The reply to give the client. */
     public Reply reply() {
         return reply;
+    }
+
+    /**
+     * What the last upstream tried said while {@link UpstreamClient#connect} set it up (its greeting and hello, as
+     * they came), or {@code null} when none greeted or the failure came later. The cause is why it was given up.
+     */
+    public Greetings greetings() {
+        return greetings;
     }
 }

@@ -43,6 +43,8 @@ public final class UpstreamOptions {
 
     private final Duration dataTimeout;
 
+    private final Duration deadline;
+
     private final String heloName;
 
     private UpstreamOptions(Builder builder) {
@@ -55,6 +57,9 @@ public final class UpstreamOptions {
         requirePositive("connectTimeout", builder.connectTimeout);
         requirePositive("timeout", builder.timeout);
         requirePositive("dataTimeout", builder.dataTimeout);
+        if (builder.deadline != null) {
+            requirePositive("deadline", builder.deadline);
+        }
         this.addresses = List.copyOf(builder.addresses);
         this.protocol = builder.protocol;
         this.startTls = builder.startTls;
@@ -64,6 +69,7 @@ public final class UpstreamOptions {
         this.connectTimeout = builder.connectTimeout;
         this.timeout = builder.timeout;
         this.dataTimeout = builder.dataTimeout;
+        this.deadline = builder.deadline;
         this.heloName = builder.heloName;
     }
 
@@ -124,6 +130,14 @@ public final class UpstreamOptions {
         return dataTimeout;
     }
 
+    /**
+     * How long a whole connection may last, from the start of {@link UpstreamClient#connect} (every address tried
+     * included) to its last reply; {@code null}, the default, for no limit but the timeouts of each read and write.
+     */
+    public Duration deadline() {
+        return deadline;
+    }
+
     /** The name to greet with; {@code null} for this server's own host name. */
     public String heloName() {
         return heloName;
@@ -157,6 +171,8 @@ public final class UpstreamOptions {
         private Duration timeout = Duration.ofMinutes(5);
 
         private Duration dataTimeout = Duration.ofMinutes(10);
+
+        private Duration deadline;
 
         private String heloName;
 
@@ -235,6 +251,17 @@ public final class UpstreamOptions {
         /** How long the reply to the end of data may take; default 10 minutes (RFC 5321 4.5.3.2.6). */
         public Builder dataTimeout(Duration dataTimeout) {
             this.dataTimeout = Objects.requireNonNull(dataTimeout, "dataTimeout");
+            return this;
+        }
+
+        /**
+         * An overall deadline for each connection, for short checks such as a health probe: an upstream that
+         * answers one byte at a time resets the timeout of every read, but not this. When it passes, the socket is
+         * closed and the connection fails with a {@link DeadlineExceededException} as its cause. Default
+         * {@code null}, none: relaying is bounded by the timeouts alone, as a large message may take long.
+         */
+        public Builder deadline(Duration deadline) {
+            this.deadline = deadline;
             return this;
         }
 

@@ -9,6 +9,7 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Function;
@@ -16,7 +17,8 @@ import java.util.function.Function;
 /**
  * A real socket on 127.0.0.1 that plays a misbehaving upstream a real server will not imitate: it sends
  * {@code greeting} (nothing when {@code null}) and answers each line with {@code answer}'s text, closing the
- * connection when that is {@code null}. It records the lines it received.
+ * connection when that is {@code null}. It records the lines it received. With a {@code drip} pause it sends every
+ * reply a byte at a time, each byte well within any read timeout, as a stalling upstream can.
  */
 public final class ScriptedServer implements Closeable {
 
@@ -26,7 +28,14 @@ public final class ScriptedServer implements Closeable {
 
     private final List<Socket> connections = new CopyOnWriteArrayList<>();
 
+    private final Duration drip;
+
     public ScriptedServer(String greeting, Function<String, String> answer) throws IOException {
+        this(greeting, answer, Duration.ZERO);
+    }
+
+    public ScriptedServer(String greeting, Function<String, String> answer, Duration drip) throws IOException {
+        this.drip = drip;
         socket = new ServerSocket(0, 10, InetAddress.getLoopbackAddress());
         Thread thread = new Thread(() -> serve(greeting, answer), "scripted-upstream");
         thread.setDaemon(true);
@@ -58,8 +67,7 @@ public final class ScriptedServer implements Closeable {
                 in.read();
                 return;
             }
-            out.write((greeting + "\r\n").getBytes(StandardCharsets.US_ASCII));
-            out.flush();
+            send(out, greeting);
             String line;
             while ((line = in.readLine()) != null) {
                 received.add(line);
@@ -67,12 +75,25 @@ public final class ScriptedServer implements Closeable {
                 if (reply == null) {
                     return;
                 }
-                out.write((reply + "\r\n").getBytes(StandardCharsets.US_ASCII));
-                out.flush();
+                send(out, reply);
             }
         }
-        catch (IOException ex) {
-            // The client hung up.
+        catch (IOException | InterruptedException ex) {
+            // The client hung up, or the server was closed.
+        }
+    }
+
+    private void send(OutputStream out, String line) throws IOException, InterruptedException {
+        byte[] bytes = (line + "\r\n").getBytes(StandardCharsets.US_ASCII);
+        if (drip.isZero()) {
+            out.write(bytes);
+            out.flush();
+            return;
+        }
+        for (byte b : bytes) {
+            out.write(b);
+            out.flush();
+            Thread.sleep(drip.toMillis());
         }
     }
 

@@ -42,16 +42,16 @@ final class UpstreamHealthContributors {
 
     private static HealthIndicator member(String address, Protocol protocol, String heloName,
             SmtpdUpstreamHealthProperties health) {
-        HostPort hostPort;
+        UpstreamHealthIndicator check;
         try {
-            hostPort = HostPort.parse(address);
+            check = new UpstreamHealthIndicator(HostPort.parse(address), protocol, heloName, health.getTimeout());
         }
         catch (IllegalArgumentException ex) {
-            // The mode's own start-up check names the bad property; health only reports it, never fails start-up.
+            // A bad address (the mode's own start-up check names the property) or a timeout that is not positive:
+            // health only reports it, never fails start-up.
             return () -> Health.down().withDetail("address", address).withDetail("error", ex.getMessage()).build();
         }
-        return new CachingHealthIndicator(new UpstreamHealthIndicator(hostPort, protocol, heloName, health.getTimeout()),
-                health.getCacheTimeToLive(), Clock.systemUTC());
+        return new CachingHealthIndicator(check, health.getCacheTimeToLive(), Clock.systemUTC());
     }
 
     private static String firstText(String... candidates) {

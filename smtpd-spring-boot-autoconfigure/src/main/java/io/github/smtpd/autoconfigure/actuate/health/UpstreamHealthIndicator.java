@@ -1,27 +1,27 @@
 package io.github.smtpd.autoconfigure.actuate.health;
 
-import java.io.BufferedInputStream;
-import java.io.FilterInputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
 import io.github.smtpd.HostPort;
 import io.github.smtpd.Protocol;
+import io.github.smtpd.Reply;
+import io.github.smtpd.relay.Greetings;
+import io.github.smtpd.relay.StartTls;
+import io.github.smtpd.relay.UpstreamClient;
+import io.github.smtpd.relay.UpstreamException;
+import io.github.smtpd.relay.UpstreamOptions;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 
 /**
- * Checks that an upstream the relay modes send to answers: connect, read the 220 greeting, say EHLO (HELO when EHLO
- * is refused) or LHLO, and QUIT, all within one timeout. UP when the greeting and the hello were accepted; DOWN, with
- * the reply or the error, otherwise. It sends no MAIL, needs no credentials and does not start TLS: it asks whether
- * the upstream takes connections, not whether it would take a given message.
+ * Checks that an upstream the relay modes send to answers, with the relay's own client, so that the check and the
+ * relay agree on what answering means: connect, read the 220 greeting, say EHLO (HELO when EHLO is refused with
+ * 5xx, as the relay does) or LHLO, and QUIT. The timeout bounds each step and, as the connection's overall deadline,
+ * the whole check, so an upstream that drips a byte at a time can not hold it. UP when the greeting and the hello were
+ * accepted; DOWN, with the reply or the error, otherwise. It sends no MAIL, needs no credentials and does not start
+ * TLS: it asks whether the upstream takes connections, not whether it would take a given message.
  */
 final class UpstreamHealthIndicator implements HealthIndicator {
 
@@ -33,11 +33,28 @@ final class UpstreamHealthIndicator implements HealthIndicator {
 
     private final Duration timeout;
 
+    private final UpstreamOptions options;
+
+    /**
+     * @throws IllegalArgumentException when the timeout is not positive
+     */
     UpstreamHealthIndicator(HostPort address, Protocol protocol, String heloName, Duration timeout) {
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException("The timeout must be positive, was " + timeout);
+        }
         this.address = address;
         this.protocol = protocol;
         this.heloName = heloName;
         this.timeout = timeout;
+        this.options = UpstreamOptions.builder()
+            .address(address)
+            .protocol(protocol)
+            .heloName(heloName)
+            .startTls(StartTls.DISABLED)
+            .connectTimeout(timeout)
+            .timeout(timeout)
+            .deadline(timeout)
+            .build();
     }
 
     @Override
@@ -45,120 +62,57 @@ final class UpstreamHealthIndicator implements HealthIndicator {
         Health.Builder builder = Health.unknown()
             .withDetail("address", address.toString())
             .withDetail("protocol", protocol.name());
-        try {
-            converse(builder);
+        // Closing says QUIT, so the upstream logs a clean session; its answer does not change the verdict.
+        try (UpstreamClient client = UpstreamClient.connect(options, heloName)) {
+            said(builder, client.greetings());
+            builder.up();
         }
-        catch (SocketTimeoutException ex) {
-            builder.down().withDetail("error", "no answer within " + timeout.toMillis() + " ms");
-        }
-        catch (UnknownHostException ex) {
-            builder.down().withDetail("error", "unknown host " + address.host());
-        }
-        catch (IOException ex) {
-            builder.down().withDetail("error", ex.getClass().getSimpleName()
-                    + (ex.getMessage() != null ? ": " + io.github.smtpd.Reply.sanitize(ex.getMessage()) : ""));
+        catch (UpstreamException ex) {
+            builder.down();
+            if (!said(builder, ex.greetings())) {
+                builder.withDetail("error", error(ex));
+            }
         }
         return builder.build();
     }
 
-    private void converse(Health.Builder builder) throws IOException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        InetSocketAddress target = new InetSocketAddress(address.host(), address.port());
-        if (target.isUnresolved()) {
-            throw new UnknownHostException(address.host());
+    /**
+     * Adds the first lines of the greeting and of the hello that came.
+     *
+     * @return whether the upstream refused: a greeting other than 220, or a hello other than 250
+     */
+    private static boolean said(Health.Builder builder, Greetings greetings) {
+        if (greetings == null || greetings.greeting() == null) {
+            return false;
         }
-        try (Socket socket = new Socket()) {
-            socket.connect(target, remainingMillis(deadline));
-            Conversation conversation = new Conversation(socket, deadline);
-            ReplyReader.Reply greeting = conversation.read();
-            builder.withDetail("greeting", greeting.firstLine());
-            if (greeting.code() != 220) {
-                builder.down();
-                return;
-            }
-            ReplyReader.Reply hello = conversation.command((protocol == Protocol.LMTP ? "LHLO " : "EHLO ") + heloName);
-            if (protocol == Protocol.SMTP && hello.code() >= 500) {
-                // An old server that does not know EHLO can still relay; the relay client falls back the same way.
-                hello = conversation.command("HELO " + heloName);
-            }
-            builder.withDetail("hello", hello.firstLine());
-            if (hello.code() == 250) {
-                builder.up();
-            }
-            else {
-                builder.down();
-            }
-            conversation.quit();
+        builder.withDetail("greeting", firstLine(greetings.greeting()));
+        if (greetings.greeting().code() != 220) {
+            return true;
         }
+        if (greetings.hello() == null) {
+            return false;
+        }
+        builder.withDetail("hello", firstLine(greetings.hello()));
+        return greetings.hello().code() != 250;
     }
 
-    private static int remainingMillis(long deadline) throws SocketTimeoutException {
-        long remaining = (deadline - System.nanoTime()) / 1_000_000;
-        if (remaining <= 0) {
-            throw new SocketTimeoutException("deadline passed");
+    /** Why there was no verdict from the upstream itself: the connection failed, timed out or was not SMTP. */
+    private String error(UpstreamException ex) {
+        Throwable cause = ex.getCause() != null ? ex.getCause() : ex;
+        if (cause instanceof SocketTimeoutException) {
+            // A read timeout or the overall deadline: either way nothing usable came in time.
+            return "no answer within " + timeout.toMillis() + " ms";
         }
-        return (int) Math.min(Integer.MAX_VALUE, remaining);
+        if (cause instanceof UnknownHostException) {
+            return "unknown host " + address.host();
+        }
+        String message = cause.getMessage();
+        return cause.getClass().getSimpleName() + (message != null ? ": " + Reply.sanitize(message) : "");
     }
 
-    /** One connection's commands and replies, every read bounded by what is left of the timeout. */
-    private static final class Conversation {
-
-        private final Socket socket;
-
-        private final long deadline;
-
-        private final ReplyReader replies;
-
-        private final OutputStream out;
-
-        Conversation(Socket socket, long deadline) throws IOException {
-            this.socket = socket;
-            this.deadline = deadline;
-            this.replies = new ReplyReader(new BufferedInputStream(new DeadlineInputStream(socket.getInputStream())));
-            this.out = socket.getOutputStream();
-        }
-
-        ReplyReader.Reply read() throws IOException {
-            return replies.read();
-        }
-
-        ReplyReader.Reply command(String line) throws IOException {
-            out.write((line + "\r\n").getBytes(StandardCharsets.US_ASCII));
-            out.flush();
-            return read();
-        }
-
-        /**
-         * Re-arms the socket timeout with what is left before every read from the socket, so that an upstream
-         * dripping one byte at a time can not stretch the check past its timeout.
-         */
-        private final class DeadlineInputStream extends FilterInputStream {
-
-            DeadlineInputStream(InputStream in) {
-                super(in);
-            }
-
-            @Override
-            public int read() throws IOException {
-                socket.setSoTimeout(remainingMillis(deadline));
-                return super.read();
-            }
-
-            @Override
-            public int read(byte[] buffer, int offset, int length) throws IOException {
-                socket.setSoTimeout(remainingMillis(deadline));
-                return super.read(buffer, offset, length);
-            }
-        }
-
-        /** Says goodbye politely, so the upstream logs a clean session; its answer does not change the verdict. */
-        void quit() {
-            try {
-                command("QUIT");
-            }
-            catch (IOException ex) {
-                // Closed or slow already: the verdict stands.
-            }
-        }
+    /** A reply's first line as the upstream wrote it, e.g. {@code 250-mx.example.org}; already sanitized. */
+    private static String firstLine(Reply reply) {
+        String wire = reply.toWire(true);
+        return wire.substring(0, wire.indexOf("\r\n"));
     }
 }

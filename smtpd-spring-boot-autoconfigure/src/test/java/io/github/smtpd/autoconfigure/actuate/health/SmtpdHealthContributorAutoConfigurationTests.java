@@ -177,6 +177,20 @@ class SmtpdHealthContributorAutoConfigurationTests {
     }
 
     @Test
+    void aTimeoutThatIsNotPositiveIsReportedDownRatherThanFailingStartUp() throws Exception {
+        startUpstream();
+        String address = "127.0.0.1:" + upstream.getPort();
+        runner.withPropertyValues("smtpd.mode=proxy", "smtpd.remoteaddr=" + address,
+                "management.health.smtpd-upstreams.timeout=0s")
+            .run((context) -> {
+                assertThat(context).hasNotFailed();
+                Health health = member(upstreams(context), address);
+                assertThat(health.getStatus()).isEqualTo(Status.DOWN);
+                assertThat((String) health.getDetails().get("error")).contains("The timeout must be positive");
+            });
+    }
+
+    @Test
     void upstreamChecksCanBeSwitchedOffAlone() throws Exception {
         startUpstream();
         runner.withPropertyValues("smtpd.mode=proxy", "smtpd.remoteaddr=127.0.0.1:" + upstream.getPort(),

@@ -6,6 +6,7 @@ import java.time.Duration;
 import io.github.smtpd.HostPort;
 import io.github.smtpd.SmtpServer;
 import io.github.smtpd.Protocol;
+import io.github.smtpd.Reply;
 import io.github.smtpd.autoconfigure.testsupport.ScriptedServer;
 import org.junit.jupiter.api.Test;
 
@@ -112,7 +113,63 @@ class UpstreamHealthIndicatorTests {
         try (ScriptedServer http = new ScriptedServer("HTTP/1.1 400 Bad Request", (line) -> null)) {
             Health health = check(http.port(), Protocol.SMTP);
             assertThat(health.getStatus()).isEqualTo(Status.DOWN);
-            assertThat((String) health.getDetails().get("error")).startsWith("ProtocolException: not an SMTP reply");
+            // The relay client's reply reader words it, as it words it in the relay's log.
+            assertThat((String) health.getDetails().get("error")).startsWith("ProtocolException: Not an SMTP reply");
+        }
+    }
+
+    @Test
+    void upWhenARealUpstreamRefusesEhloButTakesHelo() {
+        SmtpServer old = SmtpServer.builder().localAddress("127.0.0.1:0").hostName("old.test")
+            .command("EHLO", (session, argument) -> session.reply(Reply.of(502, "5.5.1", "EHLO not implemented")))
+            .messageProcessor((message) -> null).build();
+        old.start();
+        try {
+            Health health = check(old.getPort(), Protocol.SMTP);
+            assertThat(health.getStatus()).isEqualTo(Status.UP);
+            assertThat((String) health.getDetails().get("hello")).startsWith("250 ");
+        }
+        finally {
+            old.stop(Duration.ZERO);
+        }
+    }
+
+    @Test
+    void downWhenTheGreetingIs421() throws Exception {
+        try (ScriptedServer closing = new ScriptedServer("421 4.3.2 closing.test going away", (line) -> "221 Bye")) {
+            Health health = check(closing.port(), Protocol.SMTP);
+            assertThat(health.getStatus()).isEqualTo(Status.DOWN);
+            assertThat(health.getDetails()).containsEntry("greeting", "421 4.3.2 closing.test going away")
+                .doesNotContainKey("hello");
+        }
+    }
+
+    @Test
+    void downWithinAboutTheTimeoutWhenTheGreetingDrips() throws Exception {
+        // A byte every 100 ms: no read ever waits its timeout, only the deadline of the whole check ends it.
+        try (ScriptedServer dripping = new ScriptedServer("220 drip.test " + "x".repeat(2000), (line) -> "250 ok",
+                Duration.ofMillis(100))) {
+            long start = System.nanoTime();
+            Health health = check(dripping.port(), Protocol.SMTP, Duration.ofSeconds(1));
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
+            assertThat(health.getStatus()).isEqualTo(Status.DOWN);
+            assertThat(health.getDetails()).containsEntry("error", "no answer within 1000 ms")
+                .doesNotContainKey("greeting");
+        }
+    }
+
+    @Test
+    void downWithinAboutTheTimeoutWhenTheHelloDrips() throws Exception {
+        // The seven bytes of the greeting come in well under the timeout; the hello's 2,000 would take 100 s.
+        try (ScriptedServer dripping = new ScriptedServer("220 d", (line) -> "250 " + "y".repeat(2000),
+                Duration.ofMillis(50))) {
+            long start = System.nanoTime();
+            Health health = check(dripping.port(), Protocol.SMTP, Duration.ofSeconds(2));
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(20));
+            assertThat(health.getStatus()).isEqualTo(Status.DOWN);
+            assertThat(health.getDetails()).containsEntry("greeting", "220 d")
+                .containsEntry("error", "no answer within 2000 ms")
+                .doesNotContainKey("hello");
         }
     }
 
@@ -125,6 +182,10 @@ class UpstreamHealthIndicatorTests {
     }
 
     private static Health check(int port, Protocol protocol) {
-        return new UpstreamHealthIndicator(new HostPort("127.0.0.1", port), protocol, "gateway.test", TIMEOUT).health();
+        return check(port, protocol, TIMEOUT);
+    }
+
+    private static Health check(int port, Protocol protocol, Duration timeout) {
+        return new UpstreamHealthIndicator(new HostPort("127.0.0.1", port), protocol, "gateway.test", timeout).health();
     }
 }
