@@ -30,4 +30,14 @@ public interface DeferredHooks {
 
     /** {@link SmtpHandler#onData}, answered later; {@code null} means 250 OK, a failure 451. */
     CompletionStage<Reply> onDataLater(Message message, SerialWork work);
+
+    /** A hook's answer as a stage: one that threw instead of answering fails the stage, as a late failure would. */
+    static CompletionStage<Reply> started(java.util.function.Supplier<CompletionStage<Reply>> hook) {
+        try {
+            return hook.get();
+        }
+        catch (RuntimeException ex) {
+            return java.util.concurrent.CompletableFuture.failedFuture(ex);
+        }
+    }
 }

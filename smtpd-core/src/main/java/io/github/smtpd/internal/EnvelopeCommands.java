@@ -112,13 +112,8 @@ final class EnvelopeCommands {
         boolean bodyBinary = binary;
         boolean utf8 = smtpUtf8;
         if (handler instanceof DeferredHooks hooks) {
-            java.util.concurrent.CompletionStage<Reply> answer;
-            try {
-                answer = hooks.onMailLater(session, parsed.address(), parameters.options(), session.work());
-            }
-            catch (RuntimeException ex) {
-                answer = java.util.concurrent.CompletableFuture.failedFuture(ex);
-            }
+            java.util.concurrent.CompletionStage<Reply> answer = DeferredHooks.started(
+                    () -> hooks.onMailLater(session, parsed.address(), parameters.options(), session.work()));
             session.await(answer, (reply, failure) -> sender(parsed.address(), parameters.options(), utf8, bodyBinary,
                     answered(reply, failure, Replies.SENDER_OK)));
             return;
@@ -179,13 +174,8 @@ final class EnvelopeCommands {
             return;
         }
         if (handler instanceof DeferredHooks hooks) {
-            java.util.concurrent.CompletionStage<Reply> answer;
-            try {
-                answer = hooks.onRcptLater(session, parsed.address(), parameters.options(), session.work());
-            }
-            catch (RuntimeException ex) {
-                answer = java.util.concurrent.CompletableFuture.failedFuture(ex);
-            }
+            java.util.concurrent.CompletionStage<Reply> answer = DeferredHooks.started(
+                    () -> hooks.onRcptLater(session, parsed.address(), parameters.options(), session.work()));
             session.await(answer, (reply, failure) -> recipient(parsed.address(), parameters.options(),
                     answered(reply, failure, Replies.RECIPIENT_OK)));
             return;

@@ -335,13 +335,8 @@ final class MessageIntake {
                 delivered, server.isDecodeData(), server.getRemoteAddress(), Instant.now());
         long start = System.nanoTime();
         if (handler instanceof DeferredHooks hooks) {
-            java.util.concurrent.CompletionStage<Reply> answer;
-            try {
-                answer = hooks.onDataLater(message, session.work());
-            }
-            catch (RuntimeException ex) {
-                answer = java.util.concurrent.CompletableFuture.failedFuture(ex);
-            }
+            java.util.concurrent.CompletionStage<Reply> answer =
+                    DeferredHooks.started(() -> hooks.onDataLater(message, session.work()));
             session.await(answer, (reply, failure) -> {
                 try {
                     delivered(message, start, reply, failure);
