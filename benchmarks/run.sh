@@ -8,6 +8,11 @@
 #   benchmarks/run.sh --catcher-memory   only the 100,000-message memory scenario
 #            catcher options: --catcher-reps N (default 3)  --catcher-ui node|chromium  --catcher-heaps "256m 128m 64m"
 #                             --no-catcher-memory  --no-catcher-quiet (leave out the capture-without-printing row)
+#   benchmarks/run.sh --tls-only         STARTTLS (issue 19): W1-TLS and W2-TLS on our sink, the demo gateway and
+#                                        SubEthaSMTP 7 (~5 min; see tls.sh)
+#   benchmarks/run.sh --tls-only --tls-idle   the same, then 10,000 idle STARTTLS sessions on our sink (~2 min more)
+#   benchmarks/run.sh --tls-idle-only    only the 10,000 idle STARTTLS sessions
+#            TLS options: --tls-reps N (default 3)  --tls-servers "smtpd-17p-tls demo-17-tls subetha-17-tls"
 #   options: --reps N  --no-memory  --no-throughput  --proxy-only  --heap-only  --haproxy-only  --no-build  --out DIR
 #            --heap-servers "smtpd-17p smtpd-25v demo-17 demo-25v"  (the -Xmx64m comparison)
 #            --workloads "W1 W2 W3"
@@ -49,6 +54,11 @@ CATCHER_REPS=3
 CATCHER_UI=node
 CATCHER_HEAPS="256m 128m 64m"
 CATCHER_QUIET=1
+TLS=0
+TLS_THROUGHPUT=1
+TLS_IDLE=0
+TLS_REPS=3
+TLS_SERVERS="smtpd-17p-tls demo-17-tls subetha-17-tls"
 HEAP_SERVERS="smtpd-17p smtpd-25v demo-17 demo-25v"
 OUT="$HERE/target/results"
 WORKLOADS="W1 W2 W3"
@@ -71,6 +81,11 @@ while [ $# -gt 0 ]; do
     --catcher-reps) CATCHER_REPS="$2"; shift ;;
     --catcher-ui) CATCHER_UI="$2"; shift ;;
     --catcher-heaps) CATCHER_HEAPS="$2"; shift ;;
+    --tls-only) TLS=1 ;;
+    --tls-idle-only) TLS=1; TLS_THROUGHPUT=0; TLS_IDLE=1 ;;
+    --tls-idle) TLS_IDLE=1 ;;
+    --tls-reps) TLS_REPS="$2"; shift ;;
+    --tls-servers) TLS_SERVERS="$2"; shift ;;
     --out) OUT="$2"; shift ;;
     --workloads) WORKLOADS="$2"; shift ;;
     --servers) SERVER_LIST="$2"; shift ;;
@@ -147,7 +162,8 @@ cleanup() {
 trap cleanup EXIT
 
 # ---- servers -----------------------------------------------------------------------------------------
-# start_server NAME [extra JVM options...]; sets SERVER_PID and PORT. NAME is smtp-sink, smtpd-17p, smtpd-25v or smtpd-17e.
+# start_server NAME [extra JVM options...]; sets SERVER_PID and PORT. NAME is smtp-sink, smtpd-17p, smtpd-25v or smtpd-17e,
+# a demo-* gateway, or a STARTTLS server of tls.sh (smtpd-17p-tls, demo-17-tls, subetha-17-tls: TLS_KS must be set).
 start_server() {
   local name="$1"; shift
   PORT=$((PORT + 1))
@@ -184,6 +200,28 @@ start_server() {
       [ "$name" = demo-17s ] && demo=(--demo.spool-dir="$SPOOL/demo-$PORT")
       "$jdk/bin/java" ${SMTPD_JAVA_OPTS:-} "$@" -jar "$DEMO_JAR" --smtpd.localaddr="127.0.0.1:$PORT" \
         --smtpd.backlog=1024 --server.port=0 "${demo[@]}" > "$logfile" 2>&1 &
+      SERVER_PID=$!
+      ;;
+    smtpd-17p-tls)
+      # STARTTLS (issue 19): our sink with the run's key store, TLS required before MAIL.
+      "$JDK17/bin/java" ${SMTPD_JAVA_OPTS:-} "$@" -jar "$JAR" "127.0.0.1:$PORT" --backlog 1024 --spool-dir "$SPOOL" \
+        --tls-keystore "$TLS_KS" --tls-password "$TLS_KS_PASS" --tls-required > "$logfile" 2>&1 &
+      SERVER_PID=$!
+      ;;
+    subetha-17-tls)
+      # SubEthaSMTP 7 as a discarding sink, the same key store, TLS required before MAIL.
+      "$JDK17/bin/java" ${SMTPD_JAVA_OPTS:-} "$@" -cp "$JAR" io.github.smtpd.bench.SubethaSink "127.0.0.1:$PORT" \
+        --backlog 1024 --tls-keystore "$TLS_KS" --tls-password "$TLS_KS_PASS" --tls-required > "$logfile" 2>&1 &
+      SERVER_PID=$!
+      ;;
+    demo-17-tls)
+      # demo-17 with the same key store as a Spring Boot SSL bundle, TLS required before MAIL.
+      "$JDK17/bin/java" ${SMTPD_JAVA_OPTS:-} "$@" -jar "$DEMO_JAR" --smtpd.localaddr="127.0.0.1:$PORT" \
+        --smtpd.backlog=1024 --server.port=0 --demo.spool-dir= --logging.level.io.github.smtpd=WARN \
+        --spring.ssl.bundle.jks.bench.keystore.location="file:$TLS_KS" \
+        --spring.ssl.bundle.jks.bench.keystore.password="$TLS_KS_PASS" \
+        --spring.ssl.bundle.jks.bench.keystore.type=PKCS12 --smtpd.ssl.bundle=bench --smtpd.ssl.required=true \
+        > "$logfile" 2>&1 &
       SERVER_PID=$!
       ;;
     *) echo "unknown server $name" >&2; exit 1 ;;
@@ -311,6 +349,12 @@ START_TIME=$(date +%s)
 if [ "$CATCHER" = 1 ]; then
   # shellcheck source=catcher.sh
   source "$HERE/catcher.sh"
+fi
+
+# ---- STARTTLS (--tls-only, --tls-idle-only): its own report, then exit -----------------------------------
+if [ "$TLS" = 1 ]; then
+  # shellcheck source=tls.sh
+  source "$HERE/tls.sh"
 fi
 
 # ---- throughput: W1, W2, W3, servers interleaved A B C A B C -----------------------------------------

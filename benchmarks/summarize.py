@@ -121,5 +121,67 @@ def main(path):
                   f"| {fmt(med(x, 'cpu_us'))} µs | {fmt(med(d, 'rss'))} MiB | {fmt(med(x, 'rss'))} MiB |")
 
 
+TLS_SERVERS = ["subetha-17-tls", "smtpd-17p-tls", "demo-17-tls"]
+TLS_LABELS = {
+    "subetha-17-tls": "SubEthaSMTP 7.1.7 sink, JDK 17",
+    "smtpd-17p-tls": "smtpd for Java sink, JDK 17, platform threads",
+    "demo-17-tls": "demo gateway, JDK 17, spool and log line off",
+}
+TLS_WORKLOADS = {
+    "W1-TLS": "W1-TLS (20 sessions, 4 KiB, STARTTLS once per connection, many messages per connection)",
+    "W2-TLS": "W2-TLS (20 sessions, a connection and a full TLS handshake per message)",
+}
+
+
+def main_tls(path):
+    """tls.csv rows: scenario,server,rep,seconds,accepted,bytes,cpu_seconds,hwm_kb,jit,handshakes,client_cpu,
+    errors,negotiated (from tls.sh)."""
+    cells = defaultdict(list)
+    with open(path) as f:
+        for row in csv.reader(f):
+            if not row:
+                continue
+            scenario, server, rep, seconds, messages, size, cpu, hwm, _jit, hs, client, errors, negotiated = row[:13]
+            seconds, messages = float(seconds), int(messages)
+            cells[(scenario, server)].append({
+                "rate": messages / seconds,
+                "hs": int(hs) / seconds,
+                "cpu_us": float(cpu) * 1e6 / messages if cpu not in ("", "-") else None,
+                "client_us": float(client) * 1e6 / messages if client not in ("", "-") else None,
+                "rss": int(hwm) / 1024,
+                "errors": int(errors),
+                "negotiated": negotiated,
+            })
+    servers = [s for s in TLS_SERVERS if any(k[1] == s for k in cells)]
+    servers += sorted({k[1] for k in cells} - set(servers))
+    ref = "subetha-17-tls"
+    for w in ("W1-TLS", "W2-TLS"):
+        if not any(k[0] == w for k in cells):
+            continue
+        reps = max(len(v) for k, v in cells.items() if k[0] == w)
+        print(f"{TLS_WORKLOADS[w]}: medians of {reps} interleaved runs (± half the min–max spread); CPU is the "
+              "server process's user+system time per message over the measured run; the client's beside it.")
+        print()
+        print("| server | msgs/s | × SubEthaSMTP | handshakes/s | server CPU/msg | × SubEthaSMTP | client CPU/msg "
+              "| peak RSS | errors | negotiated |")
+        print("|---|---|---|---|---|---|---|---|---|---|")
+        r_rate, r_cpu = med(cells.get((w, ref), []), "rate"), med(cells.get((w, ref), []), "cpu_us")
+        for s in servers:
+            runs = cells.get((w, s), [])
+            if not runs:
+                continue
+            rate, cpu = med(runs, "rate"), med(runs, "cpu_us")
+            x_rate = f"{rate / r_rate:.2f}×" if rate and r_rate else "–"
+            x_cpu = f"{cpu / r_cpu:.2f}×" if cpu and r_cpu else "–"
+            negotiated = "; ".join(sorted({r["negotiated"] for r in runs}))
+            print(f"| {TLS_LABELS.get(s, s)} | {fmt(rate)}{spread(runs, 'rate')} | {x_rate} | {fmt(med(runs, 'hs'))} "
+                  f"| {fmt(cpu)} µs | {x_cpu} | {fmt(med(runs, 'client_us'))} µs | {fmt(med(runs, 'rss'))} MiB "
+                  f"| {sum(r['errors'] for r in runs)} | {negotiated} |")
+        print()
+
+
 if __name__ == "__main__":
-    main(sys.argv[1])
+    if sys.argv[1] == "--tls":
+        main_tls(sys.argv[2])
+    else:
+        main(sys.argv[1])

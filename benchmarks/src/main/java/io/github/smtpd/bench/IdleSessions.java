@@ -19,12 +19,17 @@ import java.util.List;
  *
  * <pre>
  * java -cp smtpd-benchmarks.jar io.github.smtpd.bench.IdleSessions 127.0.0.1:2525 [--sessions 10000]
- *      [--hold-seconds 5] [--timeout-seconds 180] [--concurrent-connects 256]
+ *      [--hold-seconds 5] [--timeout-seconds 180] [--concurrent-connects 256] [--starttls]
  * </pre>
  *
  * Prints {@code HOLDING n} once n sessions are greeted and idle (a script may measure the server then), and a
  * last line {@code RESULT sessions=… greeted=… noop_ok=… failed=…}. Exits 0 only when every session answered
  * NOOP with 250.
+ *
+ * <p>{@code --starttls}: each session also does EHLO, STARTTLS, a full TLS handshake (any certificate trusted)
+ * and EHLO again before it is counted as greeted and left idle; NOOP then goes over TLS. This mode uses blocking
+ * {@code SSLSocket}s and a fixed pool of {@code --concurrent-connects} platform threads (default 64 here) for the
+ * set-up and the NOOPs; while the sessions are idle, no client thread waits on any of them.
  */
 public final class IdleSessions {
 
@@ -64,12 +69,18 @@ public final class IdleSessions {
         int holdSeconds = 5;
         int timeoutSeconds = 180;
         int concurrentConnects = 256;
+        boolean starttls = false;
+        boolean connectsGiven = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--sessions" -> sessions = Integer.parseInt(args[++i]);
                 case "--hold-seconds" -> holdSeconds = Integer.parseInt(args[++i]);
                 case "--timeout-seconds" -> timeoutSeconds = Integer.parseInt(args[++i]);
-                case "--concurrent-connects" -> concurrentConnects = Integer.parseInt(args[++i]);
+                case "--concurrent-connects" -> {
+                    concurrentConnects = Integer.parseInt(args[++i]);
+                    connectsGiven = true;
+                }
+                case "--starttls" -> starttls = true;
                 default -> address = args[i];
             }
         }
@@ -85,6 +96,9 @@ public final class IdleSessions {
             System.exit(2);
         }
         long deadline = System.nanoTime() + timeoutSeconds * 1_000_000_000L;
+        if (starttls) {
+            System.exit(TlsIdle.run(target, sessions, holdSeconds, deadline, connectsGiven ? concurrentConnects : 64));
+        }
         List<Conn> conns = new ArrayList<>(sessions);
         int exit;
         try (Selector selector = Selector.open()) {

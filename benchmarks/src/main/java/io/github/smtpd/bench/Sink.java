@@ -17,11 +17,13 @@ import io.github.smtpd.SmtpServer;
  * <pre>
  * java -jar smtpd-benchmarks.jar 127.0.0.1:2525 [--virtual] [--max-sessions N] [--per-client N]
  *      [--backlog N] [--event-loops N] [--spool-dir DIR] [--size-limit BYTES] [--proxy HOST:PORT]
+ *      [--tls-keystore FILE.p12 --tls-password PW [--tls-required]]
  * </pre>
  *
  * {@code --virtual} runs each session on a virtual thread (JDK 21+; looked up by reflection since the
  * bytecode is Java 17). It prints one line {@code READY host:port} once it listens, and on exit (SIGTERM)
- * the number of messages and bytes it accepted.
+ * the number of messages and bytes it accepted. {@code --tls-keystore} offers STARTTLS with the PKCS12 key store's
+ * key (JDK default protocols and cipher suites); {@code --tls-required} also refuses MAIL before STARTTLS.
  */
 public final class Sink {
 
@@ -42,6 +44,9 @@ public final class Sink {
         Path spoolDir = null;
         String proxyTo = null;
         long sizeLimit = SmtpServer.DEFAULT_DATA_SIZE_LIMIT;
+        Path tlsKeyStore = null;
+        String tlsPassword = "";
+        boolean tlsRequired = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--virtual" -> virtual = true;
@@ -53,6 +58,9 @@ public final class Sink {
                 case "--spool-dir" -> spoolDir = Path.of(args[++i]);
                 case "--size-limit" -> sizeLimit = Long.parseLong(args[++i]);
                 case "--proxy" -> proxyTo = args[++i];
+                case "--tls-keystore" -> tlsKeyStore = Path.of(args[++i]);
+                case "--tls-password" -> tlsPassword = args[++i];
+                case "--tls-required" -> tlsRequired = true;
                 default -> {
                     if (args[i].startsWith("--") || address != null) {
                         usage("unknown argument " + args[i]);
@@ -94,6 +102,13 @@ public final class Sink {
         if (relay != null) {
             builder.handler(relay);
         }
+        if (tlsKeyStore != null) {
+            javax.net.ssl.SSLContext context = BenchTls.serverContext(tlsKeyStore, tlsPassword.toCharArray());
+            builder.sslContext(() -> context).requireTls(tlsRequired);
+        }
+        else if (tlsRequired) {
+            usage("--tls-required needs --tls-keystore");
+        }
         SmtpServer server = builder.build();
         server.start();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -102,7 +117,7 @@ public final class Sink {
         }, "sink-shutdown"));
         System.out.println("READY " + server.getLocalAddress().getHostString() + ":" + server.getPort() + " "
                 + (virtual ? "virtual" : "platform") + " threads, " + server.getEventLoops() + " event loop(s), Java "
-                + Runtime.version());
+                + Runtime.version() + (tlsKeyStore == null ? "" : ", STARTTLS" + (tlsRequired ? " required" : "")));
         System.out.flush();
     }
 
@@ -133,7 +148,7 @@ public final class Sink {
         System.err.println("sink: " + problem);
         System.err.println("usage: java -jar smtpd-benchmarks.jar host:port [--virtual] [--max-sessions N]"
                 + " [--per-client N] [--backlog N] [--event-loops N] [--spool-dir DIR] [--size-limit BYTES]"
-                + " [--proxy HOST:PORT]");
+                + " [--proxy HOST:PORT] [--tls-keystore FILE.p12 --tls-password PW [--tls-required]]");
         System.exit(2);
     }
 }
