@@ -1,13 +1,8 @@
 package io.github.smtpd.relay;
 
 import java.io.Closeable;
-import java.io.IOException;
 import java.io.InputStream;
-import java.net.ProtocolException;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -19,11 +14,8 @@ import io.github.smtpd.Protocol;
 import io.github.smtpd.Reply;
 import io.github.smtpd.internal.EventLoop;
 import io.github.smtpd.internal.Replies;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import static io.github.smtpd.relay.Exchanges.await;
-import static io.github.smtpd.relay.Exchanges.failed;
 
 /**
  * One connection to an upstream SMTP or LMTP server, driven one command at a time: the relay modes open it
@@ -41,8 +33,6 @@ import static io.github.smtpd.relay.Exchanges.failed;
  * <p>Not thread-safe: one session drives it, one command at a time.
  */
 public final class UpstreamClient implements Closeable {
-
-    private static final Logger logger = LoggerFactory.getLogger(UpstreamClient.class);
 
     static final Reply UNAVAILABLE = Reply.of(451, "4.4.1", "Upstream server unavailable, try again later");
 
@@ -64,6 +54,8 @@ public final class UpstreamClient implements Closeable {
 
     private final Greetings greetings;
 
+    private final MessageTransfer transfer;
+
     private int acceptedRecipients;
 
     /** A connection that {@link UpstreamConnector} has set up. */
@@ -73,6 +65,8 @@ public final class UpstreamClient implements Closeable {
         this.exchanges = new Exchanges(connection, options);
         this.extensions = handshake.extensions();
         this.greetings = handshake.greetings();
+        this.transfer = new MessageTransfer(connection, exchanges, options,
+                options.protocol() == Protocol.SMTP && hasExtension("CHUNKING"));
     }
 
     /**
@@ -211,12 +205,6 @@ public final class UpstreamClient implements Closeable {
     }
 
     /**
-     * Messages up to this size go to an upstream that offers CHUNKING as one {@code BDAT LAST} (RFC 3030): one
-     * round trip where DATA takes two. Larger ones stream through DATA, so that none is held in memory whole.
-     */
-    static final int ONE_CHUNK = 64 * 1024;
-
-    /**
      * Sends the message: as one {@code BDAT LAST} chunk when it is small and the SMTP upstream offers CHUNKING;
      * otherwise {@code DATA}, then {@code content} dot-stuffed, then the final dot. Either way the content goes
      * as it is (trace headers included), with bare CR and LF turned into CRLF (see {@link DataEncoder}).
@@ -232,45 +220,8 @@ public final class UpstreamClient implements Closeable {
 
     /** {@link #data}, answered later (see {@link #useLoop}); the content is read on the thread that sends it. */
     public CompletableFuture<List<Reply>> dataAsync(InputStream content) {
-        try {
-            connection.usable();
-            int expected = takeExpectedReplies();
-            byte[] head = new byte[0];
-            if (options.protocol() == Protocol.SMTP && hasExtension("CHUNKING")) {
-                head = readHead(content);
-                if (head.length < ONE_CHUNK) {
-                    return oneChunk(head).thenApply(List::of);
-                }
-            }
-            byte[] first = head;
-            return exchanges.send(Outgoing.lines("DATA"), 1, options.timeout(),
-                    (exchanged) -> exchanges.all(exchanged, 1).get(0))
-                .thenCompose((go) -> {
-                    if (go.code() == 354) {
-                        return content(first, content, expected);
-                    }
-                    if (go.isPositive()) {
-                        return failed(connection.broken(new ProtocolException("answered DATA with " + go)));
-                    }
-                    return CompletableFuture.completedFuture(List.of(go));
-                });
-        }
-        catch (UpstreamException ex) {
-            return failed(ex);
-        }
+        return transfer.data(content, this::takeExpectedReplies);
     }
-
-    private CompletableFuture<List<Reply>> content(byte[] head, InputStream content, int expected) {
-        EncodedContent encoded = new EncodedContent(head, content);
-        return exchanges.send(encoded, expected, options.dataTimeout(), (exchanged) -> {
-            List<Reply> replies = exchanges.completions(exchanges.all(exchanged, expected));
-            logRepairs(encoded.encoder());
-            return replies;
-        });
-    }
-
-    /** The size of each BDAT chunk of a binary message but the last. */
-    static final int BINARY_CHUNK = 256 * 1024;
 
     /** Whether the upstream can take a binary message (BODY=BINARYMIME): it must offer CHUNKING and BINARYMIME. */
     public boolean takesBinary() {
@@ -292,61 +243,7 @@ public final class UpstreamClient implements Closeable {
 
     /** {@link #binary}, answered later (see {@link #useLoop}). */
     public CompletableFuture<List<Reply>> binaryAsync(InputStream content) {
-        try {
-            connection.usable();
-        }
-        catch (UpstreamException ex) {
-            return failed(ex);
-        }
-        return binaryChunk(content, new byte[BINARY_CHUNK], takeExpectedReplies());
-    }
-
-    private CompletableFuture<List<Reply>> binaryChunk(InputStream content, byte[] chunk, int expected) {
-        int length;
-        try {
-            length = readChunk(content, chunk);
-        }
-        catch (UpstreamException ex) {
-            return failed(ex);
-        }
-        boolean last = length < chunk.length;
-        byte[] command = ("BDAT " + length + (last ? " LAST" : "") + "\r\n").getBytes(StandardCharsets.US_ASCII);
-        int replies = last ? expected : 1;
-        // Each chunk's reply may take as long as the data's: the upstream may store or scan it first.
-        return exchanges.send(Outgoing.pieces(ByteBuffer.wrap(command), ByteBuffer.wrap(chunk, 0, length)), replies,
-                options.dataTimeout(), (exchanged) -> exchanges.completions(exchanges.all(exchanged, replies)))
-            .thenCompose((got) -> last || !got.get(0).isPositive() ? CompletableFuture.completedFuture(got)
-                    : binaryChunk(content, chunk, expected));
-    }
-
-    /** Fills {@code chunk} from the content, short only at its end. */
-    private int readChunk(InputStream content, byte[] chunk) throws UpstreamException {
-        try {
-            return content.readNBytes(chunk, 0, chunk.length);
-        }
-        catch (IOException ex) {
-            throw connection.unreadable(ex);
-        }
-    }
-
-    private CompletableFuture<Reply> oneChunk(byte[] content) throws UpstreamException {
-        ExposedBytes chunk = new ExposedBytes(content.length + 256);
-        DataEncoder encoder = DataEncoder.forChunk(chunk);
-        try {
-            encoder.write(content, 0, content.length);
-            encoder.finish();
-        }
-        catch (IOException ex) {
-            // Memory only: it does not fail.
-            throw connection.unreadable(ex);
-        }
-        logRepairs(encoder);
-        byte[] command = ("BDAT " + chunk.size() + " LAST\r\n").getBytes(StandardCharsets.US_ASCII);
-        // One piece, so that the command and its chunk go in one write; the chunk is copied once, into it.
-        byte[] request = Arrays.copyOf(command, command.length + chunk.size());
-        chunk.view().get(request, command.length, chunk.size());
-        return exchanges.send(Outgoing.of(request), 1, options.dataTimeout(),
-                (exchanged) -> exchanges.completion(exchanges.all(exchanged, 1).get(0)));
+        return transfer.binary(content, this::takeExpectedReplies);
     }
 
     /**
@@ -357,23 +254,6 @@ public final class UpstreamClient implements Closeable {
         int expected = options.protocol() == Protocol.LMTP ? Math.max(1, acceptedRecipients) : 1;
         acceptedRecipients = 0;
         return expected;
-    }
-
-    private void logRepairs(DataEncoder encoder) {
-        if (encoder.repairedLineEnds() > 0) {
-            logger.info("Turned {} bare LF or lone CR into CRLF while relaying to {}", encoder.repairedLineEnds(),
-                    connection.address());
-        }
-    }
-
-    /** Up to {@link #ONE_CHUNK} bytes of the content, in memory grown as they come: most messages are small. */
-    private byte[] readHead(InputStream content) throws UpstreamException {
-        try {
-            return content.readNBytes(ONE_CHUNK);
-        }
-        catch (IOException ex) {
-            throw connection.unreadable(ex);
-        }
     }
 
     /** Sends {@code NOOP}: a cheap check that the upstream is still there. */
