@@ -35,7 +35,7 @@ final class LoopConnection implements Runnable, Watchdog.Watched, AutoCloseable 
      */
     static final int MAX_BUFFERED = 64 * 1024;
 
-    /** Checks each reply as it is read: a 421 ends the exchange ({@link UpstreamClient}). */
+    /** Checks each reply as it is read: a 421 ends the exchange ({@link UpstreamConnection#received}). */
     interface ReplyCheck {
         Reply check(Reply reply) throws IOException;
     }
