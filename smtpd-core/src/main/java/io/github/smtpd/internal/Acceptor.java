@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Takes a running server's connections: accepts them (on the first event loop, or on an accept thread when
- * sessions need a thread each, and always for implicit TLS), admits or refuses each one (paused, full, the
+ * sessions need a thread each), admits or refuses each one (paused, full, the
  * executor full: {@code 421}), starts its {@link Session} on a loop or on the executor, and runs the watchdog that
  * expires sessions whose clients keep them waiting. One per {@link SmtpServer#start()}; the server binds and
  * unbinds the sockets and drains the sessions.
@@ -104,7 +104,13 @@ public final class Acceptor {
         watchdog.setDaemon(true);
         watchdogThread = watchdog;
         watchdog.start();
-        if (implicitTlsSocket != null) {
+        if (implicitTlsSocket != null && eventDriven) {
+            // The handshake runs on the loops too (TlsTransport): so does accepting.
+            EventLoop first = eventLoops[0];
+            implicitAcceptKey = first.registerAcceptor(implicitTlsSocket.getChannel(),
+                    () -> acceptReady(implicitTlsSocket, first, true));
+        }
+        else if (implicitTlsSocket != null) {
             Thread tlsThread = new Thread(() -> acceptLoop(implicitTlsSocket, true),
                     "smtpd-accept-" + implicitTlsSocket.getLocalPort());
             tlsThread.setDaemon(false);
@@ -142,6 +148,7 @@ public final class Acceptor {
         }
         eventLoops = new EventLoop[0];
         acceptKey = null;
+        implicitAcceptKey = null;
         acceptThread = null;
         implicitTlsThread = null;
     }
@@ -181,6 +188,9 @@ public final class Acceptor {
     /** The listener's key on the first event loop, when the loop accepts. */
     private volatile java.nio.channels.SelectionKey acceptKey;
 
+    /** The implicit TLS listener's key on the first event loop, when the loop accepts. */
+    private volatile java.nio.channels.SelectionKey implicitAcceptKey;
+
     private volatile long lastAcceptWarning;
 
     /** Logs a failed accept, at most every ten seconds: under "too many open files" it fails on every try. */
@@ -207,11 +217,11 @@ public final class Acceptor {
             eventLoops = started;
         }
         EventLoop first = eventLoops[0];
-        acceptKey = first.registerAcceptor(socket.getChannel(), () -> acceptReady(socket, first));
+        acceptKey = first.registerAcceptor(socket.getChannel(), () -> acceptReady(socket, first, false));
     }
 
     /** On the event loop: accepts the connections waiting, a bounded batch so that sessions are served too. */
-    private void acceptReady(ServerSocket socket, EventLoop loop) {
+    private void acceptReady(ServerSocket socket, EventLoop loop, boolean implicitTls) {
         for (int i = 0; i < 64 && accepting; i++) {
             java.nio.channels.SocketChannel client;
             try {
@@ -224,7 +234,7 @@ public final class Acceptor {
                 // Usually "too many open files": passing, as sessions end. Stop watching the listener for a
                 // moment rather than spin on it.
                 warnAcceptFailed(socket, ex);
-                java.nio.channels.SelectionKey key = acceptKey;
+                java.nio.channels.SelectionKey key = implicitTls ? implicitAcceptKey : acceptKey;
                 if (key != null && key.isValid()) {
                     key.interestOps(0);
                     loop.schedule(() -> {
@@ -238,7 +248,7 @@ public final class Acceptor {
             if (client == null) {
                 return;
             }
-            admit(client, false);
+            admit(client, implicitTls);
         }
     }
 
@@ -284,14 +294,14 @@ public final class Acceptor {
             return;
         }
         EventLoop[] loops = eventLoops;
-        if (!implicitTls && loops.length > 0) {
+        if (loops.length > 0) {
             EventLoop loop = loops[Math.floorMod(nextLoop.getAndIncrement(), loops.length)];
             Session session;
             try {
                 client.setTcpNoDelay(true);
                 channel.configureBlocking(false);
                 session = new Session(server, channel, idPrefix + "-" + sessions.nextId(), handler, commands, listener,
-                        sessions, loop, executor);
+                        sessions, loop, executor, implicitTls);
             }
             catch (IOException ex) {
                 sessions.release();

@@ -145,6 +145,12 @@ public final class Session implements SmtpSession, Runnable {
 
     private java.nio.channels.SelectionKey key;
 
+    /** TLS over {@link #channel} through an SSLEngine, once it started; {@code null} in the clear. */
+    private TlsTransport transport;
+
+    /** Whether the loop drives this session's TLS handshake (see {@link #continueHandshake}); on its loop only. */
+    private boolean handshaking;
+
     /** Whether the event loop runs this session; false once it moved to a thread of its own. */
     private volatile boolean eventDriven;
 
@@ -193,8 +199,8 @@ public final class Session implements SmtpSession, Runnable {
      */
     public Session(SmtpServer server, java.nio.channels.SocketChannel channel, String id, SmtpHandler handler,
             Map<String, SmtpCommand> commands, SmtpServerListener listener, SessionRegistry registry, EventLoop loop,
-            java.util.concurrent.Executor executor) throws IOException {
-        this.implicitTls = false;
+            java.util.concurrent.Executor executor, boolean implicitTls) throws IOException {
+        this.implicitTls = implicitTls;
         this.rawSocket = channel.socket();
         this.server = server;
         this.socket = rawSocket;
@@ -279,6 +285,25 @@ public final class Session implements SmtpSession, Runnable {
      * @return whether the session goes on to its commands
      */
     private boolean open() throws IOException {
+        if (!admit()) {
+            return false;
+        }
+        if (implicitTls) {
+            try {
+                upgradeToTls();
+            }
+            catch (IOException ex) {
+                ended("tls-failed");
+                listener.tlsHandshake(this, false);
+                throw ex;
+            }
+            listener.tlsHandshake(this, true);
+        }
+        return greet();
+    }
+
+    /** Reads a PROXY header where one is due, and counts the client in; false when it is refused. */
+    private boolean admit() throws IOException {
         setTimeout(server.getIdleTimeout());
         if (server.getTrustedProxies() != null && !readProxyHeader()) {
             ended("rejected");
@@ -292,17 +317,11 @@ public final class Session implements SmtpSession, Runnable {
             return false;
         }
         clientAdmitted = true;
-        if (implicitTls) {
-            try {
-                upgradeToTls();
-            }
-            catch (IOException ex) {
-                ended("tls-failed");
-                listener.tlsHandshake(this, false);
-                throw ex;
-            }
-            listener.tlsHandshake(this, true);
-        }
+        return true;
+    }
+
+    /** Says 220, unless the server is stopping; whether the session goes on. */
+    private boolean greet() {
         if (saidGoodbyeForShutdown()) {
             return false;
         }
@@ -400,11 +419,20 @@ public final class Session implements SmtpSession, Runnable {
     public void openOnLoop() {
         registry.started(this);
         step(() -> {
-            if (!open()) {
+            if (!admit()) {
                 finish();
                 return;
             }
             key = loop.register(channel, this);
+            if (implicitTls) {
+                startTransport(input.takeBuffered());
+                continueHandshake();
+                return;
+            }
+            if (!greet()) {
+                finish();
+                return;
+            }
             processInput();
         });
     }
@@ -412,6 +440,10 @@ public final class Session implements SmtpSession, Runnable {
     /** The loop saw this session's socket ready. */
     void ready(java.nio.channels.SelectionKey readyKey) {
         step(() -> {
+            if (handshaking) {
+                continueHandshake();
+                return;
+            }
             if (readyKey.isWritable()) {
                 flushOutput();
                 if (channelOutput.hasPending()) {
@@ -428,16 +460,21 @@ public final class Session implements SmtpSession, Runnable {
                 keepWhileSuspended(readyKey);
                 return;
             }
-            waitingForCommand = false;
-            input.waitingSince(0);
-            int read = input.readFrom(channel);
-            if (read < 0) {
-                endedByClientOrStop();
-                finish();
-                return;
-            }
-            processInput();
+            readInput();
         });
+    }
+
+    /** Takes what the client sent and runs it. */
+    private void readInput() throws IOException {
+        waitingForCommand = false;
+        input.waitingSince(0);
+        int read = input.readFrom(transport != null ? transport : channel);
+        if (read < 0) {
+            endedByClientOrStop();
+            finish();
+            return;
+        }
+        processInput();
     }
 
     /**
@@ -526,6 +563,14 @@ public final class Session implements SmtpSession, Runnable {
         }
         key.interestOps(java.nio.channels.SelectionKey.OP_READ);
         input.waitingSince(loop.now());
+        if (transport != null && transport.hasBufferedInput()) {
+            // Decrypted (or closing) input the socket will not announce again: read on at the loop's next turn.
+            loop.execute(() -> {
+                if (eventDriven && !processing && !suspended && !finished.get()) {
+                    step(this::readInput);
+                }
+            });
+        }
     }
 
     /**
@@ -667,7 +712,7 @@ public final class Session implements SmtpSession, Runnable {
      * as it would had the hook answered at once.
      */
     private void keepWhileSuspended(java.nio.channels.SelectionKey readyKey) throws IOException {
-        if (!input.hasRoom() || input.readFrom(channel) < 0) {
+        if (!input.hasRoom() || input.readFrom(transport != null ? transport : channel) < 0) {
             // The end of input stays readable: the loop sees it again once the session reads again.
             readyKey.interestOps(0);
         }
@@ -707,7 +752,7 @@ public final class Session implements SmtpSession, Runnable {
         loop.release(key, () -> {
             try {
                 channel.configureBlocking(true);
-                input.waitOn(rawSocket.getInputStream());
+                input.waitOn(transport != null ? transport.blockingInput() : rawSocket.getInputStream());
                 eventDriven = false;
                 executor.execute(() -> continueBlocking(pending));
             }
@@ -897,6 +942,12 @@ public final class Session implements SmtpSession, Runnable {
             suspendedVerb = verb;
             return false;
         }
+        if (handshaking) {
+            // STARTTLS: the loop goes on with the handshake; the 220 was the command's reply.
+            finished(verb);
+            continueHandshake();
+            return false;
+        }
         if (!intake.isReceiving()) {
             // A DATA the loop goes on reading is finished once its message has been processed.
             finished(verb);
@@ -1083,23 +1134,137 @@ public final class Session implements SmtpSession, Runnable {
         if (dropped > 0) {
             logger.warn("Session {}: dropped {} bytes sent after STARTTLS before the TLS handshake", id, dropped);
         }
+        if (channel != null) {
+            // On the loop the handshake goes on as the client's bytes come (see dispatch and continueHandshake).
+            startTransport(new byte[0]);
+            return;
+        }
         try {
             upgradeToTls();
         }
         catch (IOException ex) {
-            logger.info("Session {}: TLS handshake with {} failed: {}", id, peer, ex.toString());
-            ended("tls-failed");
-            listener.tlsHandshake(this, false);
-            closeRequested = true;
-            closed = true;
+            tlsFailed(ex);
             return;
         }
+        tlsStarted();
+    }
+
+    /** The handshake failed: the session ends without another word (there is no channel for one). */
+    private void tlsFailed(IOException ex) {
+        logger.info("Session {}: TLS handshake with {} failed: {}", id, peer, ex.toString());
+        ended("tls-failed");
+        listener.tlsHandshake(this, false);
+        closeRequested = true;
+        closed = true;
+    }
+
+    /** The handshake succeeded: after STARTTLS, the session forgets what it learned in the clear. */
+    private void tlsStarted() {
         listener.tlsHandshake(this, true);
+        if (implicitTls) {
+            return;
+        }
         // RFC 3207 4.2: forget everything learned before TLS; the client must greet again.
         abortTransaction();
         heloName = null;
         extended = false;
         authenticatedUser = null;
+    }
+
+    /**
+     * Starts TLS over the channel through an SSLEngine; what is buffered for the client still goes in the clear.
+     * On the loop the handshake only begins here; a session on a thread of its own does it all now.
+     *
+     * @param consumed bytes already read that belong to the handshake
+     */
+    private void startTransport(byte[] consumed) throws IOException {
+        transport = new TlsTransport(Tls.engine(server, (InetSocketAddress) channel.getRemoteAddress()), channel,
+                consumed);
+        channelOutput.startTls(transport);
+        handshakeSince = System.nanoTime() | 1;
+        if (eventDriven) {
+            // The caller goes on with continueHandshake once it has said what it had to.
+            handshaking = true;
+            return;
+        }
+        try {
+            flushOutput();
+            for (TlsTransport.Progress step; (step = transport.handshake()) != TlsTransport.Progress.DONE;) {
+                if (step != TlsTransport.Progress.TASK) {
+                    throw new IOException("A blocking channel would wait: " + step);
+                }
+                transport.delegatedTasks().run();
+            }
+        }
+        catch (IOException ex) {
+            handshakeSince = 0;
+            tlsFailed(ex);
+            return;
+        }
+        handshakeSince = 0;
+        tls = transport.session();
+        input.waitOn(transport.blockingInput());
+        tlsStarted();
+    }
+
+    /**
+     * Drives the handshake on the loop as far as it goes without waiting; the loop calls again when the client's
+     * bytes come or it takes ours. The engine's slow work (certificates, keys) runs on the executor.
+     */
+    private void continueHandshake() throws IOException {
+        TlsTransport.Progress progress;
+        try {
+            // The 220 to STARTTLS goes out in the clear first.
+            flushOutput();
+            progress = channelOutput.hasPending() ? TlsTransport.Progress.WRITE : transport.handshake();
+        }
+        catch (IOException ex) {
+            tlsFailed(ex);
+            finish();
+            return;
+        }
+        switch (progress) {
+            case READ -> key.interestOps(java.nio.channels.SelectionKey.OP_READ);
+            case WRITE -> key.interestOps(java.nio.channels.SelectionKey.OP_WRITE);
+            case TASK -> handshakeTask();
+            case DONE -> handshakeDone();
+        }
+    }
+
+    private void handshakeTask() {
+        key.interestOps(0);
+        Runnable tasks = transport.delegatedTasks();
+        try {
+            executor.execute(() -> {
+                try {
+                    tasks.run();
+                }
+                finally {
+                    // A failed task fails the engine's next step, which ends the session on its loop.
+                    loop.execute(() -> {
+                        if (!finished.get()) {
+                            step(this::continueHandshake);
+                        }
+                    });
+                }
+            });
+        }
+        catch (java.util.concurrent.RejectedExecutionException ex) {
+            tlsFailed(new IOException("No thread for the TLS handshake: " + ex));
+            finish();
+        }
+    }
+
+    private void handshakeDone() throws IOException {
+        handshaking = false;
+        handshakeSince = 0;
+        tls = transport.session();
+        tlsStarted();
+        if (implicitTls && !greet()) {
+            finish();
+            return;
+        }
+        processInput();
     }
 
     /** RFC 4954 AUTH with PLAIN or LOGIN. */
@@ -1230,6 +1395,9 @@ public final class Session implements SmtpSession, Runnable {
         writeLock.lock();
         try {
             closed = true;
+            if (transport != null) {
+                transport.closeQuietly();
+            }
             if (eventDriven && key != null && key.isValid() && loop.inLoop()) {
                 loop.close(key, channel);
             }
