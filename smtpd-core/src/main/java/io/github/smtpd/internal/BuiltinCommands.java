@@ -39,7 +39,8 @@ public final class BuiltinCommands {
                     "BDAT chunk-size [LAST]"),
             new Row("EXPN", connection(ConnectionCommands::expn), "EXPN <list>"),
             new Row("HELP", connection(ConnectionCommands::help), "HELP [command]"),
-            new Row("STARTTLS", (session, argument) -> ((Session) session).starttls(argument), "STARTTLS"),
+            new Row("STARTTLS", (session, argument) -> ((Session) session).connectionCommands().starttls(argument),
+                    "STARTTLS"),
             new Row("AUTH", (session, argument) -> ((Session) session).auth(argument),
                     "AUTH mechanism [initial-response]"));
 

@@ -6,13 +6,9 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -38,11 +34,6 @@ import org.slf4j.MDC;
 public final class Session implements SmtpSession, Runnable {
 
     private static final Logger logger = LoggerFactory.getLogger(Session.class);
-
-    /** RFC 5321 4.5.3.1.4: 512 octets with CRLF; smtpd counted 512 without it, and so do we. */
-    static final int COMMAND_LINE_LIMIT = 512;
-
-    private static final Duration PROXY_HEADER_TIMEOUT = Duration.ofSeconds(10);
 
     private final SmtpServer server;
 
@@ -168,8 +159,26 @@ public final class Session implements SmtpSession, Runnable {
 
     private final java.util.concurrent.atomic.AtomicBoolean finished = new java.util.concurrent.atomic.AtomicBoolean();
 
+    /** A session with a thread of its own and blocking I/O, for servers without event loops. */
     public Session(SmtpServer server, Socket socket, String id, SmtpHandler handler, Map<String, SmtpCommand> commands,
             SmtpServerListener listener, SessionRegistry registry, boolean implicitTls) throws IOException {
+        this(server, socket, null, id, handler, commands, listener, registry, null, null, implicitTls);
+    }
+
+    /**
+     * A session that an {@link EventLoop} runs while it waits for its client; {@code channel} is non-blocking.
+     * Commands that must block move it to a thread of {@code executor} for good; message processing runs there.
+     */
+    public Session(SmtpServer server, java.nio.channels.SocketChannel channel, String id, SmtpHandler handler,
+            Map<String, SmtpCommand> commands, SmtpServerListener listener, SessionRegistry registry, EventLoop loop,
+            java.util.concurrent.Executor executor, boolean implicitTls) throws IOException {
+        this(server, channel.socket(), channel, id, handler, commands, listener, registry, loop, executor, implicitTls);
+    }
+
+    private Session(SmtpServer server, Socket socket, java.nio.channels.SocketChannel channel, String id,
+            SmtpHandler handler, Map<String, SmtpCommand> commands, SmtpServerListener listener,
+            SessionRegistry registry, EventLoop loop, java.util.concurrent.Executor executor, boolean implicitTls)
+            throws IOException {
         this.implicitTls = implicitTls;
         this.rawSocket = socket;
         this.server = server;
@@ -180,67 +189,33 @@ public final class Session implements SmtpSession, Runnable {
         this.listener = listener;
         this.registry = registry;
         this.peer = (InetSocketAddress) socket.getRemoteSocketAddress();
-        this.socketOutput = new WatchedOutputStream(socket.getOutputStream());
-        this.output = new BufferedOutputStream(socketOutput, 1024);
-        this.input = new SmtpInput(socket.getInputStream(), 16384, this::flushOutput);
-        this.envelopeCommands = new EnvelopeCommands(this);
-        this.connectionCommands = new ConnectionCommands(this);
-        this.intake = new MessageIntake(this);
-        this.loop = null;
-        this.channel = null;
-        this.channelOutput = null;
-        this.executor = null;
-        this.work = new SerialWork(Runnable::run, null);
-    }
-
-    /**
-     * A session that an {@link EventLoop} runs while it waits for its client; {@code channel} is non-blocking.
-     * Commands that must block move it to a thread of {@code executor} for good; message processing runs there.
-     */
-    public Session(SmtpServer server, java.nio.channels.SocketChannel channel, String id, SmtpHandler handler,
-            Map<String, SmtpCommand> commands, SmtpServerListener listener, SessionRegistry registry, EventLoop loop,
-            java.util.concurrent.Executor executor, boolean implicitTls) throws IOException {
-        this.implicitTls = implicitTls;
-        this.rawSocket = channel.socket();
-        this.server = server;
-        this.socket = rawSocket;
-        this.id = id;
-        this.handler = handler;
-        this.commands = commands;
-        this.listener = listener;
-        this.registry = registry;
-        this.peer = (InetSocketAddress) channel.getRemoteAddress();
         this.loop = loop;
         this.channel = channel;
         this.executor = executor;
-        this.channelOutput = new ChannelOutput(channel);
-        // ChannelOutput times its own waits; the watched stream only stands in until a TLS one replaces it.
-        this.socketOutput = new WatchedOutputStream(channelOutput);
-        this.output = channelOutput;
-        this.input = new SmtpInput(null, 16384, this::flushOutput);
+        this.eventDriven = loop != null;
+        this.work = new SerialWork(loop != null ? executor : Runnable::run, loop);
+        this.channelOutput = loop != null ? new ChannelOutput(channel) : null;
+        // ChannelOutput times its own waits (TLS included); the watched stream is the blocking driver's.
+        this.socketOutput = new WatchedOutputStream(loop != null ? channelOutput : socket.getOutputStream());
+        this.output = loop != null ? channelOutput : new BufferedOutputStream(socketOutput, 1024);
+        this.input = new SmtpInput(loop != null ? null : socket.getInputStream(), 16384, this::flushOutput);
         this.input.pooledBy(loop);
         this.envelopeCommands = new EnvelopeCommands(this);
         this.connectionCommands = new ConnectionCommands(this);
         this.intake = new MessageIntake(this);
-        this.eventDriven = true;
-        this.work = new SerialWork(executor, loop);
     }
 
     /** Replaces the connection by a TLS one over it and does the handshake; the plain streams are dropped. */
     private void upgradeToTls() throws IOException {
         // STARTTLS dropped what was buffered before calling this; implicit TLS hands it to the handshake.
-        javax.net.ssl.SSLSocket ssl = Tls.wrap(server, socket, input.takeBuffered());
-        // The handshake reads outside SmtpInput: a read timeout bounds each read, and the watchdog bounds the
-        // whole handshake (handshakeSince), so a client trickling its hello is cut off like any other record.
-        ssl.setSoTimeout((int) Math.min(Integer.MAX_VALUE, Math.max(1, server.getIdleTimeout().toMillis())));
         handshakeSince = System.nanoTime() | 1;
+        javax.net.ssl.SSLSocket ssl;
         try {
-            ssl.startHandshake();
+            ssl = Tls.handshake(server, socket, input.takeBuffered());
         }
         finally {
             handshakeSince = 0;
         }
-        ssl.setSoTimeout(0);
         bytesBeforeTls += input.bytesRead();
         writeLock.lock();
         try {
@@ -305,9 +280,13 @@ public final class Session implements SmtpSession, Runnable {
     /** Reads a PROXY header where one is due, and counts the client in; false when it is refused. */
     private boolean admit() throws IOException {
         setTimeout(server.getIdleTimeout());
-        if (server.getTrustedProxies() != null && !readProxyHeader()) {
-            ended("rejected");
-            return false;
+        if (server.getTrustedProxies() != null) {
+            InetSocketAddress client = ProxyProtocolHeader.readTrusted(this, input, listener);
+            if (client == null) {
+                ended("rejected");
+                return false;
+            }
+            peer = client;
         }
         int perClient = server.isClientLimited(peer.getAddress()) ? server.getMaxSessionsPerClient() : 0;
         if (!registry.admitClient(peer.getAddress(), perClient)) {
@@ -482,7 +461,7 @@ public final class Session implements SmtpSession, Runnable {
      * more on the loop; or hands the session to the executor for a message or a command that blocks.
      */
     private void processInput() throws IOException {
-        int maxLine = maxCommandLine();
+        int maxLine = CommandLines.longest(server);
         while (!closeRequested) {
             if (channelOutput.buffered() > OUTPUT_LIMIT) {
                 // A client that pipelines faster than it reads: stop here until its replies are taken.
@@ -752,7 +731,7 @@ public final class Session implements SmtpSession, Runnable {
         loop.release(key, () -> {
             try {
                 channel.configureBlocking(true);
-                input.waitOn(transport != null ? transport.blockingInput() : rawSocket.getInputStream());
+                input.waitOn(transport != null ? new BlockingInput(transport) : rawSocket.getInputStream());
                 eventDriven = false;
                 executor.execute(() -> continueBlocking(pending));
             }
@@ -781,35 +760,8 @@ public final class Session implements SmtpSession, Runnable {
         });
     }
 
-    /**
-     * Reads the PROXY protocol header before anything else: only trusted proxies may send one, and they must.
-     *
-     * @return whether the session may go on
-     */
-    private boolean readProxyHeader() throws IOException {
-        InetSocketAddress connection = peer;
-        boolean trusted = server.getTrustedProxies().stream().anyMatch(cidr -> cidr.contains(connection.getAddress()));
-        if (!trusted) {
-            logger.warn("Closing connection from {}: not a trusted proxy", connection);
-            listener.connectionRejected(connection, "untrusted-proxy");
-            return false;
-        }
-        try {
-            // A proxy sends its header at once; a silent connection must not hold a session for the idle timeout.
-            setTimeout(PROXY_HEADER_TIMEOUT);
-            peer = ProxyProtocolHeader.read(input, connection);
-            setTimeout(server.getIdleTimeout());
-            return true;
-        }
-        catch (ProxyProtocolHeader.MalformedException ex) {
-            logger.warn("Closing connection from proxy {}: {}", connection, ex.getMessage());
-            listener.connectionRejected(connection, "proxy-header");
-            return false;
-        }
-    }
-
     private void commandLoop() throws IOException {
-        int maxLine = maxCommandLine();
+        int maxLine = CommandLines.longest(server);
         while (!closeRequested) {
             // A channel socket closes when a thread blocked on it is interrupted: an interrupt a processor or a
             // hook left behind must not cost the client its connection.
@@ -868,34 +820,6 @@ public final class Session implements SmtpSession, Runnable {
         return false;
     }
 
-    /** The longest line any command may have, so one read bound covers them all (smtpd's limits per verb). */
-    private int maxCommandLine() {
-        return server.getAuthenticator() != null ? Auth.LINE_LIMIT : COMMAND_LINE_LIMIT + 26 + 10 + 515;
-    }
-
-    private int commandLimit(String verb) {
-        if ("AUTH".equals(verb) && server.getAuthenticator() != null) {
-            return Auth.LINE_LIMIT;
-        }
-        int limit = COMMAND_LINE_LIMIT;
-        if (extended && "RCPT".equals(verb)) {
-            limit += 515; // RFC 3461 4: NOTIFY and ORCPT
-        }
-        if (extended && "MAIL".equals(verb)) {
-            limit += 115; // RFC 3461 4: RET and ENVID
-            if (server.getAuthenticator() != null) {
-                limit += 500; // RFC 4954 5: AUTH=
-            }
-            if (server.getDataSizeLimit() > 0) {
-                limit += 26;
-            }
-            if (server.isEnableSmtpUtf8()) {
-                limit += 10;
-            }
-        }
-        return limit;
-    }
-
     /** @return false when the session left its event loop to run the command on a thread of its own */
     private boolean dispatch(int length, int maxLine) throws IOException {
         // A whole line arrived: the next one has a deadline of its own.
@@ -911,14 +835,14 @@ public final class Session implements SmtpSession, Runnable {
             finished("UNKNOWN");
             return true;
         }
-        String line = decode(input.lineBytes(), length);
+        String line = CommandLines.decode(input.lineBytes(), length);
         int space = line.indexOf(' ');
         String verb = Ascii.upper(space < 0 ? line : line.substring(0, space));
         String argument = space < 0 ? null : line.substring(space + 1).strip();
         if (argument != null && argument.isEmpty()) {
             argument = null;
         }
-        if (length > commandLimit(verb)) {
+        if (length > CommandLines.limit(server, extended, verb)) {
             reply(Reply.of(500, "5.5.2", "Error: line too long"));
             finished("UNKNOWN");
             return true;
@@ -962,30 +886,6 @@ public final class Session implements SmtpSession, Runnable {
                 errors++;
             }
             listener.commandCompleted(this, verb, reply);
-        }
-    }
-
-    private static String decode(byte[] bytes, int length) {
-        boolean ascii = true;
-        for (int i = 0; i < length; i++) {
-            if (bytes[i] < 0) {
-                ascii = false;
-                break;
-            }
-        }
-        if (ascii) {
-            return new String(bytes, 0, length, StandardCharsets.ISO_8859_1);
-        }
-        try {
-            return StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(bytes, 0, length))
-                    .toString();
-        }
-        catch (CharacterCodingException ex) {
-            // Invalid UTF-8 becomes U+FFFD, which no parser accepts, so the command gets a syntax error.
-            return new String(bytes, 0, length, StandardCharsets.UTF_8);
         }
     }
 
@@ -1111,42 +1011,31 @@ public final class Session implements SmtpSession, Runnable {
                 + " Error: too many connections, closing the one that made the least progress"));
     }
 
-    // ---- Built-in commands: STARTTLS and AUTH here; the others in ConnectionCommands, EnvelopeCommands and
-    // MessageIntake ----
+    // ---- TLS (STARTTLS's checks are in ConnectionCommands) and AUTH ----
 
-    /** RFC 3207 STARTTLS. */
-    void starttls(String argument) throws IOException {
-        if (server.getSslContext() == null) {
-            reply(Reply.of(500, "5.5.2", "Error: command \"STARTTLS\" not recognized"));
-            return;
-        }
-        if (isSecure()) {
-            reply(Reply.of(503, "5.5.1", "Error: TLS already active"));
-            return;
-        }
-        if (argument != null) {
-            reply(BuiltinCommands.syntaxError("STARTTLS"));
-            return;
-        }
-        reply(Reply.of(220, "2.0.0", "Ready to start TLS"));
+    /** Switches to TLS once STARTTLS's 220 is out: what the client sent behind it never runs (CVE-2011-0411). */
+    void startTls() throws IOException {
         flushOutput();
         int dropped = input.discardBuffered();
         if (dropped > 0) {
             logger.warn("Session {}: dropped {} bytes sent after STARTTLS before the TLS handshake", id, dropped);
         }
-        if (channel != null) {
-            // On the loop the handshake goes on as the client's bytes come (see dispatch and continueHandshake).
-            startTransport(new byte[0]);
-            return;
-        }
         try {
-            upgradeToTls();
+            if (channel != null) {
+                // On the loop the handshake only begins here: see dispatch and continueHandshake.
+                startTransport(new byte[0]);
+            }
+            else {
+                upgradeToTls();
+            }
         }
         catch (IOException ex) {
             tlsFailed(ex);
             return;
         }
-        tlsStarted();
+        if (!handshaking) {
+            tlsStarted();
+        }
     }
 
     /** The handshake failed: the session ends without another word (there is no channel for one). */
@@ -1161,10 +1050,7 @@ public final class Session implements SmtpSession, Runnable {
     /** The handshake succeeded: after STARTTLS, the session forgets what it learned in the clear. */
     private void tlsStarted() {
         listener.tlsHandshake(this, true);
-        if (implicitTls) {
-            return;
-        }
-        // RFC 3207 4.2: forget everything learned before TLS; the client must greet again.
+        // RFC 3207 4.2: forget everything learned before TLS; the client must greet again (implicit TLS: a no-op).
         abortTransaction();
         heloName = null;
         extended = false;
@@ -1189,27 +1075,18 @@ public final class Session implements SmtpSession, Runnable {
         }
         try {
             flushOutput();
-            for (TlsTransport.Progress step; (step = transport.handshake()) != TlsTransport.Progress.DONE;) {
-                if (step != TlsTransport.Progress.TASK) {
-                    throw new IOException("A blocking channel would wait: " + step);
-                }
-                transport.delegatedTasks().run();
-            }
+            transport.handshakeBlocking();
         }
-        catch (IOException ex) {
+        finally {
             handshakeSince = 0;
-            tlsFailed(ex);
-            return;
         }
-        handshakeSince = 0;
         tls = transport.session();
-        input.waitOn(transport.blockingInput());
-        tlsStarted();
+        input.waitOn(new BlockingInput(transport));
     }
 
     /**
      * Drives the handshake on the loop as far as it goes without waiting; the loop calls again when the client's
-     * bytes come or it takes ours. The engine's slow work (certificates, keys) runs on the executor.
+     * bytes come or it takes ours, or when the engine's slow work (keys, certificates) is done on the executor.
      */
     private void continueHandshake() throws IOException {
         TlsTransport.Progress progress;
@@ -1217,45 +1094,26 @@ public final class Session implements SmtpSession, Runnable {
             // The 220 to STARTTLS goes out in the clear first.
             flushOutput();
             progress = channelOutput.hasPending() ? TlsTransport.Progress.WRITE : transport.handshake();
+            if (progress == TlsTransport.Progress.TASK) {
+                key.interestOps(0);
+                transport.runTasks(executor, () -> loop.execute(() -> {
+                    if (!finished.get()) {
+                        step(this::continueHandshake);
+                    }
+                }));
+                return;
+            }
         }
-        catch (IOException ex) {
-            tlsFailed(ex);
+        catch (IOException | java.util.concurrent.RejectedExecutionException ex) {
+            tlsFailed(ex instanceof IOException io ? io : new IOException("No thread for the TLS handshake", ex));
             finish();
             return;
         }
-        switch (progress) {
-            case READ -> key.interestOps(java.nio.channels.SelectionKey.OP_READ);
-            case WRITE -> key.interestOps(java.nio.channels.SelectionKey.OP_WRITE);
-            case TASK -> handshakeTask();
-            case DONE -> handshakeDone();
+        if (progress != TlsTransport.Progress.DONE) {
+            key.interestOps(progress == TlsTransport.Progress.READ ? java.nio.channels.SelectionKey.OP_READ
+                    : java.nio.channels.SelectionKey.OP_WRITE);
+            return;
         }
-    }
-
-    private void handshakeTask() {
-        key.interestOps(0);
-        Runnable tasks = transport.delegatedTasks();
-        try {
-            executor.execute(() -> {
-                try {
-                    tasks.run();
-                }
-                finally {
-                    // A failed task fails the engine's next step, which ends the session on its loop.
-                    loop.execute(() -> {
-                        if (!finished.get()) {
-                            step(this::continueHandshake);
-                        }
-                    });
-                }
-            });
-        }
-        catch (java.util.concurrent.RejectedExecutionException ex) {
-            tlsFailed(new IOException("No thread for the TLS handshake: " + ex));
-            finish();
-        }
-    }
-
-    private void handshakeDone() throws IOException {
         handshaking = false;
         handshakeSince = 0;
         tls = transport.session();
@@ -1267,22 +1125,9 @@ public final class Session implements SmtpSession, Runnable {
         processInput();
     }
 
-    /** RFC 4954 AUTH with PLAIN or LOGIN. */
+    /** RFC 4954 AUTH with PLAIN or LOGIN; failed attempts count against the client in {@code registry} too. */
     void auth(String argument) throws IOException {
-        new Auth(this, server).run(argument);
-    }
-
-    /** Reads one line for an AUTH exchange; {@code null} when the client is gone. */
-    String readAuthLine() throws IOException {
-        int length = input.readLine(Auth.LINE_LIMIT);
-        input.endRecord();
-        if (length == SmtpInput.EOF) {
-            throw new java.io.EOFException("Connection closed during AUTH");
-        }
-        if (length == SmtpInput.TOO_LONG) {
-            return null;
-        }
-        return new String(input.lineBytes(), 0, length, StandardCharsets.ISO_8859_1);
+        new Auth(this, server, registry.authFailures()).run(argument);
     }
 
     /** Counts a failure of this session (the client's count across sessions was reserved before the check). */
@@ -1290,30 +1135,15 @@ public final class Session implements SmtpSession, Runnable {
         return ++authFailures;
     }
 
-    /** Counts an attempt against the client's limit before it is checked; false when the client is at it. */
-    boolean reserveAuthAttempt() {
-        return registry.authFailures().tryRecord(peer.getAddress());
-    }
-
-    /** The reserved attempt did not fail after all (it succeeded, or the authenticator broke). */
-    void forgiveAuthAttempt() {
-        registry.authFailures().forgive(peer.getAddress());
-    }
-
-    /** Whether this client has failed AUTH too often lately, in this session or others. */
-    boolean isAuthRateLimited() {
-        return registry.authFailures().isLimited(peer.getAddress());
-    }
-
     void authenticated(String identity) {
         authenticatedUser = identity;
     }
 
+    // ---- Transaction state ----
+
     boolean inTransaction() {
         return envelope.mailFrom != null;
     }
-
-    // ---- Transaction state ----
 
     void abortTransaction() {
         if (envelope.reset()) {

@@ -37,6 +37,16 @@ final class Tls {
         return ssl;
     }
 
+    /** {@link #wrap}, and the handshake on the calling thread (the watchdog bounds it as a whole). */
+    static SSLSocket handshake(SmtpServer server, Socket plain, byte[] consumed) throws IOException {
+        SSLSocket ssl = wrap(server, plain, consumed);
+        // The handshake reads outside SmtpInput, so a read timeout bounds each of its reads.
+        ssl.setSoTimeout((int) Math.min(Integer.MAX_VALUE, Math.max(1, server.getIdleTimeout().toMillis())));
+        ssl.startHandshake();
+        ssl.setSoTimeout(0);
+        return ssl;
+    }
+
     /** A server-side engine for a connection from {@code peer}. */
     static SSLEngine engine(SmtpServer server, InetSocketAddress peer) {
         SSLEngine engine = server.getSslContext().get().createSSLEngine(peer.getHostString(), peer.getPort());

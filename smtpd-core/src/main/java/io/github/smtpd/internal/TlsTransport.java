@@ -2,7 +2,6 @@ package io.github.smtpd.internal;
 
 import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.ByteChannel;
 import java.nio.channels.SocketChannel;
@@ -102,20 +101,41 @@ final class TlsTransport implements ByteChannel {
                     }
                 }
                 default -> {
+                    releaseIdleBuffers();
                     return Progress.DONE;
                 }
             }
         }
     }
 
-    /** The engine's pending work, to run off the event loop; {@link #handshake} goes on after it. */
-    Runnable delegatedTasks() {
-        return () -> {
-            Runnable task;
-            while ((task = engine.getDelegatedTask()) != null) {
-                task.run();
+    /** Does the whole handshake on a blocking channel, the engine's work included. */
+    void handshakeBlocking() throws IOException {
+        for (Progress step; (step = handshake()) != Progress.DONE;) {
+            if (step != Progress.TASK) {
+                throw new IOException("A blocking channel would wait: " + step);
             }
-        };
+            runTasks(Runnable::run, () -> {
+            });
+        }
+    }
+
+    /**
+     * Runs the engine's pending work (key and trust managers, which may block) on {@code executor}, never on a
+     * loop, then {@code then}, where {@link #handshake} goes on; a failed task fails the handshake's next step.
+     *
+     * @throws java.util.concurrent.RejectedExecutionException when the executor takes no more
+     */
+    void runTasks(java.util.concurrent.Executor executor, Runnable then) {
+        executor.execute(() -> {
+            try {
+                for (Runnable task; (task = engine.getDelegatedTask()) != null;) {
+                    task.run();
+                }
+            }
+            finally {
+                then.run();
+            }
+        });
     }
 
     /** How the last unwrap ended; {@code BUFFER_UNDERFLOW} until more bytes come from the socket. */
@@ -141,6 +161,7 @@ final class TlsTransport implements ByteChannel {
             if (netIn != null && netIn.position() > 0 && lastUnwrap != SSLEngineResult.Status.BUFFER_UNDERFLOW) {
                 int produced = unwrapInto(target);
                 if (produced > 0) {
+                    releaseIdleBuffers();
                     return produced;
                 }
                 // Data kept in appIn, a record with none for us (a ticket, a key update), the close_notify, or
@@ -338,32 +359,6 @@ final class TlsTransport implements ByteChannel {
         catch (IOException | RuntimeException ex) {
             // The client is gone, or does not read: there is no one to tell.
         }
-    }
-
-    /** {@link #read} as a blocking stream, for a session that left its loop (the channel is blocking then). */
-    InputStream blockingInput() {
-        return new InputStream() {
-            @Override
-            public int read() throws IOException {
-                byte[] one = new byte[1];
-                return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-            }
-
-            @Override
-            public int read(byte[] bytes, int offset, int length) throws IOException {
-                int read;
-                do {
-                    read = TlsTransport.this.read(ByteBuffer.wrap(bytes, offset, length));
-                }
-                while (read == 0 && length > 0);
-                return read;
-            }
-
-            @Override
-            public int available() {
-                return appIn != null ? appIn.remaining() : 0;
-            }
-        };
     }
 
     @Override
