@@ -204,6 +204,34 @@ class TlsOnTheEventLoopTest extends ServerTestSupport {
     }
 
     @Test
+    void theReceivedHeaderNamesTls() throws Exception {
+        start(TestServers.loopback().receivedHeader(true));
+        try (RawClient client = startTls()) {
+            client.startTls(TestTls.clientSocketFactory());
+            client.command("EHLO c");
+            client.command("MAIL FROM:<a@b.example>");
+            client.command("RCPT TO:<c@d.example>");
+            client.command("DATA");
+            assertThat(client.command("Subject: s\r\n\r\nbody\r\n.")).isEqualTo("250 2.0.0 OK");
+        }
+        RecordingProcessor.Received received = processor.next();
+        assertThat(received.text()).startsWith("Received: from c").contains("with ESMTPS");
+        assertThat(received.message().session().tlsCipher()).startsWith("TLS_");
+    }
+
+    @Test
+    void aStopEndsASessionInTheMiddleOfItsHandshake() throws Exception {
+        start(TestServers.loopback());
+        try (RawClient client = startTls(); EngineClient tls = new EngineClient(client.socket())) {
+            byte[] hello = tls.hello();
+            client.send(java.util.Arrays.copyOf(hello, hello.length / 2));
+            server.stop(Duration.ofSeconds(1));
+            assertThat(tls.isClosedByServer()).isTrue();
+        }
+        assertThat(server.getSessions()).isEmpty();
+    }
+
+    @Test
     void idleStartTlsSessionsHoldNoThreads() throws Exception {
         start(TestServers.loopback().maxSessionsPerClient(0));
         int before = ManagementFactory.getThreadMXBean().getThreadCount();

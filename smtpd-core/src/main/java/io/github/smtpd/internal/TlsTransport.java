@@ -264,6 +264,10 @@ final class TlsTransport implements ByteChannel {
             netIn = ByteBuffer.allocate(packet);
         }
         else if (!netIn.hasRemaining()) {
+            if (netIn.capacity() >= 2 * packet) {
+                // No record is that long: the engine would have failed it. Never grow without bound.
+                throw new SSLException("TLS record larger than the session allows");
+            }
             ByteBuffer bigger = ByteBuffer.allocate(netIn.capacity() + packet);
             netIn.flip();
             bigger.put(netIn);
