@@ -37,8 +37,9 @@ final class BlockingInput extends InputStream {
         return read;
     }
 
+    /** Only decrypted bytes count: half a record may wait for the client, who waits for our replies first. */
     @Override
     public int available() {
-        return transport.hasBufferedInput() ? 1 : 0;
+        return transport.hasDecrypted() ? 1 : 0;
     }
 }
