@@ -220,6 +220,28 @@ class TlsOnTheEventLoopTest extends ServerTestSupport {
     }
 
     @Test
+    void aRequiredClientCertificateIsAskedForAndChecked() throws Exception {
+        launch(TestServers.loopback().sslContext(TestTls::mutualContext).tlsClientAuth(TlsClientAuth.NEED)
+                .messageProcessor(processor).listener(listener));
+        try (RawClient client = startTls()) {
+            client.startTls(TestTls.mutualContext().getSocketFactory());
+            assertThat(client.command("EHLO c")).endsWith("250 HELP");
+            assertThat(((SSLSocket) client.socket()).getSession().getLocalCertificates()).hasSize(1);
+        }
+        try (RawClient client = startTls()) {
+            // Without a certificate: the handshake (or, in TLS 1.3, the first read after it) fails.
+            assertThatThrownBy(() -> {
+                client.startTls(TestTls.clientSocketFactory());
+                if (client.command("EHLO c") == null) {
+                    throw new java.io.IOException("closed");
+                }
+            }).isInstanceOf(java.io.IOException.class);
+        }
+        eventually("one handshake failed", () -> handshakesFailed.get() == 1);
+        assertThat(handshakesOk).hasValue(1);
+    }
+
+    @Test
     void aStopEndsASessionInTheMiddleOfItsHandshake() throws Exception {
         start(TestServers.loopback());
         try (RawClient client = startTls(); EngineClient tls = new EngineClient(client.socket())) {

@@ -32,7 +32,7 @@ final class TlsTransport implements ByteChannel {
         READ,
         /** The client must read ours first. */
         WRITE,
-        /** The engine has work that may block (key and trust managers): {@link #delegatedTasks()}. */
+        /** The engine has work that may block (key and trust managers): {@link #runTasks}. */
         TASK
     }
 
@@ -60,7 +60,7 @@ final class TlsTransport implements ByteChannel {
         this.engine = engine;
         this.channel = channel;
         if (consumed.length > 0) {
-            netIn = packetBuffer(consumed.length);
+            netIn = ByteBuffer.allocate(Math.max(consumed.length, engine.getSession().getPacketBufferSize()));
             netIn.put(consumed);
         }
         engine.beginHandshake();
@@ -244,7 +244,8 @@ final class TlsTransport implements ByteChannel {
             lastUnwrap = SSLEngineResult.Status.BUFFER_UNDERFLOW;
             return 0;
         }
-        ByteBuffer spare = appIn != null ? appIn.compact() : ByteBuffer.allocate(engine.getSession().getApplicationBufferSize());
+        ByteBuffer spare = appIn != null ? appIn.compact()
+                : ByteBuffer.allocate(engine.getSession().getApplicationBufferSize());
         netIn.flip();
         try {
             SSLEngineResult result = engine.unwrap(netIn, spare);
@@ -285,10 +286,6 @@ final class TlsTransport implements ByteChannel {
         return read;
     }
 
-    private ByteBuffer packetBuffer(int atLeast) {
-        return ByteBuffer.allocate(Math.max(atLeast, engine.getSession().getPacketBufferSize()));
-    }
-
     private void releaseIdleBuffers() {
         if (netIn != null && netIn.position() == 0) {
             netIn = null;
@@ -313,7 +310,7 @@ final class TlsTransport implements ByteChannel {
 
     private int wrap(ByteBuffer source) throws IOException {
         if (netOut == null) {
-            netOut = packetBuffer(0);
+            netOut = ByteBuffer.allocate(engine.getSession().getPacketBufferSize());
         }
         else {
             netOut.compact();
