@@ -241,7 +241,7 @@ public final class SmtpServer {
         this.listener = Listeners.composite(builder.listeners);
         this.sessions = new SessionRegistry(builder.authFailureLimit, builder.authFailureWindow);
         this.idPrefix = Integer.toString(serverCounter.incrementAndGet(), 36);
-        this.eventDriven = trustedProxies == null && EventLoop.canRun(handler);
+        this.eventDriven = EventLoop.canRun(handler);
     }
 
     private static void requirePositive(String name, int value) {
@@ -521,8 +521,9 @@ public final class SmtpServer {
     }
 
     /**
-     * How many event loop threads serve plain-text sessions, as configured ({@link Builder#eventLoops}); none run
-     * when the handler has hooks before DATA or the PROXY protocol is on, which give every session a thread.
+     * How many event loop threads serve sessions, in the clear or under TLS, as configured
+     * ({@link Builder#eventLoops}); none run when the handler has hooks before DATA, which gives every session a
+     * thread.
      */
     public int getEventLoops() {
         return eventLoopCount;

@@ -298,6 +298,33 @@ class TlsOnTheEventLoopTest extends ServerTestSupport {
     }
 
     @Test
+    void implicitTlsBehindAProxyHeaderRunsOnTheLoopAndTheHelloInItsPacketReachesTheEngine() throws Exception {
+        start(TestServers.loopback().implicitTlsAddress("127.0.0.1:0")
+                .proxyProtocol(List.of(Cidr.parse("127.0.0.0/8"))));
+        try (Socket socket = new Socket("127.0.0.1", server.getImplicitTlsAddress().getPort());
+                EngineClient tls = new EngineClient(socket)) {
+            socket.setSoTimeout(10_000);
+            ByteArrayOutputStream packet = new ByteArrayOutputStream();
+            packet.write("PROXY TCP4 203.0.113.7 127.0.0.1 40000 465\r\n".getBytes(StandardCharsets.US_ASCII));
+            packet.write(tls.hello());
+            tls.send(packet.toByteArray());
+            tls.handshake();
+            assertThat(tls.readLine()).startsWith("220 smtpd.test");
+            assertThat(tls.command("EHLO c")).isEqualTo("250 HELP");
+            tls.command("MAIL FROM:<a@b.example>");
+            tls.command("RCPT TO:<c@d.example>");
+            tls.command("DATA");
+            assertThat(tls.command("behind a proxy\r\n.")).isEqualTo("250 2.0.0 OK");
+        }
+        Message message = processor.next().message();
+        assertThat(message.session().isSecure()).isTrue();
+        assertThat(message.peer().getAddress().getHostAddress()).isEqualTo("203.0.113.7");
+        assertThat(commands).anyMatch((command) -> command.startsWith("EHLO"))
+                .filteredOn((command) -> !command.startsWith("DATA"))
+                .allMatch((command) -> command.contains(" smtpd-loop-"));
+    }
+
+    @Test
     void aLargeMessageArrivesByteExactOverTls() throws Exception {
         start(TestServers.loopback());
         StringBuilder body = new StringBuilder();

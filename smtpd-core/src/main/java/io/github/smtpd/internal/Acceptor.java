@@ -297,9 +297,11 @@ public final class Acceptor {
         if (loops.length > 0) {
             EventLoop loop = loops[Math.floorMod(nextLoop.getAndIncrement(), loops.length)];
             Session session;
+            boolean proxied = server.getTrustedProxies() != null;
             try {
                 client.setTcpNoDelay(true);
-                channel.configureBlocking(false);
+                // Behind a proxy the header is read blocking first (Session.openBehindProxy).
+                channel.configureBlocking(proxied);
                 session = new Session(server, channel, idPrefix + "-" + sessions.nextId(), handler, commands, listener,
                         sessions, loop, executor, implicitTls);
             }
@@ -308,7 +310,17 @@ public final class Acceptor {
                 closeQuietly(client);
                 return;
             }
-            loop.execute(session::openOnLoop);
+            if (!proxied) {
+                loop.execute(session::openOnLoop);
+                return;
+            }
+            try {
+                executor.execute(session::openBehindProxy);
+            }
+            catch (RejectedExecutionException ex) {
+                sessions.release();
+                refuse(client, peer, "executor");
+            }
             return;
         }
         Session session;

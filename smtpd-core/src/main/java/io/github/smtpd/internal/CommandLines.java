@@ -5,9 +5,10 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 
+import io.github.smtpd.Reply;
 import io.github.smtpd.SmtpServer;
 
-/** How long a command line may be (smtpd's limits per verb, with the ESMTP extensions on), and its text. */
+/** Command lines: how long each may be (smtpd's limits per verb, with the ESMTP extensions on), and their parts. */
 final class CommandLines {
 
     /** RFC 5321 4.5.3.1.4: 512 octets with CRLF; smtpd counted 512 without it, and so do we. */
@@ -45,8 +46,33 @@ final class CommandLines {
         return limit;
     }
 
+    /** A command line taken apart: its verb (upper case) and argument, or the reply to a line that is none. */
+    record Line(String verb, String argument, Reply error) {
+    }
+
+    /**
+     * Takes apart the command line in {@code bytes} of {@code length} (or {@link SmtpInput#TOO_LONG}) for a session
+     * that greeted with EHLO when {@code extended}.
+     */
+    static Line parse(byte[] bytes, int length, SmtpServer server, boolean extended) {
+        if (length == SmtpInput.TOO_LONG) {
+            return new Line(null, null, Reply.of(500, "5.5.2", "Error: line too long"));
+        }
+        if (length == 0) {
+            return new Line(null, null, Reply.of(500, "5.5.2", "Error: bad syntax"));
+        }
+        String line = decode(bytes, length);
+        int space = line.indexOf(' ');
+        String verb = Ascii.upper(space < 0 ? line : line.substring(0, space));
+        String argument = space < 0 ? null : line.substring(space + 1).strip();
+        if (length > limit(server, extended, verb)) {
+            return new Line(verb, null, Reply.of(500, "5.5.2", "Error: line too long"));
+        }
+        return new Line(verb, argument == null || argument.isEmpty() ? null : argument, null);
+    }
+
     /** A line's text: ASCII, or UTF-8 (SMTPUTF8); invalid UTF-8 becomes U+FFFD, which no parser accepts. */
-    static String decode(byte[] bytes, int length) {
+    private static String decode(byte[] bytes, int length) {
         boolean ascii = true;
         for (int i = 0; i < length; i++) {
             if (bytes[i] < 0) {

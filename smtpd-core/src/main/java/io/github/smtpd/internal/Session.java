@@ -55,7 +55,7 @@ public final class Session implements SmtpSession, Runnable {
 
     private final Instant since = Instant.now();
 
-    private volatile SmtpInput input;
+    private final SmtpInput input;
 
     /** How long the client may keep us waiting now: the idle timeout between commands, longer in DATA. */
     private volatile long timeoutNanos;
@@ -74,8 +74,6 @@ public final class Session implements SmtpSession, Runnable {
     private volatile String authenticatedUser;
 
     private int authFailures;
-
-    private long bytesBeforeTls;
 
     private final ReentrantLock writeLock = new ReentrantLock();
 
@@ -216,7 +214,6 @@ public final class Session implements SmtpSession, Runnable {
         finally {
             handshakeSince = 0;
         }
-        bytesBeforeTls += input.bytesRead();
         writeLock.lock();
         try {
             socket = ssl;
@@ -226,7 +223,7 @@ public final class Session implements SmtpSession, Runnable {
         finally {
             writeLock.unlock();
         }
-        input = new SmtpInput(ssl.getInputStream(), 16384, this::flushOutput);
+        input.waitOn(ssl.getInputStream());
         tls = ssl.getSession();
     }
 
@@ -268,11 +265,10 @@ public final class Session implements SmtpSession, Runnable {
                 upgradeToTls();
             }
             catch (IOException ex) {
-                ended("tls-failed");
-                listener.tlsHandshake(this, false);
-                throw ex;
+                tlsFailed(ex);
+                return false;
             }
-            listener.tlsHandshake(this, true);
+            tlsStarted();
         }
         return greet();
     }
@@ -402,18 +398,44 @@ public final class Session implements SmtpSession, Runnable {
                 finish();
                 return;
             }
-            key = loop.register(channel, this);
-            if (implicitTls) {
-                startTransport(input.takeBuffered());
-                continueHandshake();
-                return;
-            }
-            if (!greet()) {
+            joinLoop();
+        });
+    }
+
+    /**
+     * Starts a session behind a trusted proxy: its header is read on an executor thread, blocking (a proxy sends it
+     * at once; a short timeout bounds it), then it joins its loop with what came behind the header still buffered.
+     */
+    public void openBehindProxy() {
+        registry.started(this);
+        // Until it is on the loop, this thread ends the session, not the loop (see hardClose).
+        processing = true;
+        step(() -> {
+            input.waitOn(rawSocket.getInputStream());
+            if (!admit()) {
                 finish();
                 return;
             }
-            processInput();
+            input.waitOn(null);
+            channel.configureBlocking(false);
+            processing = false;
+            loop.execute(() -> step(this::joinLoop));
         });
+    }
+
+    /** Registers with the loop, then greets the client, or first does the implicit TLS handshake. */
+    private void joinLoop() throws IOException {
+        key = loop.register(channel, this);
+        if (implicitTls) {
+            startTransport(input.takeBuffered());
+            continueHandshake();
+            return;
+        }
+        if (!greet()) {
+            finish();
+            return;
+        }
+        processInput();
     }
 
     /** The loop saw this session's socket ready. */
@@ -825,31 +847,13 @@ public final class Session implements SmtpSession, Runnable {
         // A whole line arrived: the next one has a deadline of its own.
         input.endRecord();
         lastReply = null;
-        if (length == SmtpInput.TOO_LONG) {
-            reply(Reply.of(500, "5.5.2", "Error: line too long"));
-            finished("UNKNOWN");
-            return true;
-        }
-        if (length == 0) {
-            reply(Reply.of(500, "5.5.2", "Error: bad syntax"));
-            finished("UNKNOWN");
-            return true;
-        }
-        String line = CommandLines.decode(input.lineBytes(), length);
-        int space = line.indexOf(' ');
-        String verb = Ascii.upper(space < 0 ? line : line.substring(0, space));
-        String argument = space < 0 ? null : line.substring(space + 1).strip();
-        if (argument != null && argument.isEmpty()) {
-            argument = null;
-        }
-        if (length > CommandLines.limit(server, extended, verb)) {
-            reply(Reply.of(500, "5.5.2", "Error: line too long"));
-            finished("UNKNOWN");
-            return true;
-        }
-        SmtpCommand command = commands.get(verb);
+        CommandLines.Line line = CommandLines.parse(input.lineBytes(), length, server, extended);
+        String verb = line.verb();
+        String argument = line.argument();
+        SmtpCommand command = line.error() == null ? commands.get(verb) : null;
         if (command == null) {
-            reply(Reply.of(500, "5.5.2", "Error: command \"" + Reply.sanitize(verb) + "\" not recognized"));
+            reply(line.error() != null ? line.error()
+                    : Reply.of(500, "5.5.2", "Error: command \"" + Reply.sanitize(verb) + "\" not recognized"));
             finished("UNKNOWN");
             return true;
         }
@@ -899,7 +903,7 @@ public final class Session implements SmtpSession, Runnable {
         this.state = state;
     }
 
-    /** The command input, which STARTTLS replaces. */
+    /** The command input, in the clear or decrypted. */
     SmtpInput input() {
         return input;
     }
@@ -1366,7 +1370,7 @@ public final class Session implements SmtpSession, Runnable {
 
     @Override
     public long bytesIn() {
-        return bytesBeforeTls + input.bytesRead();
+        return input.bytesRead();
     }
 
     @Override
@@ -1376,14 +1380,12 @@ public final class Session implements SmtpSession, Runnable {
 
     @Override
     public String tlsProtocol() {
-        javax.net.ssl.SSLSession session = tls;
-        return session != null ? session.getProtocol() : null;
+        return tls != null ? tls.getProtocol() : null;
     }
 
     @Override
     public String tlsCipher() {
-        javax.net.ssl.SSLSession session = tls;
-        return session != null ? session.getCipherSuite() : null;
+        return tls != null ? tls.getCipherSuite() : null;
     }
 
     @Override
