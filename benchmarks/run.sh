@@ -13,7 +13,7 @@
 #   benchmarks/run.sh --tls-only --tls-idle   the same, then 10,000 idle STARTTLS sessions on our sink (~2 min more)
 #   benchmarks/run.sh --tls-idle-only    only the 10,000 idle STARTTLS sessions
 #            TLS options: --tls-reps N (default 3)  --tls-servers "smtpd-17p-tls demo-17-tls subetha-17-tls"
-#   options: --reps N  --no-memory  --no-throughput  --proxy-only  --heap-only  --haproxy-only  --no-build  --out DIR
+#   options: --reps N  --mem-reps N  --no-memory  --no-throughput  --proxy-only  --heap-only  --haproxy-only  --no-build  --out DIR
 #            --heap-servers "smtpd-17p smtpd-25v demo-17 demo-25v"  (the -Xmx64m comparison)
 #            --workloads "W1 W2 W3"
 #            --servers "smtp-sink smtpd-17p smtpd-25v smtpd-17e demo-17 demo-25v demo-17l demo-17s"
@@ -67,6 +67,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --quick) QUICK=1; REPS=2; MEM_REPS=1; PROXY_REPS=1 ;;
     --reps) REPS="$2"; shift ;;
+    --mem-reps) MEM_REPS="$2"; shift ;;
     --no-build) DO_BUILD=0 ;;
     --no-memory) DO_MEMORY=0 ;;
     --no-throughput) DO_THROUGHPUT=0 ;;

@@ -44,8 +44,8 @@ import org.slf4j.LoggerFactory;
  * server.start();
  * }</pre>
  *
- * A server is immutable once built; {@link #start()} binds and starts its threads (an event loop that accepts
- * and serves sessions, or an accept thread when the PROXY protocol is on), and
+ * A server is immutable once built; {@link #start()} binds and starts its threads (event loops, the first of
+ * which accepts), and
  * {@link #stop(Duration)} drains it.
  */
 public final class SmtpServer {
@@ -152,9 +152,6 @@ public final class SmtpServer {
     /** Takes the connections while the server runs; {@code null} when stopped. */
     private volatile Acceptor acceptor;
 
-    /** Whether sessions start on an event loop: all do, unless a PROXY header must be read first. */
-    private final boolean eventDriven;
-
     private volatile boolean running;
 
     private volatile boolean paused;
@@ -241,7 +238,6 @@ public final class SmtpServer {
         this.listener = Listeners.composite(builder.listeners);
         this.sessions = new SessionRegistry(builder.authFailureLimit, builder.authFailureWindow);
         this.idPrefix = Integer.toString(serverCounter.incrementAndGet(), 36);
-        this.eventDriven = trustedProxies == null;
     }
 
     private static void requirePositive(String name, int value) {
@@ -255,8 +251,7 @@ public final class SmtpServer {
     }
 
     /**
-     * Binds the listening socket and starts accepting on a dedicated non-daemon thread (the first event loop, or
-     * an accept thread).
+     * Binds the listening socket and starts accepting on a dedicated non-daemon thread (the first event loop).
      *
      * @throws PortInUseException when the port is taken
      * @throws SmtpServerException when the address can not be bound for another reason
@@ -288,7 +283,7 @@ public final class SmtpServer {
             Acceptor started = new Acceptor(this, handler, commands, listener, sessions, executor, idPrefix,
                     () -> paused);
             try {
-                started.start(socket, tlsSocket, eventDriven);
+                started.start(socket, tlsSocket);
             }
             catch (IOException ex) {
                 running = false;
@@ -391,7 +386,7 @@ public final class SmtpServer {
         return paused;
     }
 
-    /** Whether the listener is bound and its accept thread alive. */
+    /** Whether the listener is bound and the event loop that accepts still takes connections. */
     public boolean isRunning() {
         Acceptor current = acceptor;
         return running && current != null && current.isAccepting();
@@ -521,8 +516,8 @@ public final class SmtpServer {
     }
 
     /**
-     * How many event loop threads serve sessions, as configured ({@link Builder#eventLoops}); none run when the
-     * PROXY protocol is on, which gives every session a thread.
+     * How many event loop threads serve sessions, in the clear or under TLS, as configured
+     * ({@link Builder#eventLoops}).
      */
     public int getEventLoops() {
         return eventLoopCount;

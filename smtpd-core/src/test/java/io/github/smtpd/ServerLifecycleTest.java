@@ -177,7 +177,7 @@ class ServerLifecycleTest extends ServerTestSupport {
     void theThreadThatAcceptsIsNotADaemon() throws Exception {
         server = TestServers.loopback().messageProcessor(new RecordingProcessor()).build();
         server.start();
-        // The first event loop accepts; a server reading PROXY headers would get an accept thread instead.
+        // The first event loop accepts.
         Thread accept = Thread.getAllStackTraces().keySet().stream()
                 .filter(thread -> thread.getName().equals("smtpd-loop-" + server.getPort() + "-0")).findFirst().orElseThrow();
         assertThat(accept.isDaemon()).isFalse();

@@ -20,9 +20,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Takes a running server's connections: accepts them (on the first event loop, or on an accept thread when
- * sessions need a thread each, and always for implicit TLS), admits or refuses each one (paused, full, the
- * executor full: {@code 421}), starts its {@link Session} on a loop or on the executor, and runs the watchdog that
+ * Takes a running server's connections: accepts them on the first event loop, admits or refuses each one (paused,
+ * full, the executor full: {@code 421}), starts its {@link Session} on a loop (behind a proxy, on the executor until
+ * the PROXY header is read), and runs the watchdog that
  * expires sessions whose clients keep them waiting. One per {@link SmtpServer#start()}; the server binds and
  * unbinds the sockets and drains the sessions.
  */
@@ -47,16 +47,12 @@ public final class Acceptor {
 
     private final BooleanSupplier paused;
 
-    /** Threads that run plain-text sessions while they wait for their clients; none when the handler blocks. */
+    /** Threads that run the sessions while they wait for their clients. */
     private volatile EventLoop[] eventLoops = new EventLoop[0];
 
     private final AtomicInteger nextLoop = new AtomicInteger();
 
     private volatile boolean accepting = true;
-
-    private volatile Thread acceptThread;
-
-    private volatile Thread implicitTlsThread;
 
     private volatile Thread watchdogThread;
 
@@ -77,61 +73,40 @@ public final class Acceptor {
     }
 
     /**
-     * Starts taking connections from the bound {@code socket} (and {@code implicitTlsSocket}, or {@code null}):
-     * on event loops when {@code eventDriven}, else on an accept thread; and the watchdog.
+     * Starts taking connections from the bound {@code socket} (and {@code implicitTlsSocket}, or {@code null}) on
+     * the first event loop, and the watchdog.
      *
      * @throws IOException when the event loops can not be started (no selector: out of file descriptors); those
      *         started are stopped again
      */
-    public void start(ServerSocket socket, ServerSocket implicitTlsSocket, boolean eventDriven) throws IOException {
-        if (eventDriven) {
-            try {
-                startEventLoops(socket);
-            }
-            catch (IOException | java.io.UncheckedIOException ex) {
-                accepting = false;
-                stopLoops();
-                throw (ex instanceof IOException io) ? io : new IOException(ex);
-            }
+    public void start(ServerSocket socket, ServerSocket implicitTlsSocket) throws IOException {
+        try {
+            startEventLoops(socket);
         }
-        else {
-            Thread thread = new Thread(() -> acceptLoop(socket, false), "smtpd-accept-" + socket.getLocalPort());
-            thread.setDaemon(false);
-            acceptThread = thread;
-            thread.start();
+        catch (IOException | java.io.UncheckedIOException ex) {
+            accepting = false;
+            stopLoops();
+            throw (ex instanceof IOException io) ? io : new IOException(ex);
         }
         Thread watchdog = new Thread(this::watchTimeouts, "smtpd-timeouts-" + socket.getLocalPort());
         watchdog.setDaemon(true);
         watchdogThread = watchdog;
         watchdog.start();
         if (implicitTlsSocket != null) {
-            Thread tlsThread = new Thread(() -> acceptLoop(implicitTlsSocket, true),
-                    "smtpd-accept-" + implicitTlsSocket.getLocalPort());
-            tlsThread.setDaemon(false);
-            implicitTlsThread = tlsThread;
-            tlsThread.start();
+            // The handshake runs on the loops too (TlsTransport): so does accepting.
+            EventLoop first = eventLoops[0];
+            implicitAcceptKey = first.registerAcceptor(implicitTlsSocket.getChannel(),
+                    () -> acceptReady(implicitTlsSocket, first, true));
         }
     }
 
-    /**
-     * Stops taking connections (the server has closed its sockets) and the watchdog, and waits up to five
-     * seconds for the accept thread to end.
-     */
+    /** Stops taking connections (the server has closed its sockets) and the watchdog. */
     public void stopAccepting() {
         accepting = false;
         Thread watchdog = watchdogThread;
         if (watchdog != null) {
             watchdog.interrupt();
             watchdogThread = null;
-        }
-        Thread thread = acceptThread;
-        if (thread != null && thread != Thread.currentThread()) {
-            try {
-                thread.join(5000);
-            }
-            catch (InterruptedException ex) {
-                Thread.currentThread().interrupt();
-            }
         }
     }
 
@@ -142,44 +117,20 @@ public final class Acceptor {
         }
         eventLoops = new EventLoop[0];
         acceptKey = null;
-        acceptThread = null;
-        implicitTlsThread = null;
+        implicitAcceptKey = null;
     }
 
-    /** Whether connections are still being taken: the accept thread alive, or the loop's listener key valid. */
+    /** Whether connections are still being taken: the loop's listener key valid. */
     public boolean isAccepting() {
-        Thread thread = acceptThread;
         java.nio.channels.SelectionKey key = acceptKey;
-        return accepting && ((thread != null && thread.isAlive()) || (key != null && key.isValid()));
-    }
-
-    private void acceptLoop(ServerSocket socket, boolean implicitTls) {
-        while (accepting && !socket.isClosed()) {
-            java.nio.channels.SocketChannel client;
-            try {
-                client = socket.getChannel().accept();
-            }
-            catch (IOException ex) {
-                if (!accepting || socket.isClosed()) {
-                    break;
-                }
-                // Usually "too many open files": passing, as sessions end. Keep listening, but do not spin.
-                warnAcceptFailed(socket, ex);
-                try {
-                    Thread.sleep(100);
-                }
-                catch (InterruptedException interrupted) {
-                    Thread.currentThread().interrupt();
-                    break;
-                }
-                continue;
-            }
-            admit(client, implicitTls);
-        }
+        return accepting && key != null && key.isValid();
     }
 
     /** The listener's key on the first event loop, when the loop accepts. */
     private volatile java.nio.channels.SelectionKey acceptKey;
+
+    /** The implicit TLS listener's key on the first event loop, when the loop accepts. */
+    private volatile java.nio.channels.SelectionKey implicitAcceptKey;
 
     private volatile long lastAcceptWarning;
 
@@ -207,11 +158,11 @@ public final class Acceptor {
             eventLoops = started;
         }
         EventLoop first = eventLoops[0];
-        acceptKey = first.registerAcceptor(socket.getChannel(), () -> acceptReady(socket, first));
+        acceptKey = first.registerAcceptor(socket.getChannel(), () -> acceptReady(socket, first, false));
     }
 
     /** On the event loop: accepts the connections waiting, a bounded batch so that sessions are served too. */
-    private void acceptReady(ServerSocket socket, EventLoop loop) {
+    private void acceptReady(ServerSocket socket, EventLoop loop, boolean implicitTls) {
         for (int i = 0; i < 64 && accepting; i++) {
             java.nio.channels.SocketChannel client;
             try {
@@ -224,7 +175,7 @@ public final class Acceptor {
                 // Usually "too many open files": passing, as sessions end. Stop watching the listener for a
                 // moment rather than spin on it.
                 warnAcceptFailed(socket, ex);
-                java.nio.channels.SelectionKey key = acceptKey;
+                java.nio.channels.SelectionKey key = implicitTls ? implicitAcceptKey : acceptKey;
                 if (key != null && key.isValid()) {
                     key.interestOps(0);
                     loop.schedule(() -> {
@@ -238,7 +189,7 @@ public final class Acceptor {
             if (client == null) {
                 return;
             }
-            admit(client, false);
+            admit(client, implicitTls);
         }
     }
 
@@ -284,36 +235,33 @@ public final class Acceptor {
             return;
         }
         EventLoop[] loops = eventLoops;
-        if (!implicitTls && loops.length > 0) {
-            EventLoop loop = loops[Math.floorMod(nextLoop.getAndIncrement(), loops.length)];
-            Session session;
-            try {
-                client.setTcpNoDelay(true);
-                channel.configureBlocking(false);
-                session = new Session(server, channel, idPrefix + "-" + sessions.nextId(), handler, commands, listener,
-                        sessions, loop, executor);
-            }
-            catch (IOException ex) {
-                sessions.release();
-                closeQuietly(client);
-                return;
-            }
-            loop.execute(session::openOnLoop);
+        if (loops.length == 0) {
+            // Stopped while this connection was being accepted.
+            sessions.release();
+            refuse(client, peer, "shutdown");
             return;
         }
+        EventLoop loop = loops[Math.floorMod(nextLoop.getAndIncrement(), loops.length)];
         Session session;
+        boolean proxied = server.getTrustedProxies() != null;
         try {
             client.setTcpNoDelay(true);
-            session = new Session(server, client, idPrefix + "-" + sessions.nextId(), handler, commands, listener,
-                    sessions, implicitTls);
+            // Behind a proxy the header is read blocking first (Session.openBehindProxy).
+            channel.configureBlocking(proxied);
+            session = new Session(server, channel, idPrefix + "-" + sessions.nextId(), handler, commands, listener,
+                    sessions, loop, executor, implicitTls);
         }
         catch (IOException ex) {
             sessions.release();
             closeQuietly(client);
             return;
         }
+        if (!proxied) {
+            loop.execute(session::openOnLoop);
+            return;
+        }
         try {
-            executor.execute(session);
+            executor.execute(session::openBehindProxy);
         }
         catch (RejectedExecutionException ex) {
             sessions.release();

@@ -31,9 +31,13 @@ final class Auth {
 
     private final SmtpServer server;
 
-    Auth(Session session, SmtpServer server) {
+    /** Failed attempts per client address, across sessions (Postfix's anvil). */
+    private final ClientEventWindow failures;
+
+    Auth(Session session, SmtpServer server, ClientEventWindow failures) {
         this.session = session;
         this.server = server;
+        this.failures = failures;
     }
 
     /** Thrown inside the exchange to end it with a reply. */
@@ -59,7 +63,7 @@ final class Auth {
             session.reply(Reply.of(538, "5.7.11", "Encryption required for requested authentication mechanism"));
             return;
         }
-        if (session.isAuthRateLimited()) {
+        if (failures.isLimited(session.peer().getAddress())) {
             // Checked before any credentials: a client reconnecting for every guess gets no more answers.
             session.reply(LIMITED);
             session.listener.authRateLimited(session);
@@ -121,7 +125,7 @@ final class Auth {
 
     private String ask(String challenge) throws IOException, Stop {
         session.reply(Reply.of(334, challenge));
-        String line = session.readAuthLine();
+        String line = readLine();
         if (line == null) {
             throw new Stop(Reply.of(500, "5.5.6", "Error: authentication exchange line too long"));
         }
@@ -129,6 +133,20 @@ final class Auth {
             throw new Stop(Reply.of(501, "5.0.0", "Authentication cancelled"));
         }
         return line;
+    }
+
+    /** Reads one line of the exchange; {@code null} when it is too long. */
+    private String readLine() throws IOException {
+        SmtpInput input = session.input();
+        int length = input.readLine(LINE_LIMIT);
+        input.endRecord();
+        if (length == SmtpInput.EOF) {
+            throw new java.io.EOFException("Connection closed during AUTH");
+        }
+        if (length == SmtpInput.TOO_LONG) {
+            return null;
+        }
+        return new String(input.lineBytes(), 0, length, StandardCharsets.ISO_8859_1);
     }
 
     private static byte[] decode(String base64) throws Stop {
@@ -146,7 +164,7 @@ final class Auth {
     private void check(String user, String password) throws Stop {
         // Counted as a failure before it is checked, atomically, so that guesses sent in parallel over many
         // connections cannot all pass the limit at once; forgiven when it succeeds.
-        if (!session.reserveAuthAttempt()) {
+        if (!failures.tryRecord(session.peer().getAddress())) {
             session.listener.authRateLimited(session);
             throw new Stop(LIMITED);
         }
@@ -155,7 +173,7 @@ final class Auth {
             identity = server.getAuthenticator().authenticate(session, user, password);
         }
         catch (Exception ex) {
-            session.forgiveAuthAttempt();
+            failures.forgive(session.peer().getAddress());
             logger.warn("Session {}: the authenticator failed", session.id(), ex);
             throw new Stop(Reply.of(454, "4.7.0", "Temporary authentication failure"));
         }
@@ -166,7 +184,7 @@ final class Auth {
             pause(failures);
             throw new Stop(Reply.of(535, "5.7.8", "Error: authentication failed"));
         }
-        session.forgiveAuthAttempt();
+        failures.forgive(session.peer().getAddress());
         session.authenticated(identity);
         session.reply(Reply.of(235, "2.7.0", "Authentication successful"));
     }

@@ -39,7 +39,8 @@ public final class BuiltinCommands {
                     "BDAT chunk-size [LAST]"),
             new Row("EXPN", connection(ConnectionCommands::expn), "EXPN <list>"),
             new Row("HELP", connection(ConnectionCommands::help), "HELP [command]"),
-            new Row("STARTTLS", (session, argument) -> ((Session) session).starttls(argument), "STARTTLS"),
+            new Row("STARTTLS", (session, argument) -> ((Session) session).connectionCommands().starttls(argument),
+                    "STARTTLS"),
             new Row("AUTH", (session, argument) -> ((Session) session).auth(argument),
                     "AUTH mechanism [initial-response]"));
 
@@ -53,12 +54,12 @@ public final class BuiltinCommands {
 
     /** The built-in commands that never wait for the client or block: the event loop runs them itself. */
     private static final java.util.Set<String> NON_BLOCKING = java.util.Set.of("HELO", "EHLO", "LHLO", "MAIL", "RCPT",
-            "DATA", "BDAT", "RSET", "NOOP", "QUIT", "HELP", "VRFY", "EXPN");
+            "DATA", "BDAT", "RSET", "NOOP", "QUIT", "HELP", "VRFY", "EXPN", "STARTTLS");
 
     /**
      * Whether an event loop may run {@code command} for {@code verb}: a built-in that needs no blocking. DATA
-     * and BDAT qualify because the loop reads their content; STARTTLS and AUTH read on their own, and a command
-     * an application added or replaced may do anything.
+     * and BDAT qualify because the loop reads their content, STARTTLS because the loop drives its handshake
+     * ({@link TlsTransport}); AUTH reads on its own, and a command an application added or replaced may do anything.
      */
     static boolean runsOnEventLoop(Protocol protocol, String verb, SmtpCommand command) {
         return NON_BLOCKING.contains(verb) && table(protocol).get(verb) == command;

@@ -8,11 +8,18 @@ import java.nio.channels.SocketChannel;
 /**
  * Replies on their way to a client whose socket an event loop watches: buffered until {@link #flush()}, which
  * writes what the socket takes now and keeps the rest. In blocking mode (a session that left the loop) a flush
- * writes everything. It also tells the watchdog how long replies have waited for the client, either way.
+ * writes everything. It also tells the watchdog how long replies have waited for the client, either way. Under
+ * TLS the replies go through a {@link TlsTransport}, whose encrypted bytes waiting count as pending too.
  */
 final class ChannelOutput extends OutputStream {
 
     private final SocketChannel channel;
+
+    /** Encrypts what is written, once TLS has started; {@code null} in the clear. */
+    private TlsTransport tls;
+
+    /** TLS to switch to once the bytes buffered now (the 220 to STARTTLS) have gone out in the clear. */
+    private TlsTransport nextTls;
 
     private byte[] buffer = new byte[512];
 
@@ -47,20 +54,49 @@ final class ChannelOutput extends OutputStream {
         end += length;
     }
 
+    /**
+     * Makes what is written from now on go through {@code transport}; what is buffered still goes in the clear
+     * first. The session writes nothing more until the handshake is done.
+     */
+    void startTls(TlsTransport transport) {
+        if (start == end) {
+            tls = transport;
+        }
+        else {
+            nextTls = transport;
+        }
+    }
+
     /** Writes what the socket takes; the rest waits for {@link #hasPending()} to be cleared by another flush. */
     @Override
     public void flush() throws IOException {
-        if (start == end) {
+        if (!hasPending()) {
             return;
         }
         if (channel.isBlocking()) {
             // Off the loop a write may block on a client that does not read: the watchdog must see it waiting.
             pendingSince = System.nanoTime() | 1;
         }
-        start += channel.write(ByteBuffer.wrap(buffer, start, end - start));
+        if (tls == null || tls.flushNet()) {
+            while (start < end) {
+                // Under TLS a write takes a record at most.
+                int written = tls != null ? tls.write(ByteBuffer.wrap(buffer, start, end - start))
+                        : channel.write(ByteBuffer.wrap(buffer, start, end - start));
+                if (written == 0) {
+                    break;
+                }
+                start += written;
+            }
+        }
         if (start == end) {
             start = 0;
             end = 0;
+            if (nextTls != null) {
+                tls = nextTls;
+                nextTls = null;
+            }
+        }
+        if (!hasPending()) {
             pendingSince = 0;
         }
         else if (pendingSince == 0) {
@@ -74,7 +110,7 @@ final class ChannelOutput extends OutputStream {
     }
 
     boolean hasPending() {
-        return start != end;
+        return start != end || (tls != null && tls.hasPendingOutput());
     }
 
     /** How long written replies have waited for the client to read them, in nanoseconds; 0 when none wait. */

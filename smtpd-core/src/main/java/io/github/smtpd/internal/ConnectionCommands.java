@@ -10,7 +10,8 @@ import io.github.smtpd.SmtpServer;
  * The connection-level commands of one {@link Session} (smtpd's {@code smtp_HELO}, {@code smtp_EHLO},
  * {@code smtp_NOOP}, {@code smtp_QUIT}, {@code smtp_RSET}, {@code smtp_HELP}, {@code smtp_VRFY}, and EXPN): they
  * answer from the server's settings and the session's state, next to {@link EnvelopeCommands} (MAIL, RCPT) and
- * {@link MessageIntake} (DATA, BDAT). Runs on the session's thread, or its event loop: none of them blocks.
+ * {@link MessageIntake} (DATA, BDAT). Runs on the session's thread, or its event loop: none of them blocks, and
+ * STARTTLS only starts the handshake there (a session on a thread of its own does it at once).
  */
 final class ConnectionCommands {
 
@@ -21,6 +22,24 @@ final class ConnectionCommands {
     ConnectionCommands(Session session) {
         this.session = session;
         this.server = session.server();
+    }
+
+    /** RFC 3207 STARTTLS. */
+    void starttls(String argument) throws java.io.IOException {
+        if (server.getSslContext() == null) {
+            session.reply(Reply.of(500, "5.5.2", "Error: command \"STARTTLS\" not recognized"));
+            return;
+        }
+        if (session.isSecure()) {
+            session.reply(Reply.of(503, "5.5.1", "Error: TLS already active"));
+            return;
+        }
+        if (argument != null) {
+            session.reply(BuiltinCommands.syntaxError("STARTTLS"));
+            return;
+        }
+        session.reply(Reply.of(220, "2.0.0", "Ready to start TLS"));
+        session.startTls();
     }
 
     void helo(String argument) {

@@ -13,12 +13,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One thread with a selector that runs the plain-text sessions while they wait for their client: it reads what
- * each client sent and runs the commands that need no blocking (EHLO, MAIL, RCPT, the DATA content, RSET…) on
- * this thread. A thread blocked in a read per session costs a kernel context switch for every command round
- * trip; here one wake-up serves every session with input ready, which is how Postfix's smtp-sink keeps its
- * kernel time low. Message processing, and commands that must block (STARTTLS, AUTH, custom ones), run
- * on the server's executor instead.
+ * One thread with a selector that runs the sessions while they wait for their client, in the clear or under TLS
+ * ({@link TlsTransport}): it reads what each client sent and runs the commands that need no blocking (EHLO, MAIL,
+ * RCPT, the DATA content, RSET, STARTTLS's handshake…) on this thread. A thread blocked in a read per session
+ * costs a kernel context switch for every command round trip; here one wake-up serves every session with input
+ * ready, which is how Postfix's smtp-sink keeps its kernel time low. Message processing, the TLS engine's
+ * delegated tasks, and commands that must block (AUTH, custom ones), run on the server's executor instead.
  */
 public final class EventLoop {
 
@@ -49,7 +49,7 @@ public final class EventLoop {
             throw new UncheckedIOException("Could not open a selector for the SMTP event loop", ex);
         }
         this.thread = new Thread(this::run, name);
-        // Like an accept thread: a server started from a plain main method keeps the JVM alive.
+        // The first loop accepts: a server started from a plain main method keeps the JVM alive.
         this.thread.setDaemon(false);
     }
 

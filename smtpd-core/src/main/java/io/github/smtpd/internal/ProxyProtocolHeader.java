@@ -45,6 +45,39 @@ final class ProxyProtocolHeader {
         }
     }
 
+    /** The session's logger: operators filter a session's refusals by it. */
+    private static final org.slf4j.Logger logger = org.slf4j.LoggerFactory.getLogger(Session.class);
+
+    /** A proxy sends its header at once; a silent connection must not hold a session for the idle timeout. */
+    private static final java.time.Duration TIMEOUT = java.time.Duration.ofSeconds(10);
+
+    /**
+     * Reads the header before anything else: only trusted proxies may send one, and they must.
+     *
+     * @return the client's address as the proxy saw it; {@code null} when the connection must be closed
+     */
+    static InetSocketAddress readTrusted(Session session, SmtpInput input, io.github.smtpd.SmtpServerListener listener)
+            throws IOException {
+        InetSocketAddress connection = session.peer();
+        io.github.smtpd.SmtpServer server = session.server();
+        if (server.getTrustedProxies().stream().noneMatch((cidr) -> cidr.contains(connection.getAddress()))) {
+            logger.warn("Closing connection from {}: not a trusted proxy", connection);
+            listener.connectionRejected(connection, "untrusted-proxy");
+            return null;
+        }
+        try {
+            session.setTimeout(TIMEOUT);
+            InetSocketAddress client = read(input, connection);
+            session.setTimeout(server.getIdleTimeout());
+            return client;
+        }
+        catch (MalformedException ex) {
+            logger.warn("Closing connection from proxy {}: {}", connection, ex.getMessage());
+            listener.connectionRejected(connection, "proxy-header");
+            return null;
+        }
+    }
+
     /**
      * @param connection the address the TCP connection came from
      * @return the client's address as the proxy saw it, or {@link #UNKNOWN_PEER}

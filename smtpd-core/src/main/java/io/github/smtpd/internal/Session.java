@@ -1,18 +1,13 @@
 package io.github.smtpd.internal;
 
-import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -35,14 +30,9 @@ import org.slf4j.MDC;
  * RCPT) and consumed by {@link MessageIntake} (DATA, BDAT). Runs as one task on the server's executor with
  * blocking I/O; only {@link #shutdownRequested()} and {@link #forceClose()} are called from another thread.
  */
-public final class Session implements SmtpSession, Runnable {
+public final class Session implements SmtpSession {
 
     private static final Logger logger = LoggerFactory.getLogger(Session.class);
-
-    /** RFC 5321 4.5.3.1.4: 512 octets with CRLF; smtpd counted 512 without it, and so do we. */
-    static final int COMMAND_LINE_LIMIT = 512;
-
-    private static final Duration PROXY_HEADER_TIMEOUT = Duration.ofSeconds(10);
 
     private final SmtpServer server;
 
@@ -64,7 +54,7 @@ public final class Session implements SmtpSession, Runnable {
 
     private final Instant since = Instant.now();
 
-    private volatile SmtpInput input;
+    private final SmtpInput input;
 
     /** How long the client may keep us waiting now: the idle timeout between commands, longer in DATA. */
     private volatile long timeoutNanos;
@@ -74,8 +64,6 @@ public final class Session implements SmtpSession, Runnable {
 
     private OutputStream output;
 
-    private volatile WatchedOutputStream socketOutput;
-
     private final boolean implicitTls;
 
     private volatile javax.net.ssl.SSLSession tls;
@@ -83,8 +71,6 @@ public final class Session implements SmtpSession, Runnable {
     private volatile String authenticatedUser;
 
     private int authFailures;
-
-    private long bytesBeforeTls;
 
     private final ReentrantLock writeLock = new ReentrantLock();
 
@@ -145,6 +131,12 @@ public final class Session implements SmtpSession, Runnable {
 
     private java.nio.channels.SelectionKey key;
 
+    /** TLS over {@link #channel} through an SSLEngine, once it started; {@code null} in the clear. */
+    private TlsTransport transport;
+
+    /** Whether the loop drives this session's TLS handshake (see {@link #continueHandshake}); on its loop only. */
+    private boolean handshaking;
+
     /** Whether the event loop runs this session; false once it moved to a thread of its own. */
     private volatile boolean eventDriven;
 
@@ -162,8 +154,14 @@ public final class Session implements SmtpSession, Runnable {
 
     private final java.util.concurrent.atomic.AtomicBoolean finished = new java.util.concurrent.atomic.AtomicBoolean();
 
-    public Session(SmtpServer server, Socket socket, String id, SmtpHandler handler, Map<String, SmtpCommand> commands,
-            SmtpServerListener listener, SessionRegistry registry, boolean implicitTls) throws IOException {
+    /**
+     * A session that an {@link EventLoop} runs while it waits for its client; {@code channel} is non-blocking.
+     * Commands that must block move it to a thread of {@code executor} for good; message processing runs there.
+     */
+    public Session(SmtpServer server, java.nio.channels.SocketChannel channel, String id, SmtpHandler handler,
+            Map<String, SmtpCommand> commands, SmtpServerListener listener, SessionRegistry registry, EventLoop loop,
+            java.util.concurrent.Executor executor, boolean implicitTls) throws IOException {
+        Socket socket = channel.socket();
         this.implicitTls = implicitTls;
         this.rawSocket = socket;
         this.server = server;
@@ -174,89 +172,18 @@ public final class Session implements SmtpSession, Runnable {
         this.listener = listener;
         this.registry = registry;
         this.peer = (InetSocketAddress) socket.getRemoteSocketAddress();
-        this.socketOutput = new WatchedOutputStream(socket.getOutputStream());
-        this.output = new BufferedOutputStream(socketOutput, 1024);
-        this.input = new SmtpInput(socket.getInputStream(), 16384, this::flushOutput);
-        this.envelopeCommands = new EnvelopeCommands(this);
-        this.connectionCommands = new ConnectionCommands(this);
-        this.intake = new MessageIntake(this);
-        this.loop = null;
-        this.channel = null;
-        this.channelOutput = null;
-        this.executor = null;
-        this.work = new SerialWork(Runnable::run, null);
-    }
-
-    /**
-     * A session that an {@link EventLoop} runs while it waits for its client; {@code channel} is non-blocking.
-     * Commands that must block move it to a thread of {@code executor} for good; message processing runs there.
-     */
-    public Session(SmtpServer server, java.nio.channels.SocketChannel channel, String id, SmtpHandler handler,
-            Map<String, SmtpCommand> commands, SmtpServerListener listener, SessionRegistry registry, EventLoop loop,
-            java.util.concurrent.Executor executor) throws IOException {
-        this.implicitTls = false;
-        this.rawSocket = channel.socket();
-        this.server = server;
-        this.socket = rawSocket;
-        this.id = id;
-        this.handler = handler;
-        this.commands = commands;
-        this.listener = listener;
-        this.registry = registry;
-        this.peer = (InetSocketAddress) channel.getRemoteAddress();
         this.loop = loop;
         this.channel = channel;
         this.executor = executor;
+        this.eventDriven = true;
+        this.work = new SerialWork(executor, loop);
         this.channelOutput = new ChannelOutput(channel);
-        // ChannelOutput times its own waits; the watched stream only stands in until a TLS one replaces it.
-        this.socketOutput = new WatchedOutputStream(channelOutput);
         this.output = channelOutput;
         this.input = new SmtpInput(null, 16384, this::flushOutput);
         this.input.pooledBy(loop);
         this.envelopeCommands = new EnvelopeCommands(this);
         this.connectionCommands = new ConnectionCommands(this);
         this.intake = new MessageIntake(this);
-        this.eventDriven = true;
-        this.work = new SerialWork(executor, loop);
-    }
-
-    /** Replaces the connection by a TLS one over it and does the handshake; the plain streams are dropped. */
-    private void upgradeToTls() throws IOException {
-        // STARTTLS dropped what was buffered before calling this; implicit TLS hands it to the handshake.
-        javax.net.ssl.SSLSocket ssl = Tls.wrap(server, socket, input.takeBuffered());
-        // The handshake reads outside SmtpInput: a read timeout bounds each read, and the watchdog bounds the
-        // whole handshake (handshakeSince), so a client trickling its hello is cut off like any other record.
-        ssl.setSoTimeout((int) Math.min(Integer.MAX_VALUE, Math.max(1, server.getIdleTimeout().toMillis())));
-        handshakeSince = System.nanoTime() | 1;
-        try {
-            ssl.startHandshake();
-        }
-        finally {
-            handshakeSince = 0;
-        }
-        ssl.setSoTimeout(0);
-        bytesBeforeTls += input.bytesRead();
-        writeLock.lock();
-        try {
-            socket = ssl;
-            socketOutput = new WatchedOutputStream(ssl.getOutputStream());
-            output = new BufferedOutputStream(socketOutput, 8192);
-        }
-        finally {
-            writeLock.unlock();
-        }
-        input = new SmtpInput(ssl.getInputStream(), 16384, this::flushOutput);
-        tls = ssl.getSession();
-    }
-
-    @Override
-    public void run() {
-        registry.started(this);
-        runToTheEnd(() -> {
-            if (open()) {
-                commandLoop();
-            }
-        });
     }
 
     /** Runs {@code steps} on this thread with blocking I/O, then ends the session however they ended. */
@@ -273,16 +200,16 @@ public final class Session implements SmtpSession, Runnable {
         }
     }
 
-    /**
-     * Admits the client and greets it.
-     *
-     * @return whether the session goes on to its commands
-     */
-    private boolean open() throws IOException {
+    /** Reads a PROXY header where one is due, and counts the client in; false when it is refused. */
+    private boolean admit() throws IOException {
         setTimeout(server.getIdleTimeout());
-        if (server.getTrustedProxies() != null && !readProxyHeader()) {
-            ended("rejected");
-            return false;
+        if (server.getTrustedProxies() != null) {
+            InetSocketAddress client = ProxyProtocolHeader.readTrusted(this, input, listener);
+            if (client == null) {
+                ended("rejected");
+                return false;
+            }
+            peer = client;
         }
         int perClient = server.isClientLimited(peer.getAddress()) ? server.getMaxSessionsPerClient() : 0;
         if (!registry.admitClient(peer.getAddress(), perClient)) {
@@ -292,17 +219,11 @@ public final class Session implements SmtpSession, Runnable {
             return false;
         }
         clientAdmitted = true;
-        if (implicitTls) {
-            try {
-                upgradeToTls();
-            }
-            catch (IOException ex) {
-                ended("tls-failed");
-                listener.tlsHandshake(this, false);
-                throw ex;
-            }
-            listener.tlsHandshake(this, true);
-        }
+        return true;
+    }
+
+    /** Says 220, unless the server is stopping; whether the session goes on. */
+    private boolean greet() {
         if (saidGoodbyeForShutdown()) {
             return false;
         }
@@ -400,18 +321,57 @@ public final class Session implements SmtpSession, Runnable {
     public void openOnLoop() {
         registry.started(this);
         step(() -> {
-            if (!open()) {
+            if (!admit()) {
                 finish();
                 return;
             }
-            key = loop.register(channel, this);
-            processInput();
+            joinLoop();
         });
+    }
+
+    /**
+     * Starts a session behind a trusted proxy: its header is read on an executor thread, blocking (a proxy sends it
+     * at once; a short timeout bounds it), then it joins its loop with what came behind the header still buffered.
+     */
+    public void openBehindProxy() {
+        registry.started(this);
+        // Until it is on the loop, this thread ends the session, not the loop (see hardClose).
+        processing = true;
+        step(() -> {
+            input.waitOn(rawSocket.getInputStream());
+            if (!admit()) {
+                finish();
+                return;
+            }
+            input.waitOn(null);
+            channel.configureBlocking(false);
+            processing = false;
+            loop.execute(() -> step(this::joinLoop));
+        });
+    }
+
+    /** Registers with the loop, then greets the client, or first does the implicit TLS handshake. */
+    private void joinLoop() throws IOException {
+        key = loop.register(channel, this);
+        if (implicitTls) {
+            startTransport(input.takeBuffered());
+            continueHandshake();
+            return;
+        }
+        if (!greet()) {
+            finish();
+            return;
+        }
+        processInput();
     }
 
     /** The loop saw this session's socket ready. */
     void ready(java.nio.channels.SelectionKey readyKey) {
         step(() -> {
+            if (handshaking) {
+                continueHandshake();
+                return;
+            }
             if (readyKey.isWritable()) {
                 flushOutput();
                 if (channelOutput.hasPending()) {
@@ -428,16 +388,21 @@ public final class Session implements SmtpSession, Runnable {
                 keepWhileSuspended(readyKey);
                 return;
             }
-            waitingForCommand = false;
-            input.waitingSince(0);
-            int read = input.readFrom(channel);
-            if (read < 0) {
-                endedByClientOrStop();
-                finish();
-                return;
-            }
-            processInput();
+            readInput();
         });
+    }
+
+    /** Takes what the client sent and runs it. */
+    private void readInput() throws IOException {
+        waitingForCommand = false;
+        input.waitingSince(0);
+        int read = input.readFrom(transport != null ? transport : channel);
+        if (read < 0) {
+            endedByClientOrStop();
+            finish();
+            return;
+        }
+        processInput();
     }
 
     /**
@@ -445,7 +410,7 @@ public final class Session implements SmtpSession, Runnable {
      * more on the loop; or hands the session to the executor for a message or a command that blocks.
      */
     private void processInput() throws IOException {
-        int maxLine = maxCommandLine();
+        int maxLine = CommandLines.longest(server);
         while (!closeRequested) {
             if (channelOutput.buffered() > OUTPUT_LIMIT) {
                 // A client that pipelines faster than it reads: stop here until its replies are taken.
@@ -526,6 +491,14 @@ public final class Session implements SmtpSession, Runnable {
         }
         key.interestOps(java.nio.channels.SelectionKey.OP_READ);
         input.waitingSince(loop.now());
+        if (transport != null && transport.hasBufferedInput()) {
+            // Decrypted (or closing) input the socket will not announce again: read on at the loop's next turn.
+            loop.execute(() -> {
+                if (eventDriven && !processing && !suspended && !finished.get()) {
+                    step(this::readInput);
+                }
+            });
+        }
     }
 
     /**
@@ -667,7 +640,7 @@ public final class Session implements SmtpSession, Runnable {
      * as it would had the hook answered at once.
      */
     private void keepWhileSuspended(java.nio.channels.SelectionKey readyKey) throws IOException {
-        if (!input.hasRoom() || input.readFrom(channel) < 0) {
+        if (!input.hasRoom() || input.readFrom(transport != null ? transport : channel) < 0) {
             // The end of input stays readable: the loop sees it again once the session reads again.
             readyKey.interestOps(0);
         }
@@ -707,7 +680,7 @@ public final class Session implements SmtpSession, Runnable {
         loop.release(key, () -> {
             try {
                 channel.configureBlocking(true);
-                input.waitOn(rawSocket.getInputStream());
+                input.waitOn(transport != null ? new BlockingInput(transport) : rawSocket.getInputStream());
                 eventDriven = false;
                 executor.execute(() -> continueBlocking(pending));
             }
@@ -736,35 +709,8 @@ public final class Session implements SmtpSession, Runnable {
         });
     }
 
-    /**
-     * Reads the PROXY protocol header before anything else: only trusted proxies may send one, and they must.
-     *
-     * @return whether the session may go on
-     */
-    private boolean readProxyHeader() throws IOException {
-        InetSocketAddress connection = peer;
-        boolean trusted = server.getTrustedProxies().stream().anyMatch(cidr -> cidr.contains(connection.getAddress()));
-        if (!trusted) {
-            logger.warn("Closing connection from {}: not a trusted proxy", connection);
-            listener.connectionRejected(connection, "untrusted-proxy");
-            return false;
-        }
-        try {
-            // A proxy sends its header at once; a silent connection must not hold a session for the idle timeout.
-            setTimeout(PROXY_HEADER_TIMEOUT);
-            peer = ProxyProtocolHeader.read(input, connection);
-            setTimeout(server.getIdleTimeout());
-            return true;
-        }
-        catch (ProxyProtocolHeader.MalformedException ex) {
-            logger.warn("Closing connection from proxy {}: {}", connection, ex.getMessage());
-            listener.connectionRejected(connection, "proxy-header");
-            return false;
-        }
-    }
-
     private void commandLoop() throws IOException {
-        int maxLine = maxCommandLine();
+        int maxLine = CommandLines.longest(server);
         while (!closeRequested) {
             // A channel socket closes when a thread blocked on it is interrupted: an interrupt a processor or a
             // hook left behind must not cost the client its connection.
@@ -823,64 +769,18 @@ public final class Session implements SmtpSession, Runnable {
         return false;
     }
 
-    /** The longest line any command may have, so one read bound covers them all (smtpd's limits per verb). */
-    private int maxCommandLine() {
-        return server.getAuthenticator() != null ? Auth.LINE_LIMIT : COMMAND_LINE_LIMIT + 26 + 10 + 515;
-    }
-
-    private int commandLimit(String verb) {
-        if ("AUTH".equals(verb) && server.getAuthenticator() != null) {
-            return Auth.LINE_LIMIT;
-        }
-        int limit = COMMAND_LINE_LIMIT;
-        if (extended && "RCPT".equals(verb)) {
-            limit += 515; // RFC 3461 4: NOTIFY and ORCPT
-        }
-        if (extended && "MAIL".equals(verb)) {
-            limit += 115; // RFC 3461 4: RET and ENVID
-            if (server.getAuthenticator() != null) {
-                limit += 500; // RFC 4954 5: AUTH=
-            }
-            if (server.getDataSizeLimit() > 0) {
-                limit += 26;
-            }
-            if (server.isEnableSmtpUtf8()) {
-                limit += 10;
-            }
-        }
-        return limit;
-    }
-
     /** @return false when the session left its event loop to run the command on a thread of its own */
     private boolean dispatch(int length, int maxLine) throws IOException {
         // A whole line arrived: the next one has a deadline of its own.
         input.endRecord();
         lastReply = null;
-        if (length == SmtpInput.TOO_LONG) {
-            reply(Reply.of(500, "5.5.2", "Error: line too long"));
-            finished("UNKNOWN");
-            return true;
-        }
-        if (length == 0) {
-            reply(Reply.of(500, "5.5.2", "Error: bad syntax"));
-            finished("UNKNOWN");
-            return true;
-        }
-        String line = decode(input.lineBytes(), length);
-        int space = line.indexOf(' ');
-        String verb = Ascii.upper(space < 0 ? line : line.substring(0, space));
-        String argument = space < 0 ? null : line.substring(space + 1).strip();
-        if (argument != null && argument.isEmpty()) {
-            argument = null;
-        }
-        if (length > commandLimit(verb)) {
-            reply(Reply.of(500, "5.5.2", "Error: line too long"));
-            finished("UNKNOWN");
-            return true;
-        }
-        SmtpCommand command = commands.get(verb);
+        CommandLines.Line line = CommandLines.parse(input.lineBytes(), length, server, extended);
+        String verb = line.verb();
+        String argument = line.argument();
+        SmtpCommand command = line.error() == null ? commands.get(verb) : null;
         if (command == null) {
-            reply(Reply.of(500, "5.5.2", "Error: command \"" + Reply.sanitize(verb) + "\" not recognized"));
+            reply(line.error() != null ? line.error()
+                    : Reply.of(500, "5.5.2", "Error: command \"" + Reply.sanitize(verb) + "\" not recognized"));
             finished("UNKNOWN");
             return true;
         }
@@ -895,6 +795,12 @@ public final class Session implements SmtpSession, Runnable {
         command.execute(this, argument);
         if (suspended) {
             suspendedVerb = verb;
+            return false;
+        }
+        if (handshaking) {
+            // STARTTLS: the loop goes on with the handshake; the 220 was the command's reply.
+            finished(verb);
+            continueHandshake();
             return false;
         }
         if (!intake.isReceiving()) {
@@ -914,30 +820,6 @@ public final class Session implements SmtpSession, Runnable {
         }
     }
 
-    private static String decode(byte[] bytes, int length) {
-        boolean ascii = true;
-        for (int i = 0; i < length; i++) {
-            if (bytes[i] < 0) {
-                ascii = false;
-                break;
-            }
-        }
-        if (ascii) {
-            return new String(bytes, 0, length, StandardCharsets.ISO_8859_1);
-        }
-        try {
-            return StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(bytes, 0, length))
-                    .toString();
-        }
-        catch (CharacterCodingException ex) {
-            // Invalid UTF-8 becomes U+FFFD, which no parser accepts, so the command gets a syntax error.
-            return new String(bytes, 0, length, StandardCharsets.UTF_8);
-        }
-    }
-
     /** The timeout of what the session reads next: a command line, or a message's data (with the data rate). */
     void setTimeout(Duration timeout) {
         timeoutNanos = timeout.toNanos();
@@ -948,7 +830,7 @@ public final class Session implements SmtpSession, Runnable {
         this.state = state;
     }
 
-    /** The command input, which STARTTLS replaces. */
+    /** The command input, in the clear or decrypted. */
     SmtpInput input() {
         return input;
     }
@@ -1013,8 +895,7 @@ public final class Session implements SmtpSession, Runnable {
             logger.debug("Session {} with {} timed out", id, peer);
             interrupt(Reply.of(421, "4.4.2", server.getHostName() + " Error: timeout exceeded"));
         }
-        else if (socketOutput.writingNanos(now) > timeout
-                || (channelOutput != null && channelOutput.pendingNanos(now) > timeout)) {
+        else if (channelOutput.pendingNanos(now) > timeout) {
             // The client stopped reading: no reply can reach it, so the connection is just closed. Also when it
             // is closing (a 421 that it does not take): its slot must come free.
             ended("timeout");
@@ -1060,64 +941,118 @@ public final class Session implements SmtpSession, Runnable {
                 + " Error: too many connections, closing the one that made the least progress"));
     }
 
-    // ---- Built-in commands: STARTTLS and AUTH here; the others in ConnectionCommands, EnvelopeCommands and
-    // MessageIntake ----
+    // ---- TLS (STARTTLS's checks are in ConnectionCommands) and AUTH ----
 
-    /** RFC 3207 STARTTLS. */
-    void starttls(String argument) throws IOException {
-        if (server.getSslContext() == null) {
-            reply(Reply.of(500, "5.5.2", "Error: command \"STARTTLS\" not recognized"));
-            return;
-        }
-        if (isSecure()) {
-            reply(Reply.of(503, "5.5.1", "Error: TLS already active"));
-            return;
-        }
-        if (argument != null) {
-            reply(BuiltinCommands.syntaxError("STARTTLS"));
-            return;
-        }
-        reply(Reply.of(220, "2.0.0", "Ready to start TLS"));
+    /** Switches to TLS once STARTTLS's 220 is out: what the client sent behind it never runs (CVE-2011-0411). */
+    void startTls() throws IOException {
         flushOutput();
         int dropped = input.discardBuffered();
         if (dropped > 0) {
             logger.warn("Session {}: dropped {} bytes sent after STARTTLS before the TLS handshake", id, dropped);
         }
         try {
-            upgradeToTls();
+            // On the loop the handshake only begins here: see dispatch and continueHandshake.
+            startTransport(new byte[0]);
         }
         catch (IOException ex) {
-            logger.info("Session {}: TLS handshake with {} failed: {}", id, peer, ex.toString());
-            ended("tls-failed");
-            listener.tlsHandshake(this, false);
-            closeRequested = true;
-            closed = true;
+            tlsFailed(ex);
             return;
         }
+        if (!handshaking) {
+            tlsStarted();
+        }
+    }
+
+    /** The handshake failed: the session ends without another word (there is no channel for one). */
+    private void tlsFailed(IOException ex) {
+        logger.info("Session {}: TLS handshake with {} failed: {}", id, peer, ex.toString());
+        ended("tls-failed");
+        listener.tlsHandshake(this, false);
+        closeRequested = true;
+        closed = true;
+    }
+
+    /** The handshake succeeded: after STARTTLS, the session forgets what it learned in the clear. */
+    private void tlsStarted() {
         listener.tlsHandshake(this, true);
-        // RFC 3207 4.2: forget everything learned before TLS; the client must greet again.
+        // RFC 3207 4.2: forget everything learned before TLS; the client must greet again (implicit TLS: a no-op).
         abortTransaction();
         heloName = null;
         extended = false;
         authenticatedUser = null;
     }
 
-    /** RFC 4954 AUTH with PLAIN or LOGIN. */
-    void auth(String argument) throws IOException {
-        new Auth(this, server).run(argument);
+    /**
+     * Starts TLS over the channel through an SSLEngine; what is buffered for the client still goes in the clear.
+     * On the loop the handshake only begins here; a session on a thread of its own does it all now.
+     *
+     * @param consumed bytes already read that belong to the handshake
+     */
+    private void startTransport(byte[] consumed) throws IOException {
+        transport = new TlsTransport(Tls.engine(server, (InetSocketAddress) channel.getRemoteAddress()), channel,
+                consumed);
+        channelOutput.startTls(transport);
+        handshakeSince = System.nanoTime() | 1;
+        if (eventDriven) {
+            // The caller goes on with continueHandshake once it has said what it had to.
+            handshaking = true;
+            return;
+        }
+        try {
+            flushOutput();
+            transport.handshakeBlocking();
+        }
+        finally {
+            handshakeSince = 0;
+        }
+        tls = transport.session();
+        input.waitOn(new BlockingInput(transport));
     }
 
-    /** Reads one line for an AUTH exchange; {@code null} when the client is gone. */
-    String readAuthLine() throws IOException {
-        int length = input.readLine(Auth.LINE_LIMIT);
-        input.endRecord();
-        if (length == SmtpInput.EOF) {
-            throw new java.io.EOFException("Connection closed during AUTH");
+    /**
+     * Drives the handshake on the loop as far as it goes without waiting; the loop calls again when the client's
+     * bytes come or it takes ours, or when the engine's slow work (keys, certificates) is done on the executor.
+     */
+    private void continueHandshake() throws IOException {
+        TlsTransport.Progress progress;
+        try {
+            // The 220 to STARTTLS goes out in the clear first.
+            flushOutput();
+            progress = channelOutput.hasPending() ? TlsTransport.Progress.WRITE : transport.handshake();
+            if (progress == TlsTransport.Progress.TASK) {
+                key.interestOps(0);
+                transport.runTasks(executor, () -> loop.execute(() -> {
+                    if (!finished.get()) {
+                        step(this::continueHandshake);
+                    }
+                }));
+                return;
+            }
         }
-        if (length == SmtpInput.TOO_LONG) {
-            return null;
+        catch (IOException | java.util.concurrent.RejectedExecutionException ex) {
+            tlsFailed(ex instanceof IOException io ? io : new IOException("No thread for the TLS handshake", ex));
+            finish();
+            return;
         }
-        return new String(input.lineBytes(), 0, length, StandardCharsets.ISO_8859_1);
+        if (progress != TlsTransport.Progress.DONE) {
+            key.interestOps(progress == TlsTransport.Progress.READ ? java.nio.channels.SelectionKey.OP_READ
+                    : java.nio.channels.SelectionKey.OP_WRITE);
+            return;
+        }
+        handshaking = false;
+        handshakeSince = 0;
+        tls = transport.session();
+        tlsStarted();
+        if (implicitTls && !greet()) {
+            finish();
+            return;
+        }
+        processInput();
+    }
+
+    /** RFC 4954 AUTH with PLAIN or LOGIN; failed attempts count against the client in {@code registry} too. */
+    void auth(String argument) throws IOException {
+        new Auth(this, server, registry.authFailures()).run(argument);
     }
 
     /** Counts a failure of this session (the client's count across sessions was reserved before the check). */
@@ -1125,30 +1060,15 @@ public final class Session implements SmtpSession, Runnable {
         return ++authFailures;
     }
 
-    /** Counts an attempt against the client's limit before it is checked; false when the client is at it. */
-    boolean reserveAuthAttempt() {
-        return registry.authFailures().tryRecord(peer.getAddress());
-    }
-
-    /** The reserved attempt did not fail after all (it succeeded, or the authenticator broke). */
-    void forgiveAuthAttempt() {
-        registry.authFailures().forgive(peer.getAddress());
-    }
-
-    /** Whether this client has failed AUTH too often lately, in this session or others. */
-    boolean isAuthRateLimited() {
-        return registry.authFailures().isLimited(peer.getAddress());
-    }
-
     void authenticated(String identity) {
         authenticatedUser = identity;
     }
 
+    // ---- Transaction state ----
+
     boolean inTransaction() {
         return envelope.mailFrom != null;
     }
-
-    // ---- Transaction state ----
 
     void abortTransaction() {
         if (envelope.reset()) {
@@ -1230,6 +1150,9 @@ public final class Session implements SmtpSession, Runnable {
         writeLock.lock();
         try {
             closed = true;
+            if (transport != null) {
+                transport.closeQuietly();
+            }
             if (eventDriven && key != null && key.isValid() && loop.inLoop()) {
                 loop.close(key, channel);
             }
@@ -1368,7 +1291,7 @@ public final class Session implements SmtpSession, Runnable {
 
     @Override
     public long bytesIn() {
-        return bytesBeforeTls + input.bytesRead();
+        return input.bytesRead();
     }
 
     @Override
@@ -1378,14 +1301,12 @@ public final class Session implements SmtpSession, Runnable {
 
     @Override
     public String tlsProtocol() {
-        javax.net.ssl.SSLSession session = tls;
-        return session != null ? session.getProtocol() : null;
+        return tls != null ? tls.getProtocol() : null;
     }
 
     @Override
     public String tlsCipher() {
-        javax.net.ssl.SSLSession session = tls;
-        return session != null ? session.getCipherSuite() : null;
+        return tls != null ? tls.getCipherSuite() : null;
     }
 
     @Override

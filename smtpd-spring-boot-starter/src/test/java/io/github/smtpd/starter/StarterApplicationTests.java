@@ -50,7 +50,7 @@ class StarterApplicationTests {
 
     @Test
     void runsWithoutAWebServer() {
-        // The starter brings no web stack: the SMTP server's own non-daemon accept thread keeps such an
+        // The starter brings no web stack: the SMTP server's own non-daemon event loop keeps such an
         // application running.
         assertThat(ClassUtils.isPresent("org.springframework.web.context.WebApplicationContext", null)).isFalse();
         assertThat(context.getBean(SmtpServer.class).getPort()).isEqualTo(port);
