@@ -1,11 +1,8 @@
 package io.github.smtpd;
 
 import java.io.IOException;
-import java.net.BindException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -13,12 +10,10 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executor;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
@@ -28,6 +23,8 @@ import javax.net.ssl.SSLContext;
 import io.github.smtpd.internal.Acceptor;
 import io.github.smtpd.internal.BuiltinCommands;
 import io.github.smtpd.internal.Listeners;
+import io.github.smtpd.internal.ServerDefaults;
+import io.github.smtpd.internal.ServerSockets;
 import io.github.smtpd.internal.SessionRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,9 +41,8 @@ import org.slf4j.LoggerFactory;
  * server.start();
  * }</pre>
  *
- * A server is immutable once built; {@link #start()} binds and starts its threads (event loops, the first of
- * which accepts), and
- * {@link #stop(Duration)} drains it.
+ * A server is immutable once built, its settings one record ({@link #settings()}); {@link #start()} binds and
+ * starts its threads (event loops, the first of which accepts), and {@link #stop(Duration)} drains it.
  */
 public final class SmtpServer {
 
@@ -57,85 +53,13 @@ public final class SmtpServer {
 
     private static final AtomicInteger serverCounter = new AtomicInteger();
 
-    private final InetSocketAddress requestedAddress;
-
-    private final InetSocketAddress remoteAddress;
-
-    private final long dataSizeLimit;
-
-    private final boolean enableSmtpUtf8;
-
-    private final boolean decodeData;
-
-    private final String hostName;
-
-    private final Executor givenExecutor;
+    /** What the server was built with: its sessions read it; see {@link #settings()}. */
+    private final ServerSettings settings;
 
     private volatile Executor executor;
 
+    /** The handler given to the builder, its hooks that may block adapted to run on the executor. */
     private final SmtpHandler handler;
-
-    private final int maxSessions;
-
-    private final int maxSessionsPerClient;
-
-    private final List<Cidr> clientLimitExceptions;
-
-    private final Duration stressTimeout;
-
-    private final int minDataRate;
-
-    private final int maxRecipients;
-
-    private final int maxBadCommands;
-
-    private final Duration idleTimeout;
-
-    private final int spoolThreshold;
-
-    private final Path spoolDirectory;
-
-    private final int backlog;
-
-    private final Map<String, SmtpCommand> commands;
-
-    private final Protocol protocol;
-
-    private final boolean enhancedStatusCodes;
-
-    private final boolean receivedHeader;
-
-    private final boolean nonBlockingProcessors;
-
-    private final int eventLoopCount;
-
-    private final List<Cidr> trustedProxies;
-
-    private final Supplier<SSLContext> sslContext;
-
-    private final List<String> tlsProtocols;
-
-    private final List<String> tlsCiphers;
-
-    private final TlsClientAuth tlsClientAuth;
-
-    private final boolean requireTls;
-
-    private final InetSocketAddress implicitTlsAddress;
-
-    private final SmtpAuthenticator authenticator;
-
-    private final boolean requireAuth;
-
-    private final boolean allowPlaintextAuth;
-
-    private final Duration authFailureDelay;
-
-    private final Duration dataTimeout;
-
-    private final LineEndingPolicy lineEndingPolicy;
-
-    private final int maxDataLineLength;
 
     private volatile ServerSocket implicitTlsSocket;
 
@@ -157,93 +81,15 @@ public final class SmtpServer {
     private volatile boolean paused;
 
     private SmtpServer(Builder builder) {
-        if (builder.enableSmtpUtf8 && builder.decodeData) {
-            throw new IllegalArgumentException(
-                    "enableSmtpUtf8 and decodeData cannot both be on: SMTPUTF8 needs the raw bytes. Turn one of them off.");
-        }
         if (builder.handler == null) {
             throw new IllegalStateException("A messageProcessor (or handler) is required: it receives every message");
         }
-        if (builder.dataSizeLimit < 0) {
-            throw new IllegalArgumentException("dataSizeLimit must be 0 (unlimited) or positive, was " + builder.dataSizeLimit);
-        }
-        requirePositive("maxSessions", builder.maxSessions);
-        requirePositive("maxRecipients", builder.maxRecipients);
-        requirePositive("maxBadCommands", builder.maxBadCommands);
-        if (builder.maxSessionsPerClient < 0) {
-            throw new IllegalArgumentException("maxSessionsPerClient must be 0 (unlimited) or positive");
-        }
-        if (builder.idleTimeout.isNegative() || builder.idleTimeout.isZero()) {
-            throw new IllegalArgumentException("idleTimeout must be positive, was " + builder.idleTimeout);
-        }
-        this.requestedAddress = builder.localAddress;
-        this.remoteAddress = builder.remoteAddress;
-        this.dataSizeLimit = builder.dataSizeLimit;
-        this.enableSmtpUtf8 = builder.enableSmtpUtf8;
-        this.decodeData = builder.decodeData;
-        this.hostName = (builder.hostName != null) ? builder.hostName : LocalHost.fqdn();
-        this.givenExecutor = builder.executor;
+        this.settings = builder.settings();
         // Hooks that may block run on the executor, so every session can wait for its client on an event loop.
         this.handler = io.github.smtpd.internal.BlockingHooks.adapt(builder.handler);
-        this.maxSessions = builder.maxSessions;
-        this.maxSessionsPerClient = builder.maxSessionsPerClient;
-        this.clientLimitExceptions = List.copyOf(builder.clientLimitExceptions);
-        if (builder.stressTimeout == null || builder.stressTimeout.isNegative() || builder.stressTimeout.isZero()) {
-            throw new IllegalArgumentException("stressTimeout must be positive, was " + builder.stressTimeout);
-        }
-        this.stressTimeout = builder.stressTimeout;
-        if (builder.minDataRate < 0) {
-            throw new IllegalArgumentException("minDataRate must be 0 (no minimum) or positive");
-        }
-        this.minDataRate = builder.minDataRate;
-        this.maxRecipients = builder.maxRecipients;
-        this.maxBadCommands = builder.maxBadCommands;
-        this.idleTimeout = builder.idleTimeout;
-        this.spoolThreshold = builder.spoolThreshold;
-        this.spoolDirectory = builder.spoolDirectory;
-        this.backlog = builder.backlog;
-        this.protocol = builder.protocol;
-        this.enhancedStatusCodes = builder.enhancedStatusCodes;
-        this.receivedHeader = builder.receivedHeader;
-        this.nonBlockingProcessors = builder.nonBlockingProcessors;
-        requirePositive("eventLoops", builder.eventLoops);
-        this.eventLoopCount = builder.eventLoops;
-        this.trustedProxies = builder.trustedProxies == null ? null : List.copyOf(builder.trustedProxies);
-        if ((builder.requireTls || builder.implicitTlsAddress != null) && builder.sslContext == null) {
-            throw new IllegalArgumentException(
-                    "requireTls and implicitTlsAddress need TLS: give the builder an sslContext");
-        }
-        if (builder.requireAuth && builder.authenticator == null) {
-            throw new IllegalArgumentException("requireAuth needs an authenticator to check credentials");
-        }
-        if (builder.maxDataLineLength < 0) {
-            throw new IllegalArgumentException("maxDataLineLength must be 0 (no limit) or positive");
-        }
-        this.sslContext = builder.sslContext;
-        this.tlsProtocols = builder.tlsProtocols == null ? null : List.copyOf(builder.tlsProtocols);
-        this.tlsCiphers = builder.tlsCiphers == null ? null : List.copyOf(builder.tlsCiphers);
-        this.tlsClientAuth = builder.tlsClientAuth;
-        this.requireTls = builder.requireTls;
-        this.implicitTlsAddress = builder.implicitTlsAddress;
-        this.authenticator = builder.authenticator;
-        this.requireAuth = builder.requireAuth;
-        this.allowPlaintextAuth = builder.allowPlaintextAuth;
-        this.authFailureDelay = builder.authFailureDelay;
-        this.dataTimeout = builder.dataTimeout;
-        this.lineEndingPolicy = builder.lineEndingPolicy;
-        this.maxDataLineLength = builder.maxDataLineLength;
-        Map<String, SmtpCommand> table = new LinkedHashMap<>(BuiltinCommands.table(builder.protocol));
-        table.putAll(builder.commands);
-        this.commands = Map.copyOf(table);
         this.listener = Listeners.composite(builder.listeners);
-        this.sessions = new SessionRegistry(builder.authFailureLimit, builder.authFailureWindow);
+        this.sessions = new SessionRegistry(settings.authFailureLimit(), settings.authFailureWindow());
         this.idPrefix = Integer.toString(serverCounter.incrementAndGet(), 36);
-    }
-
-    private static void requirePositive(String name, int value) {
-        if (value <= 0) {
-            throw new IllegalArgumentException(name + " must be positive, was " + value);
-        }
     }
 
     public static Builder builder() {
@@ -261,69 +107,40 @@ public final class SmtpServer {
             if (running) {
                 return;
             }
-            ServerSocket socket = bind(requestedAddress, false);
+            ServerSocket socket = ServerSockets.bind(settings.localAddress(), false, settings.backlog());
             ServerSocket tlsSocket = null;
-            if (implicitTlsAddress != null) {
+            if (settings.implicitTlsAddress() != null) {
                 try {
-                    tlsSocket = bind(implicitTlsAddress, true);
+                    tlsSocket = ServerSockets.bind(settings.implicitTlsAddress(), true, settings.backlog());
                 }
                 catch (RuntimeException ex) {
-                    closeQuietly(socket);
+                    ServerSockets.closeQuietly(socket);
                     throw ex;
                 }
             }
             serverSocket = socket;
             implicitTlsSocket = tlsSocket;
             // Bound, so this is the one server on its address: what a crash left in its spool goes now.
-            io.github.smtpd.internal.SpillFiles.removeLeftovers(spoolDirectory);
-            executor = (givenExecutor != null) ? givenExecutor : defaultExecutor();
+            io.github.smtpd.internal.SpillFiles.removeLeftovers(settings.spoolDirectory());
+            executor = (settings.executor() != null) ? settings.executor() : ServerDefaults.executor();
             sessions.open();
             running = true;
             paused = false;
-            Acceptor started = new Acceptor(this, handler, commands, listener, sessions, executor, idPrefix,
+            Acceptor started = new Acceptor(this, handler, settings.commands(), listener, sessions, executor, idPrefix,
                     () -> paused);
             try {
                 started.start(socket, tlsSocket);
             }
             catch (IOException ex) {
                 running = false;
-                closeQuietly(socket);
-                closeQuietly(tlsSocket);
+                ServerSockets.closeQuietly(socket);
+                ServerSockets.closeQuietly(tlsSocket);
                 throw new SmtpServerException("SMTP server failed to start: could not watch "
-                        + formatAddress(getLocalAddress()) + " with " + eventLoopCount + " event loop(s)", ex);
+                        + ServerSockets.format(getLocalAddress()) + " with " + settings.eventLoops()
+                        + " event loop(s)", ex);
             }
             acceptor = started;
-            logger.info("SMTP server started on {} ({})", formatAddress(getLocalAddress()), hostName);
-        }
-    }
-
-    private ServerSocket bind(InetSocketAddress requestedAddress, boolean implicitTls) {
-        ServerSocket socket = null;
-        try {
-            // Through a channel, so that accepted connections can be watched by an event loop's selector.
-            socket = java.nio.channels.ServerSocketChannel.open().socket();
-            socket.setReuseAddress(true);
-            socket.bind(requestedAddress.isUnresolved()
-                    ? new InetSocketAddress(InetAddress.getByName(requestedAddress.getHostString()), requestedAddress.getPort())
-                    : requestedAddress, backlog);
-            return socket;
-        }
-        catch (BindException ex) {
-            closeQuietly(socket);
-            if (ex.getMessage() != null && ex.getMessage().toLowerCase(Locale.ROOT).contains("in use")) {
-                throw new PortInUseException(requestedAddress.getPort(), implicitTls, ex);
-            }
-            throw new SmtpServerException("SMTP server failed to start. Could not bind "
-                    + formatAddress(requestedAddress) + ": " + ex.getMessage(), ex);
-        }
-        catch (UnknownHostException ex) {
-            closeQuietly(socket);
-            throw new SmtpServerException("SMTP server failed to start. Unknown host '"
-                    + requestedAddress.getHostString() + "' in the local address", ex);
-        }
-        catch (IOException ex) {
-            closeQuietly(socket);
-            throw new SmtpServerException("SMTP server failed to start on " + formatAddress(requestedAddress), ex);
+            logger.info("SMTP server started on {} ({})", ServerSockets.format(getLocalAddress()), settings.hostName());
         }
     }
 
@@ -343,8 +160,8 @@ public final class SmtpServer {
                 return;
             }
             running = false;
-            closeQuietly(serverSocket);
-            closeQuietly(implicitTlsSocket);
+            ServerSockets.closeQuietly(serverSocket);
+            ServerSockets.closeQuietly(implicitTlsSocket);
             stopping = acceptor;
         }
         if (stopping != null) {
@@ -355,7 +172,7 @@ public final class SmtpServer {
             // Closing a loop's selector also closes for good the listener it watched, releasing the port.
             stopping.stopLoops();
         }
-        if (givenExecutor == null && executor instanceof ExecutorService service) {
+        if (settings.executor() == null && executor instanceof ExecutorService service) {
             service.shutdown();
             try {
                 service.awaitTermination(5, TimeUnit.SECONDS);
@@ -400,7 +217,7 @@ public final class SmtpServer {
         if (socket != null && socket.isBound()) {
             return new InetSocketAddress(socket.getInetAddress(), socket.getLocalPort());
         }
-        return requestedAddress;
+        return settings.localAddress();
     }
 
     /** The implicit TLS (RFC 8314) listener's address, or {@code null} when there is none. */
@@ -409,7 +226,7 @@ public final class SmtpServer {
         if (socket != null && socket.isBound()) {
             return new InetSocketAddress(socket.getInetAddress(), socket.getLocalPort());
         }
-        return implicitTlsAddress;
+        return settings.implicitTlsAddress();
     }
 
     /** The bound port, or the configured one before {@link #start()}. */
@@ -422,211 +239,9 @@ public final class SmtpServer {
         return List.copyOf(sessions.active());
     }
 
-    /** smtpd's {@code _remoteaddr}, or {@code null} when none was configured. */
-    public InetSocketAddress getRemoteAddress() {
-        return remoteAddress;
-    }
-
-    public long getDataSizeLimit() {
-        return dataSizeLimit;
-    }
-
-    public boolean isEnableSmtpUtf8() {
-        return enableSmtpUtf8;
-    }
-
-    public boolean isDecodeData() {
-        return decodeData;
-    }
-
-    /** The host name in the greeting and EHLO reply, smtpd's {@code fqdn}. */
-    public String getHostName() {
-        return hostName;
-    }
-
-    public int getMaxSessions() {
-        return maxSessions;
-    }
-
-    public int getMaxSessionsPerClient() {
-        return maxSessionsPerClient;
-    }
-
-    /** Client networks that the per-client limits do not apply to (Postfix's smtpd_client_event_limit_exceptions). */
-    public List<Cidr> getClientLimitExceptions() {
-        return clientLimitExceptions;
-    }
-
-    /**
-     * The timeout for reading a command line or a message's data while the server is under stress (sessions at
-     * three quarters of {@link #getMaxSessions()} or more), when it is shorter than the usual ones.
-     */
-    public Duration getStressTimeout() {
-        return stressTimeout;
-    }
-
-    /** Bytes per second a client must keep up inside DATA and BDAT; 0 for no minimum. */
-    public int getMinDataRate() {
-        return minDataRate;
-    }
-
-    /** Whether the per-client limits apply to this client address. */
-    public boolean isClientLimited(java.net.InetAddress client) {
-        for (Cidr network : clientLimitExceptions) {
-            if (network.contains(client)) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    public int getMaxRecipients() {
-        return maxRecipients;
-    }
-
-    public int getMaxBadCommands() {
-        return maxBadCommands;
-    }
-
-    public Duration getIdleTimeout() {
-        return idleTimeout;
-    }
-
-    public int getSpoolThreshold() {
-        return spoolThreshold;
-    }
-
-    public Path getSpoolDirectory() {
-        return spoolDirectory;
-    }
-
-    /** SMTP, or LMTP for a server that delivers for Mailman, Dovecot or Cyrus-style clients. */
-    public Protocol getProtocol() {
-        return protocol;
-    }
-
-    /** Whether replies after EHLO carry RFC 3463 enhanced status codes (ENHANCEDSTATUSCODES). */
-    public boolean isEnhancedStatusCodes() {
-        return enhancedStatusCodes;
-    }
-
-    /** Whether processors run on the event loop that read the message; see {@link Builder#nonBlockingProcessors}. */
-    public boolean isNonBlockingProcessors() {
-        return nonBlockingProcessors;
-    }
-
-    /**
-     * How many event loop threads serve sessions, in the clear or under TLS, as configured
-     * ({@link Builder#eventLoops}).
-     */
-    public int getEventLoops() {
-        return eventLoopCount;
-    }
-
-    /** Whether a {@code Received:} trace header is prepended to every message. */
-    public boolean isReceivedHeader() {
-        return receivedHeader;
-    }
-
-    /**
-     * The proxies allowed to send a PROXY protocol header, or {@code null} when the PROXY protocol is off.
-     */
-    public List<Cidr> getTrustedProxies() {
-        return trustedProxies;
-    }
-
-    /** Makes the TLS context for the next handshake, or {@code null} when TLS is off. */
-    public Supplier<SSLContext> getSslContext() {
-        return sslContext;
-    }
-
-    public List<String> getTlsProtocols() {
-        return tlsProtocols;
-    }
-
-    public List<String> getTlsCiphers() {
-        return tlsCiphers;
-    }
-
-    public TlsClientAuth getTlsClientAuth() {
-        return tlsClientAuth;
-    }
-
-    /** Whether MAIL before STARTTLS is refused with 530 5.7.0. */
-    public boolean isRequireTls() {
-        return requireTls;
-    }
-
-    public SmtpAuthenticator getAuthenticator() {
-        return authenticator;
-    }
-
-    /** Whether MAIL without AUTH is refused with 530 5.7.0. */
-    public boolean isRequireAuth() {
-        return requireAuth;
-    }
-
-    /** Whether AUTH is offered on connections without TLS. */
-    public boolean isAllowPlaintextAuth() {
-        return allowPlaintextAuth;
-    }
-
-    /** How much longer each failed AUTH attempt in a session waits before its answer. */
-    public Duration getAuthFailureDelay() {
-        return authFailureDelay;
-    }
-
-    /** How long a client may stay silent in the middle of DATA or BDAT. */
-    public Duration getDataTimeout() {
-        return dataTimeout;
-    }
-
-    public LineEndingPolicy getLineEndingPolicy() {
-        return lineEndingPolicy;
-    }
-
-    /** The longest line allowed in message data, without CRLF; 0 for no limit. */
-    public int getMaxDataLineLength() {
-        return maxDataLineLength;
-    }
-
-    /** The upper-case verbs this server answers, built-in and added. */
-    public List<String> getCommands() {
-        return List.copyOf(commands.keySet());
-    }
-
-    /**
-     * Half the processors, at least one: one loop thread reads and answers for thousands of clients, and the other
-     * cores are left to message processing on the executor.
-     */
-    private static int defaultEventLoops() {
-        return Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
-    }
-
-    private static Executor defaultExecutor() {
-        AtomicInteger threads = new AtomicInteger();
-        // One thread per session, created on demand: a session is never queued behind another one.
-        return Executors.newCachedThreadPool(task -> {
-            Thread thread = new Thread(task, "smtpd-session-" + threads.incrementAndGet());
-            thread.setDaemon(true);
-            return thread;
-        });
-    }
-
-    static String formatAddress(InetSocketAddress address) {
-        String host = address.getHostString();
-        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + address.getPort();
-    }
-
-    private static void closeQuietly(java.io.Closeable closeable) {
-        if (closeable != null) {
-            try {
-                closeable.close();
-            }
-            catch (IOException ex) {
-                // Nothing left to do with it.
-            }
-        }
+    /** What this server was built with: its settings, immutable. */
+    public ServerSettings settings() {
+        return settings;
     }
 
     /** Builds an immutable {@link SmtpServer}; every setting has smtpd's default or a safe one. */
@@ -678,7 +293,7 @@ public final class SmtpServer {
 
         private boolean nonBlockingProcessors;
 
-        private int eventLoops = defaultEventLoops();
+        private int eventLoops = ServerDefaults.eventLoops();
 
         private List<Cidr> trustedProxies;
 
@@ -1065,25 +680,19 @@ public final class SmtpServer {
             }
             return new SmtpServer(this);
         }
-    }
 
-    /** Looks up the machine's name once, since a slow resolver would otherwise delay every server built. */
-    private static final class LocalHost {
-
-        private static volatile String fqdn;
-
-        static String fqdn() {
-            String name = fqdn;
-            if (name == null) {
-                try {
-                    name = InetAddress.getLocalHost().getCanonicalHostName();
-                }
-                catch (UnknownHostException | SecurityException ex) {
-                    name = "localhost";
-                }
-                fqdn = name;
-            }
-            return name;
+        /** The settings as they stand, checked by {@link ServerSettings}'s constructor. */
+        private ServerSettings settings() {
+            Map<String, SmtpCommand> table = new LinkedHashMap<>(BuiltinCommands.table(protocol));
+            table.putAll(commands);
+            return new ServerSettings(localAddress, remoteAddress, dataSizeLimit, enableSmtpUtf8, decodeData,
+                    hostName != null ? hostName : ServerDefaults.hostName(), executor, maxSessions, maxSessionsPerClient,
+                    clientLimitExceptions, stressTimeout, minDataRate, maxRecipients, maxBadCommands, idleTimeout,
+                    spoolThreshold, spoolDirectory, backlog, table, protocol, enhancedStatusCodes, receivedHeader,
+                    nonBlockingProcessors, eventLoops, trustedProxies, sslContext, tlsProtocols, tlsCiphers,
+                    tlsClientAuth, requireTls, implicitTlsAddress, authenticator, requireAuth, allowPlaintextAuth,
+                    authFailureDelay, authFailureLimit, authFailureWindow, dataTimeout, lineEndingPolicy,
+                    maxDataLineLength);
         }
     }
 }

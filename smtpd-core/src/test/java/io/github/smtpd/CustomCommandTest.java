@@ -54,7 +54,7 @@ class CustomCommandTest extends ServerTestSupport {
             assertThat(client.command("VRFY <a@b.example>")).startsWith("252 ");
             assertThat(client.command("EXPN list")).isEqualTo("550 Access denied");
         }
-        assertThat(server.getCommands()).contains("VRFY", "EXPN", "HELO");
+        assertThat(server.settings().commands().keySet()).contains("VRFY", "EXPN", "HELO");
     }
 
     @Test

@@ -76,7 +76,7 @@ class EventLoopTest extends ServerTestSupport {
     @Test
     void sessionsAreSpreadOverTheEventLoopsInTurn() throws Exception {
         launch(TestServers.loopback().eventLoops(2).nonBlockingProcessors(true).messageProcessor(recordingThread()));
-        assertThat(server.getEventLoops()).isEqualTo(2);
+        assertThat(server.settings().eventLoops()).isEqualTo(2);
         for (int i = 0; i < 4; i++) {
             sendOneMessage();
         }

@@ -53,17 +53,17 @@ class ServerLifecycleTest extends ServerTestSupport {
     @Test
     void defaultsAreSmtpds() {
         SmtpServer built = SmtpServer.builder().messageProcessor(m -> null).build();
-        assertThat(built.getDataSizeLimit()).isEqualTo(33554432L);
+        assertThat(built.settings().dataSizeLimit()).isEqualTo(33554432L);
         assertThat(built.getLocalAddress().getHostString()).isEqualTo("localhost");
         assertThat(built.getLocalAddress().getPort()).isEqualTo(8025);
-        assertThat(built.isEnableSmtpUtf8()).isFalse();
-        assertThat(built.isDecodeData()).isFalse();
-        assertThat(built.getHostName()).isNotBlank();
-        assertThat(built.getIdleTimeout()).isEqualTo(Duration.ofMinutes(5));
-        assertThat(built.getDataTimeout()).isEqualTo(Duration.ofMinutes(10));
-        assertThat(built.getMaxRecipients()).isEqualTo(1000);
-        assertThat(built.getMaxBadCommands()).isEqualTo(20);
-        assertThat(built.getLineEndingPolicy()).isEqualTo(LineEndingPolicy.ALLOW);
+        assertThat(built.settings().enableSmtpUtf8()).isFalse();
+        assertThat(built.settings().decodeData()).isFalse();
+        assertThat(built.settings().hostName()).isNotBlank();
+        assertThat(built.settings().idleTimeout()).isEqualTo(Duration.ofMinutes(5));
+        assertThat(built.settings().dataTimeout()).isEqualTo(Duration.ofMinutes(10));
+        assertThat(built.settings().maxRecipients()).isEqualTo(1000);
+        assertThat(built.settings().maxBadCommands()).isEqualTo(20);
+        assertThat(built.settings().lineEndingPolicy()).isEqualTo(LineEndingPolicy.ALLOW);
     }
 
     @Test

@@ -116,7 +116,7 @@ public final class Sink {
             System.err.printf("sink: %d messages, %d bytes%n", messages.get(), bytes.get());
         }, "sink-shutdown"));
         System.out.println("READY " + server.getLocalAddress().getHostString() + ":" + server.getPort() + " "
-                + (virtual ? "virtual" : "platform") + " threads, " + server.getEventLoops() + " event loop(s), Java "
+                + (virtual ? "virtual" : "platform") + " threads, " + server.settings().eventLoops() + " event loop(s), Java "
                 + Runtime.version() + (tlsKeyStore == null ? "" : ", STARTTLS" + (tlsRequired ? " required" : "")));
         System.out.flush();
     }

@@ -14,6 +14,7 @@ import java.util.function.BooleanSupplier;
 import io.github.smtpd.Reply;
 import io.github.smtpd.SmtpCommand;
 import io.github.smtpd.SmtpHandler;
+import io.github.smtpd.ServerSettings;
 import io.github.smtpd.SmtpServer;
 import io.github.smtpd.SmtpServerListener;
 import org.slf4j.Logger;
@@ -31,7 +32,10 @@ public final class Acceptor {
     /** The server's logger: operators filter accept failures and refusals by it. */
     private static final Logger logger = LoggerFactory.getLogger(SmtpServer.class);
 
+    /** The server, which its sessions show ({@code SmtpSession.server()}). */
     private final SmtpServer server;
+
+    private final ServerSettings settings;
 
     private final SmtpHandler handler;
 
@@ -63,6 +67,7 @@ public final class Acceptor {
             SmtpServerListener listener, SessionRegistry sessions, Executor executor, String idPrefix,
             BooleanSupplier paused) {
         this.server = server;
+        this.settings = server.settings();
         this.handler = handler;
         this.commands = commands;
         this.listener = listener;
@@ -150,7 +155,7 @@ public final class Acceptor {
      */
     private void startEventLoops(ServerSocket socket) throws IOException {
         eventLoops = new EventLoop[0];
-        for (int i = 0; i < server.getEventLoops(); i++) {
+        for (int i = 0; i < settings.eventLoops(); i++) {
             EventLoop loop = new EventLoop("smtpd-loop-" + socket.getLocalPort() + "-" + i);
             loop.start();
             EventLoop[] started = Arrays.copyOf(eventLoops, i + 1);
@@ -198,8 +203,8 @@ public final class Acceptor {
      * timeout, rather than each read carrying a socket timeout, which costs system calls on every read.
      */
     private void watchTimeouts() {
-        long shortest = Math.min(Math.min(server.getIdleTimeout().toMillis(), server.getDataTimeout().toMillis()),
-                server.getStressTimeout().toMillis());
+        long shortest = Math.min(Math.min(settings.idleTimeout().toMillis(), settings.dataTimeout().toMillis()),
+                settings.stressTimeout().toMillis());
         long interval = Math.max(10, Math.min(1000, shortest / 4));
         while (!Thread.currentThread().isInterrupted()) {
             try {
@@ -211,21 +216,21 @@ public final class Acceptor {
             long now = System.nanoTime();
             boolean stressed = sessions.count() >= stressSessions();
             for (Session session : sessions.active()) {
-                session.expireIfIdle(now, stressed);
+                session.timeouts().expireIfIdle(now, stressed);
             }
         }
     }
 
     /** Sessions from which on the server is under stress: three quarters of the limit. */
     private int stressSessions() {
-        int maxSessions = server.getMaxSessions();
+        int maxSessions = settings.maxSessions();
         return Math.max(1, maxSessions - maxSessions / 4);
     }
 
     private void admit(java.nio.channels.SocketChannel channel, boolean implicitTls) {
         Socket client = channel.socket();
         InetSocketAddress peer = (InetSocketAddress) client.getRemoteSocketAddress();
-        String refusal = paused.getAsBoolean() ? "paused" : sessions.tryAdmit(server.getMaxSessions());
+        String refusal = paused.getAsBoolean() ? "paused" : sessions.tryAdmit(settings.maxSessions());
         if ("max-sessions".equals(refusal) && sessions.shedFor(peer.getAddress(), System.nanoTime())) {
             // Full, but a session had stalled on its client: it goes, so a slow flood cannot keep everyone out.
             refusal = null;
@@ -243,7 +248,7 @@ public final class Acceptor {
         }
         EventLoop loop = loops[Math.floorMod(nextLoop.getAndIncrement(), loops.length)];
         Session session;
-        boolean proxied = server.getTrustedProxies() != null;
+        boolean proxied = settings.trustedProxies() != null;
         try {
             client.setTcpNoDelay(true);
             // Behind a proxy the header is read blocking first (Session.openBehindProxy).
@@ -275,8 +280,8 @@ public final class Acceptor {
      */
     private void refuse(Socket client, InetSocketAddress peer, String reason) {
         Reply reply = "paused".equals(reason) || "shutdown".equals(reason)
-                ? Reply.of(421, "4.3.2", server.getHostName() + " Service not available, try again later")
-                : Reply.of(421, "4.3.2", server.getHostName() + " Error: too many connections, try again later");
+                ? Reply.of(421, "4.3.2", settings.hostName() + " Service not available, try again later")
+                : Reply.of(421, "4.3.2", settings.hostName() + " Error: too many connections, try again later");
         try {
             client.setSoTimeout(1000);
             client.getOutputStream().write(reply.toWire(false).getBytes(java.nio.charset.StandardCharsets.US_ASCII));

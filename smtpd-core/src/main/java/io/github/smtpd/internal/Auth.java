@@ -5,7 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 
 import io.github.smtpd.Reply;
-import io.github.smtpd.SmtpServer;
+import io.github.smtpd.ServerSettings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,14 +29,14 @@ final class Auth {
 
     private final Session session;
 
-    private final SmtpServer server;
+    private final ServerSettings settings;
 
     /** Failed attempts per client address, across sessions (Postfix's anvil). */
     private final ClientEventWindow failures;
 
-    Auth(Session session, SmtpServer server, ClientEventWindow failures) {
+    Auth(Session session, ServerSettings settings, ClientEventWindow failures) {
         this.session = session;
-        this.server = server;
+        this.settings = settings;
         this.failures = failures;
     }
 
@@ -51,7 +51,7 @@ final class Auth {
     }
 
     void run(String argument) throws IOException {
-        if (server.getAuthenticator() == null) {
+        if (settings.authenticator() == null) {
             session.reply(Reply.of(502, "5.5.1", "Error: authentication not enabled"));
             return;
         }
@@ -59,7 +59,7 @@ final class Auth {
             session.reply(Reply.of(503, "5.5.1", "Error: send EHLO first"));
             return;
         }
-        if (!session.isSecure() && !server.isAllowPlaintextAuth()) {
+        if (!session.isSecure() && !settings.allowPlaintextAuth()) {
             session.reply(Reply.of(538, "5.7.11", "Encryption required for requested authentication mechanism"));
             return;
         }
@@ -170,7 +170,7 @@ final class Auth {
         }
         String identity;
         try {
-            identity = server.getAuthenticator().authenticate(session, user, password);
+            identity = settings.authenticator().authenticate(session, user, password);
         }
         catch (Exception ex) {
             failures.forgive(session.peer().getAddress());
@@ -190,7 +190,7 @@ final class Auth {
     }
 
     private void pause(int failures) {
-        long millis = server.getAuthFailureDelay().toMillis() * Math.min(failures, 10);
+        long millis = settings.authFailureDelay().toMillis() * Math.min(failures, 10);
         if (millis <= 0) {
             return;
         }

@@ -6,7 +6,7 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 
 import io.github.smtpd.Reply;
-import io.github.smtpd.SmtpServer;
+import io.github.smtpd.ServerSettings;
 
 /** Command lines: how long each may be (smtpd's limits per verb, with the ESMTP extensions on), and their parts. */
 final class CommandLines {
@@ -18,13 +18,13 @@ final class CommandLines {
     }
 
     /** The longest line any command may have, so one read bound covers them all. */
-    static int longest(SmtpServer server) {
-        return server.getAuthenticator() != null ? Auth.LINE_LIMIT : LIMIT + 26 + 10 + 515;
+    static int longest(ServerSettings settings) {
+        return settings.authenticator() != null ? Auth.LINE_LIMIT : LIMIT + 26 + 10 + 515;
     }
 
     /** The longest line {@code verb} may have, after EHLO when {@code extended}. */
-    static int limit(SmtpServer server, boolean extended, String verb) {
-        if ("AUTH".equals(verb) && server.getAuthenticator() != null) {
+    static int limit(ServerSettings settings, boolean extended, String verb) {
+        if ("AUTH".equals(verb) && settings.authenticator() != null) {
             return Auth.LINE_LIMIT;
         }
         int limit = LIMIT;
@@ -33,13 +33,13 @@ final class CommandLines {
         }
         if (extended && "MAIL".equals(verb)) {
             limit += 115; // RFC 3461 4: RET and ENVID
-            if (server.getAuthenticator() != null) {
+            if (settings.authenticator() != null) {
                 limit += 500; // RFC 4954 5: AUTH=
             }
-            if (server.getDataSizeLimit() > 0) {
+            if (settings.dataSizeLimit() > 0) {
                 limit += 26;
             }
-            if (server.isEnableSmtpUtf8()) {
+            if (settings.enableSmtpUtf8()) {
                 limit += 10;
             }
         }
@@ -54,7 +54,7 @@ final class CommandLines {
      * Takes apart the command line in {@code bytes} of {@code length} (or {@link SmtpInput#TOO_LONG}) for a session
      * that greeted with EHLO when {@code extended}.
      */
-    static Line parse(byte[] bytes, int length, SmtpServer server, boolean extended) {
+    static Line parse(byte[] bytes, int length, ServerSettings settings, boolean extended) {
         if (length == SmtpInput.TOO_LONG) {
             return new Line(null, null, Reply.of(500, "5.5.2", "Error: line too long"));
         }
@@ -65,7 +65,7 @@ final class CommandLines {
         int space = line.indexOf(' ');
         String verb = Ascii.upper(space < 0 ? line : line.substring(0, space));
         String argument = space < 0 ? null : line.substring(space + 1).strip();
-        if (length > limit(server, extended, verb)) {
+        if (length > limit(settings, extended, verb)) {
             return new Line(verb, null, Reply.of(500, "5.5.2", "Error: line too long"));
         }
         return new Line(verb, argument == null || argument.isEmpty() ? null : argument, null);

@@ -2,9 +2,10 @@ package io.github.smtpd.internal;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 import io.github.smtpd.Reply;
-import io.github.smtpd.SmtpServer;
+import io.github.smtpd.ServerSettings;
 
 /**
  * The connection-level commands of one {@link Session} (smtpd's {@code smtp_HELO}, {@code smtp_EHLO},
@@ -17,16 +18,16 @@ final class ConnectionCommands {
 
     private final Session session;
 
-    private final SmtpServer server;
+    private final ServerSettings settings;
 
     ConnectionCommands(Session session) {
         this.session = session;
-        this.server = session.server();
+        this.settings = session.settings();
     }
 
     /** RFC 3207 STARTTLS. */
     void starttls(String argument) throws java.io.IOException {
-        if (server.getSslContext() == null) {
+        if (settings.sslContext() == null) {
             session.reply(Reply.of(500, "5.5.2", "Error: command \"STARTTLS\" not recognized"));
             return;
         }
@@ -39,7 +40,7 @@ final class ConnectionCommands {
             return;
         }
         session.reply(Reply.of(220, "2.0.0", "Ready to start TLS"));
-        session.startTls();
+        session.tlsSwitch().startTls();
     }
 
     void helo(String argument) {
@@ -50,7 +51,7 @@ final class ConnectionCommands {
         // RFC 5321 4.1.4: a repeated greeting resets the transaction (smtpd answered 503 instead).
         session.abortTransaction();
         session.greeted(argument, false);
-        session.reply(Reply.of(250, server.getHostName()));
+        session.reply(Reply.of(250, settings.hostName()));
     }
 
     void ehlo(String argument) {
@@ -61,27 +62,27 @@ final class ConnectionCommands {
         session.abortTransaction();
         session.greeted(argument, true);
         List<String> lines = new ArrayList<>();
-        lines.add(server.getHostName());
+        lines.add(settings.hostName());
         lines.add("PIPELINING");
-        if (server.getDataSizeLimit() > 0) {
-            lines.add("SIZE " + server.getDataSizeLimit());
+        if (settings.dataSizeLimit() > 0) {
+            lines.add("SIZE " + settings.dataSizeLimit());
         }
-        if (server.isEnhancedStatusCodes()) {
+        if (settings.enhancedStatusCodes()) {
             lines.add("ENHANCEDSTATUSCODES");
         }
-        if (!server.isDecodeData()) {
+        if (!settings.decodeData()) {
             lines.add("8BITMIME");
             lines.add("BINARYMIME");
         }
         lines.add("CHUNKING");
         lines.add("DSN");
-        if (server.getSslContext() != null && !session.isSecure()) {
+        if (settings.sslContext() != null && !session.isSecure()) {
             lines.add("STARTTLS");
         }
-        if (server.getAuthenticator() != null && (session.isSecure() || server.isAllowPlaintextAuth())) {
+        if (settings.authenticator() != null && (session.isSecure() || settings.allowPlaintextAuth())) {
             lines.add("AUTH PLAIN LOGIN");
         }
-        if (server.isEnableSmtpUtf8()) {
+        if (settings.enableSmtpUtf8()) {
             lines.add("SMTPUTF8");
         }
         lines.add("HELP");
@@ -131,10 +132,10 @@ final class ConnectionCommands {
 
     private List<String> offeredCommands() {
         List<String> offered = new ArrayList<>();
-        List<String> answered = server.getCommands();
-        for (String verb : BuiltinCommands.verbs(server.getProtocol())) {
-            boolean unavailable = (verb.equals("STARTTLS") && (server.getSslContext() == null || session.isSecure()))
-                    || (verb.equals("AUTH") && server.getAuthenticator() == null);
+        Set<String> answered = settings.commands().keySet();
+        for (String verb : BuiltinCommands.verbs(settings.protocol())) {
+            boolean unavailable = (verb.equals("STARTTLS") && (settings.sslContext() == null || session.isSecure()))
+                    || (verb.equals("AUTH") && settings.authenticator() == null);
             if (answered.contains(verb) && !unavailable) {
                 offered.add(verb);
             }

@@ -5,7 +5,7 @@ import java.util.Map;
 
 import io.github.smtpd.Reply;
 import io.github.smtpd.SmtpHandler;
-import io.github.smtpd.SmtpServer;
+import io.github.smtpd.ServerSettings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,14 +22,14 @@ final class EnvelopeCommands {
 
     private final Envelope envelope;
 
-    private final SmtpServer server;
+    private final ServerSettings settings;
 
     private final SmtpHandler handler;
 
     EnvelopeCommands(Session session) {
         this.session = session;
         this.envelope = session.envelope;
-        this.server = session.server();
+        this.settings = session.settings();
         this.handler = session.handler;
     }
 
@@ -38,11 +38,11 @@ final class EnvelopeCommands {
             session.reply(Reply.of(503, "5.5.1", "Error: send HELO first"));
             return;
         }
-        if (server.isRequireTls() && !session.isSecure()) {
+        if (settings.requireTls() && !session.isSecure()) {
             session.reply(Reply.of(530, "5.7.0", "Must issue a STARTTLS command first"));
             return;
         }
-        if (server.isRequireAuth() && session.authenticatedUser() == null) {
+        if (settings.requireAuth() && session.authenticatedUser() == null) {
             session.reply(Reply.of(530, "5.7.0", "Authentication required"));
             return;
         }
@@ -61,7 +61,7 @@ final class EnvelopeCommands {
         }
         Map<String, String> values = new java.util.HashMap<>(parameters.values());
         boolean binary = false;
-        if (!server.isDecodeData()) {
+        if (!settings.decodeData()) {
             String body = values.remove("BODY");
             if (body != null && !body.equals("7BIT") && !body.equals("8BITMIME") && !body.equals("BINARYMIME")) {
                 session.reply(Reply.of(501, "5.5.4", "Error: BODY can only be one of 7BIT, 8BITMIME, BINARYMIME"));
@@ -75,14 +75,14 @@ final class EnvelopeCommands {
             return;
         }
         boolean smtpUtf8 = false;
-        if (server.isEnableSmtpUtf8() && values.containsKey("SMTPUTF8")) {
+        if (settings.enableSmtpUtf8() && values.containsKey("SMTPUTF8")) {
             if (!values.remove("SMTPUTF8").isEmpty()) {
                 session.reply(Reply.of(501, "5.5.4", "Error: SMTPUTF8 takes no arguments"));
                 return;
             }
             smtpUtf8 = true;
         }
-        if (server.getAuthenticator() != null && values.containsKey("AUTH")) {
+        if (settings.authenticator() != null && values.containsKey("AUTH")) {
             // RFC 4954 5: the original submitter; accepted and handed on, never trusted for relaying.
             String submitter = values.remove("AUTH");
             if (!submitter.equals("<>") && !Dsn.isXtext(submitter)) {
@@ -96,7 +96,7 @@ final class EnvelopeCommands {
                 session.reply(syntax("MAIL FROM"));
                 return;
             }
-            if (server.getDataSizeLimit() > 0 && Long.parseLong(size) > server.getDataSizeLimit()) {
+            if (settings.dataSizeLimit() > 0 && Long.parseLong(size) > settings.dataSizeLimit()) {
                 session.reply(Reply.of(552, "5.3.4", "Error: message size exceeds fixed maximum message size"));
                 return;
             }
@@ -114,7 +114,7 @@ final class EnvelopeCommands {
         if (handler instanceof DeferredHooks hooks) {
             java.util.concurrent.CompletionStage<Reply> answer = DeferredHooks.started(
                     () -> hooks.onMailLater(session, parsed.address(), parameters.options(), session.work()));
-            session.await(answer, (reply, failure) -> sender(parsed.address(), parameters.options(), utf8, bodyBinary,
+            session.suspension().await(answer, (reply, failure) -> sender(parsed.address(), parameters.options(), utf8, bodyBinary,
                     answered(reply, failure, Replies.SENDER_OK)));
             return;
         }
@@ -169,14 +169,14 @@ final class EnvelopeCommands {
             session.reply(Reply.of(503, "5.5.1", "Error: RCPT after BDAT"));
             return;
         }
-        if (envelope.rcptTos().size() >= server.getMaxRecipients()) {
+        if (envelope.rcptTos().size() >= settings.maxRecipients()) {
             session.reply(Reply.of(452, "4.5.3", "Error: too many recipients"));
             return;
         }
         if (handler instanceof DeferredHooks hooks) {
             java.util.concurrent.CompletionStage<Reply> answer = DeferredHooks.started(
                     () -> hooks.onRcptLater(session, parsed.address(), parameters.options(), session.work()));
-            session.await(answer, (reply, failure) -> recipient(parsed.address(), parameters.options(),
+            session.suspension().await(answer, (reply, failure) -> recipient(parsed.address(), parameters.options(),
                     answered(reply, failure, Replies.RECIPIENT_OK)));
             return;
         }

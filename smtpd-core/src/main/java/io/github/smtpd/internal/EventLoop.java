@@ -333,7 +333,7 @@ public final class EventLoop {
             return;
         }
         if (key.attachment() instanceof Session session) {
-            session.ready(key);
+            session.driver().ready(key);
         }
         else if (key.attachment() instanceof Runnable acceptable) {
             acceptable.run();

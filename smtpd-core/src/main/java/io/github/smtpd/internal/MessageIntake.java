@@ -14,7 +14,7 @@ import io.github.smtpd.Message;
 import io.github.smtpd.Reply;
 import io.github.smtpd.SessionState;
 import io.github.smtpd.SmtpHandler;
-import io.github.smtpd.SmtpServer;
+import io.github.smtpd.ServerSettings;
 import io.github.smtpd.SmtpServerListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,7 +38,7 @@ final class MessageIntake {
 
     private final Envelope envelope;
 
-    private final SmtpServer server;
+    private final ServerSettings settings;
 
     private final SmtpHandler handler;
 
@@ -49,7 +49,7 @@ final class MessageIntake {
     MessageIntake(Session session) {
         this.session = session;
         this.envelope = session.envelope;
-        this.server = session.server();
+        this.settings = session.settings();
         this.handler = session.handler;
         this.listener = session.listener;
     }
@@ -77,18 +77,18 @@ final class MessageIntake {
         }
         session.reply(Replies.START_DATA);
         session.setState(SessionState.DATA);
-        session.setTimeout(server.getDataTimeout());
+        session.timeouts().setTimeout(settings.dataTimeout());
         ContentBuffer content = newContentBuffer();
         if (session.isEventDriven()) {
             // The loop feeds the content as it comes, then calls received() and complete().
             receiving = content;
-            session.input().startData(content, server.getMaxDataLineLength());
+            session.input().startData(content, settings.maxDataLineLength());
             return;
         }
         receiving = content;
         int flags;
         try {
-            flags = session.input().readData(content, server.getMaxDataLineLength());
+            flags = session.input().readData(content, settings.maxDataLineLength());
         }
         catch (IOException | RuntimeException ex) {
             abandon();
@@ -147,20 +147,20 @@ final class MessageIntake {
                 chunks.release();
             }
             session.setState(SessionState.COMMAND);
-            session.setTimeout(server.getIdleTimeout());
+            session.timeouts().setTimeout(settings.idleTimeout());
         }
     }
 
     private void afterData(ContentBuffer content) {
         session.setState(SessionState.COMMAND);
         dataMemory = keepable(content.memory());
-        session.setTimeout(server.getIdleTimeout());
+        session.timeouts().setTimeout(settings.idleTimeout());
     }
 
     /**
      * Refuses the received message or hands it to the processor, then ends the transaction.
      *
-     * @return false when the session waits for a deferred hook's answer (see {@link Session#await}), which
+     * @return false when the session waits for a deferred hook's answer (see {@link Suspension#await}), which
      *         replies and ends the transaction
      */
     boolean complete(ContentBuffer content, int flags) {
@@ -173,11 +173,11 @@ final class MessageIntake {
             }
             if ((flags & SmtpInput.LONG_LINE) != 0) {
                 refuse(content, Reply.of(554, "5.6.0", "Error: message line longer than "
-                        + server.getMaxDataLineLength() + " characters"));
+                        + settings.maxDataLineLength() + " characters"));
                 return true;
             }
             if ((flags & SmtpInput.BARE_LINE_ENDING) != 0
-                    && server.getLineEndingPolicy() == io.github.smtpd.LineEndingPolicy.REJECT) {
+                    && settings.lineEndingPolicy() == io.github.smtpd.LineEndingPolicy.REJECT) {
                 refuse(content, Reply.of(550, "5.6.0", "Error: bare CR or LF in message data; end lines with CRLF"));
                 return true;
             }
@@ -188,7 +188,7 @@ final class MessageIntake {
                 endMessage(content);
             }
         }
-        return !session.isSuspended();
+        return !session.suspension().isSuspended();
     }
 
     private void endMessage(ContentBuffer content) {
@@ -227,10 +227,10 @@ final class MessageIntake {
         envelope.chunking = true;
         if (envelope.chunks == null) {
             envelope.chunks = newContentBuffer();
-            boolean checked = server.getLineEndingPolicy() == io.github.smtpd.LineEndingPolicy.REJECT
-                    || server.getMaxDataLineLength() > 0;
+            boolean checked = settings.lineEndingPolicy() == io.github.smtpd.LineEndingPolicy.REJECT
+                    || settings.maxDataLineLength() > 0;
             envelope.chunkLines = checked && !envelope.binaryMime
-                    ? new LineCheck(envelope.chunks, server.getMaxDataLineLength())
+                    ? new LineCheck(envelope.chunks, settings.maxDataLineLength())
                     : null;
         }
         readChunk(new Chunk(size, last, envelope.chunks, null));
@@ -251,7 +251,7 @@ final class MessageIntake {
 
     private void readChunk(Chunk next) throws IOException {
         session.setState(SessionState.DATA);
-        session.setTimeout(server.getDataTimeout());
+        session.timeouts().setTimeout(settings.dataTimeout());
         SmtpInput.DataSink sink = next.content() == null ? DISCARD
                 : envelope.chunkLines != null ? envelope.chunkLines : next.content();
         chunk = next;
@@ -295,7 +295,7 @@ final class MessageIntake {
         Chunk done = chunk;
         chunk = null;
         session.setState(SessionState.COMMAND);
-        session.setTimeout(server.getIdleTimeout());
+        session.timeouts().setTimeout(settings.idleTimeout());
         if (done.refusal() != null) {
             session.reply(done.refusal());
             return null;
@@ -320,24 +320,24 @@ final class MessageIntake {
 
     /** @return whether the caller ends the message (releases it and the transaction), or a deferred hook does */
     private boolean deliver(ContentBuffer content) {
-        if (server.isDecodeData() && !isUtf8(content)) {
+        if (settings.decodeData() && !isUtf8(content)) {
             refuse(content, Reply.of(554, "5.6.0", "Error: message content is not valid UTF-8"));
             return true;
         }
         String messageId = session.id() + "." + Long.toString(messageIds.incrementAndGet(), 36);
         io.github.smtpd.MessageContent delivered = content;
-        if (server.isReceivedHeader()) {
+        if (settings.receivedHeader()) {
             delivered = new PrefixedContent(
                     ReceivedHeader.build(session, messageId, envelope.rcptTos(), envelope.requireSmtpUtf8), content);
         }
         Message message = new Message(messageId, session, session.peer(), session.heloName(), envelope.mailFrom,
                 envelope.rcptTos(), envelope.mailOptions, envelope.rcptOptions(), envelope.perRecipientOptions,
-                delivered, server.isDecodeData(), server.getRemoteAddress(), Instant.now());
+                delivered, settings.decodeData(), settings.remoteAddress(), Instant.now());
         long start = System.nanoTime();
         if (handler instanceof DeferredHooks hooks) {
             java.util.concurrent.CompletionStage<Reply> answer =
                     DeferredHooks.started(() -> hooks.onDataLater(message, session.work()));
-            session.await(answer, (reply, failure) -> {
+            session.suspension().await(answer, (reply, failure) -> {
                 try {
                     delivered(message, start, reply, failure);
                 }
@@ -374,7 +374,7 @@ final class MessageIntake {
         }
         List<Reply> replies = new ArrayList<>();
         Reply overall = reply;
-        if (server.getProtocol() == io.github.smtpd.Protocol.LMTP) {
+        if (settings.protocol() == io.github.smtpd.Protocol.LMTP) {
             // RFC 2033 4.2: one reply per accepted recipient, in RCPT order.
             overall = null;
             for (int i = 0; i < message.rcptTos().size(); i++) {
@@ -426,7 +426,7 @@ final class MessageIntake {
 
     /** A reply to the end of data for the whole message: in LMTP, once per recipient. */
     private void replyAfterData(Reply reply) {
-        int count = server.getProtocol() == io.github.smtpd.Protocol.LMTP ? envelope.rcptTos().size() : 1;
+        int count = settings.protocol() == io.github.smtpd.Protocol.LMTP ? envelope.rcptTos().size() : 1;
         for (int i = 0; i < count; i++) {
             session.reply(reply);
         }
@@ -498,7 +498,7 @@ final class MessageIntake {
         if (dataMemory.length == 0 && session.loop() != null && session.loop().inLoop()) {
             dataMemory = session.loop().takeMessageBuffer();
         }
-        return new ContentBuffer(server.getDataSizeLimit(), server.getSpoolThreshold(), server.getSpoolDirectory(),
+        return new ContentBuffer(settings.dataSizeLimit(), settings.spoolThreshold(), settings.spoolDirectory(),
                 dataMemory);
     }
 }

@@ -59,16 +59,16 @@ final class ProxyProtocolHeader {
     static InetSocketAddress readTrusted(Session session, SmtpInput input, io.github.smtpd.SmtpServerListener listener)
             throws IOException {
         InetSocketAddress connection = session.peer();
-        io.github.smtpd.SmtpServer server = session.server();
-        if (server.getTrustedProxies().stream().noneMatch((cidr) -> cidr.contains(connection.getAddress()))) {
+        io.github.smtpd.ServerSettings settings = session.settings();
+        if (settings.trustedProxies().stream().noneMatch((cidr) -> cidr.contains(connection.getAddress()))) {
             logger.warn("Closing connection from {}: not a trusted proxy", connection);
             listener.connectionRejected(connection, "untrusted-proxy");
             return null;
         }
         try {
-            session.setTimeout(TIMEOUT);
+            session.timeouts().setTimeout(TIMEOUT);
             InetSocketAddress client = read(input, connection);
-            session.setTimeout(server.getIdleTimeout());
+            session.timeouts().setTimeout(settings.idleTimeout());
             return client;
         }
         catch (MalformedException ex) {

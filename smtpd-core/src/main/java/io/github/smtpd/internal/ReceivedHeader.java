@@ -89,7 +89,7 @@ final class ReceivedHeader {
 
     /** RFC 3848's keywords, with RFC 6531's UTF8SMTP/UTF8LMTP for a transaction that used SMTPUTF8. */
     private static String protocol(Session session, boolean utf8) {
-        boolean lmtp = session.server().getProtocol() == io.github.smtpd.Protocol.LMTP;
+        boolean lmtp = session.settings().protocol() == io.github.smtpd.Protocol.LMTP;
         if (!lmtp && !session.isExtended()) {
             return "SMTP";
         }

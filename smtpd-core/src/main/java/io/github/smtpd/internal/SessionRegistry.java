@@ -139,11 +139,11 @@ public final class SessionRegistry {
             int victimSessions = 0;
             long victimStalled = 0;
             for (Session session : active.keySet()) {
-                long stalled = session.stalledNanos(now);
+                long stalled = session.timeouts().stalledNanos(now);
                 if (stalled < SHED_AFTER_NANOS) {
                     continue;
                 }
-                if (!session.server().isClientLimited(session.peer().getAddress())) {
+                if (!session.settings().isClientLimited(session.peer().getAddress())) {
                     // Trusted clients (a local application's pooled connections) are not what floods the server.
                     continue;
                 }
@@ -161,7 +161,7 @@ public final class SessionRegistry {
             if (victim == null) {
                 return false;
             }
-            victim.shed();
+            victim.timeouts().shed();
             // Its slot frees when it has closed; until then the count runs one over, once per shed session.
             admitted++;
             return true;
@@ -200,7 +200,7 @@ public final class SessionRegistry {
     public void drain(Duration grace) {
         draining = true;
         for (Session session : active()) {
-            session.shutdownRequested();
+            session.timeouts().shutdownRequested();
         }
         long deadline = System.nanoTime() + grace.toNanos();
         lock.lock();
@@ -220,7 +220,7 @@ public final class SessionRegistry {
             lock.unlock();
         }
         for (Session session : active()) {
-            session.forceClose();
+            session.timeouts().forceClose();
         }
         // A session whose processor still runs, or whose client stopped reading, gets a little longer, then its
         // socket is closed: stop() must return.

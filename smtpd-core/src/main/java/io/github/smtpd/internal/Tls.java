@@ -5,7 +5,7 @@ import java.net.InetSocketAddress;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLParameters;
 
-import io.github.smtpd.SmtpServer;
+import io.github.smtpd.ServerSettings;
 
 /**
  * Makes the server side of a TLS connection, an {@link SSLEngine} for {@link TlsTransport}, with the server's TLS
@@ -17,22 +17,22 @@ final class Tls {
     }
 
     /** A server-side engine for a connection from {@code peer}. */
-    static SSLEngine engine(SmtpServer server, InetSocketAddress peer) {
-        SSLEngine engine = server.getSslContext().get().createSSLEngine(peer.getHostString(), peer.getPort());
+    static SSLEngine engine(ServerSettings settings, InetSocketAddress peer) {
+        SSLEngine engine = settings.sslContext().get().createSSLEngine(peer.getHostString(), peer.getPort());
         engine.setUseClientMode(false);
-        engine.setSSLParameters(parameters(server, engine.getSSLParameters()));
+        engine.setSSLParameters(parameters(settings, engine.getSSLParameters()));
         return engine;
     }
 
     /** {@code defaults} with the server's settings applied. */
-    private static SSLParameters parameters(SmtpServer server, SSLParameters defaults) {
-        if (server.getTlsProtocols() != null) {
-            defaults.setProtocols(server.getTlsProtocols().toArray(String[]::new));
+    private static SSLParameters parameters(ServerSettings settings, SSLParameters defaults) {
+        if (settings.tlsProtocols() != null) {
+            defaults.setProtocols(settings.tlsProtocols().toArray(String[]::new));
         }
-        if (server.getTlsCiphers() != null) {
-            defaults.setCipherSuites(server.getTlsCiphers().toArray(String[]::new));
+        if (settings.tlsCiphers() != null) {
+            defaults.setCipherSuites(settings.tlsCiphers().toArray(String[]::new));
         }
-        switch (server.getTlsClientAuth()) {
+        switch (settings.tlsClientAuth()) {
             case WANT -> defaults.setWantClientAuth(true);
             case NEED -> defaults.setNeedClientAuth(true);
             default -> {

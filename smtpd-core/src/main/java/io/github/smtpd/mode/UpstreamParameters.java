@@ -119,7 +119,7 @@ final class UpstreamParameters {
      */
     static long addedBytes(SmtpSession session, String firstRecipient, boolean peerHeader) {
         long added = peerHeader ? 64 : 0;
-        if (session.server() != null && session.server().isReceivedHeader()) {
+        if (session.server() != null && session.server().settings().receivedHeader()) {
             long names = length(session.fqdn()) + length(session.heloName()) + length(session.authenticatedUser())
                     + length(firstRecipient);
             // Quoting in the comment may double a character; UTF-8 takes up to three bytes for one.

@@ -36,7 +36,7 @@ public enum MessageOutcome {
      * accepted, as the server's own log line does.
      */
     public static MessageOutcome of(Message message, Reply returned) {
-        if (message.session() == null || message.session().server().getProtocol() != Protocol.LMTP) {
+        if (message.session() == null || message.session().server().settings().protocol() != Protocol.LMTP) {
             return of(returned);
         }
         for (int i = 0; i < message.rcptTos().size(); i++) {

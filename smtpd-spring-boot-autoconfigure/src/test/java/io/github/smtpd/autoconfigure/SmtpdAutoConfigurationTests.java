@@ -57,19 +57,19 @@ class SmtpdAutoConfigurationTests {
                 SmtpServer server = context.getBean(SmtpServer.class);
                 assertThat(server.getLocalAddress().getHostString()).isEqualTo("localhost");
                 assertThat(server.getLocalAddress().getPort()).isEqualTo(8025);
-                assertThat(server.getRemoteAddress().getHostString()).isEqualTo("localhost");
-                assertThat(server.getRemoteAddress().getPort()).isEqualTo(25);
-                assertThat(server.getDataSizeLimit()).isEqualTo(33554432L);
-                assertThat(server.isEnableSmtpUtf8()).isFalse();
-                assertThat(server.isDecodeData()).isFalse();
-                assertThat(server.getMaxSessions()).isEqualTo(1000);
-                assertThat(server.getMaxSessionsPerClient()).isEqualTo(50);
-                assertThat(server.getMaxRecipients()).isEqualTo(1000);
-                assertThat(server.getMaxBadCommands()).isEqualTo(20);
-                assertThat(server.getIdleTimeout()).isEqualTo(Duration.ofMinutes(5));
-                assertThat(server.getSpoolThreshold()).isEqualTo(1024 * 1024);
-                assertThat(server.getSpoolDirectory()).isEqualTo(Path.of(System.getProperty("java.io.tmpdir")));
-                assertThat(server.getEventLoops())
+                assertThat(server.settings().remoteAddress().getHostString()).isEqualTo("localhost");
+                assertThat(server.settings().remoteAddress().getPort()).isEqualTo(25);
+                assertThat(server.settings().dataSizeLimit()).isEqualTo(33554432L);
+                assertThat(server.settings().enableSmtpUtf8()).isFalse();
+                assertThat(server.settings().decodeData()).isFalse();
+                assertThat(server.settings().maxSessions()).isEqualTo(1000);
+                assertThat(server.settings().maxSessionsPerClient()).isEqualTo(50);
+                assertThat(server.settings().maxRecipients()).isEqualTo(1000);
+                assertThat(server.settings().maxBadCommands()).isEqualTo(20);
+                assertThat(server.settings().idleTimeout()).isEqualTo(Duration.ofMinutes(5));
+                assertThat(server.settings().spoolThreshold()).isEqualTo(1024 * 1024);
+                assertThat(server.settings().spoolDirectory()).isEqualTo(Path.of(System.getProperty("java.io.tmpdir")));
+                assertThat(server.settings().eventLoops())
                     .isEqualTo(Math.max(1, Runtime.getRuntime().availableProcessors() / 2));
                 SmtpdProperties properties = context.getBean(SmtpdProperties.class);
                 assertThat(properties.getMode()).isEqualTo(SmtpdProperties.Mode.DEFAULT);
@@ -88,17 +88,17 @@ class SmtpdAutoConfigurationTests {
             .run((context) -> {
                 SmtpServer server = context.getBean(SmtpServer.class);
                 assertThat(server.getLocalAddress().getAddress().getHostAddress()).isEqualTo("127.0.0.1");
-                assertThat(server.getRemoteAddress()).isEqualTo(InetSocketAddress.createUnresolved("::1", 2526));
-                assertThat(server.getDataSizeLimit()).isEqualTo(2 * 1024 * 1024);
-                assertThat(server.isEnableSmtpUtf8()).isTrue();
-                assertThat(server.getHostName()).isEqualTo("mx.example.org");
-                assertThat(server.getMaxSessions()).isEqualTo(7);
-                assertThat(server.getMaxSessionsPerClient()).isEqualTo(3);
-                assertThat(server.getMaxRecipients()).isEqualTo(9);
-                assertThat(server.getMaxBadCommands()).isEqualTo(4);
-                assertThat(server.getIdleTimeout()).isEqualTo(Duration.ofSeconds(45));
-                assertThat(server.getSpoolThreshold()).isEqualTo(64 * 1024);
-                assertThat(server.getSpoolDirectory()).isEqualTo(spool);
+                assertThat(server.settings().remoteAddress()).isEqualTo(InetSocketAddress.createUnresolved("::1", 2526));
+                assertThat(server.settings().dataSizeLimit()).isEqualTo(2 * 1024 * 1024);
+                assertThat(server.settings().enableSmtpUtf8()).isTrue();
+                assertThat(server.settings().hostName()).isEqualTo("mx.example.org");
+                assertThat(server.settings().maxSessions()).isEqualTo(7);
+                assertThat(server.settings().maxSessionsPerClient()).isEqualTo(3);
+                assertThat(server.settings().maxRecipients()).isEqualTo(9);
+                assertThat(server.settings().maxBadCommands()).isEqualTo(4);
+                assertThat(server.settings().idleTimeout()).isEqualTo(Duration.ofSeconds(45));
+                assertThat(server.settings().spoolThreshold()).isEqualTo(64 * 1024);
+                assertThat(server.settings().spoolDirectory()).isEqualTo(spool);
                 assertThat(context.getBean(SmtpdProperties.class).getBacklog()).isEqualTo(17);
                 try (RawSmtpClient client = new RawSmtpClient(server.getPort())) {
                     assertThat(client.reply()).startsWith("220 mx.example.org");
@@ -112,7 +112,7 @@ class SmtpdAutoConfigurationTests {
         // An outside run: 200 parallel connections of a local application got 50 greetings and 150 x 421.
         runner.withPropertyValues("smtpd.max-sessions-per-client=1").run((context) -> {
             SmtpServer server = context.getBean(SmtpServer.class);
-            assertThat(server.getClientLimitExceptions()).extracting(Object::toString)
+            assertThat(server.settings().clientLimitExceptions()).extracting(Object::toString)
                 .containsExactly("127.0.0.0/8", "::1/128");
             try (RawSmtpClient first = new RawSmtpClient(server.getPort());
                     RawSmtpClient second = new RawSmtpClient(server.getPort())) {
@@ -156,22 +156,22 @@ class SmtpdAutoConfigurationTests {
                 "smtpd.auth.failure-delay=250ms", "smtpd.stress-timeout=3s", "smtpd.min-data-rate=2000")
             .run((context) -> {
                 SmtpServer server = context.getBean(SmtpServer.class);
-                assertThat(server.getRemoteAddress()).isEqualTo(InetSocketAddress.createUnresolved("first.example.org", 25));
-                assertThat(server.getDataTimeout()).isEqualTo(Duration.ofSeconds(90));
-                assertThat(server.getProtocol()).isEqualTo(io.github.smtpd.Protocol.LMTP);
-                assertThat(server.isEnhancedStatusCodes()).isFalse();
-                assertThat(server.isReceivedHeader()).isFalse();
-                assertThat(server.isNonBlockingProcessors()).isTrue();
-                assertThat(server.getEventLoops()).isEqualTo(3);
-                assertThat(server.getLineEndingPolicy()).isEqualTo(io.github.smtpd.LineEndingPolicy.REJECT);
-                assertThat(server.getMaxDataLineLength()).isEqualTo(998);
-                assertThat(server.getTrustedProxies()).extracting(Object::toString).containsExactly("10.0.0.0/8",
+                assertThat(server.settings().remoteAddress()).isEqualTo(InetSocketAddress.createUnresolved("first.example.org", 25));
+                assertThat(server.settings().dataTimeout()).isEqualTo(Duration.ofSeconds(90));
+                assertThat(server.settings().protocol()).isEqualTo(io.github.smtpd.Protocol.LMTP);
+                assertThat(server.settings().enhancedStatusCodes()).isFalse();
+                assertThat(server.settings().receivedHeader()).isFalse();
+                assertThat(server.settings().nonBlockingProcessors()).isTrue();
+                assertThat(server.settings().eventLoops()).isEqualTo(3);
+                assertThat(server.settings().lineEndingPolicy()).isEqualTo(io.github.smtpd.LineEndingPolicy.REJECT);
+                assertThat(server.settings().maxDataLineLength()).isEqualTo(998);
+                assertThat(server.settings().trustedProxies()).extracting(Object::toString).containsExactly("10.0.0.0/8",
                         "192.0.2.7");
-                assertThat(server.isAllowPlaintextAuth()).isTrue();
-                assertThat(server.getAuthFailureDelay()).isEqualTo(Duration.ofMillis(250));
-                assertThat(server.getStressTimeout()).isEqualTo(Duration.ofSeconds(3));
-                assertThat(server.getMinDataRate()).isEqualTo(2000);
-                assertThat(server.getSslContext()).isNull();
+                assertThat(server.settings().allowPlaintextAuth()).isTrue();
+                assertThat(server.settings().authFailureDelay()).isEqualTo(Duration.ofMillis(250));
+                assertThat(server.settings().stressTimeout()).isEqualTo(Duration.ofSeconds(3));
+                assertThat(server.settings().minDataRate()).isEqualTo(2000);
+                assertThat(server.settings().sslContext()).isNull();
             });
     }
 
@@ -197,9 +197,9 @@ class SmtpdAutoConfigurationTests {
         runner.withPropertyValues("smtpd.decode-data=true", "smtpd.remoteaddr=", "smtpd.data-size-limit=0")
             .run((context) -> {
                 SmtpServer server = context.getBean(SmtpServer.class);
-                assertThat(server.isDecodeData()).isTrue();
-                assertThat(server.getRemoteAddress()).isNull();
-                assertThat(server.getDataSizeLimit()).isZero();
+                assertThat(server.settings().decodeData()).isTrue();
+                assertThat(server.settings().remoteAddress()).isNull();
+                assertThat(server.settings().dataSizeLimit()).isZero();
             });
     }
 
@@ -258,7 +258,7 @@ class SmtpdAutoConfigurationTests {
     void customizersAreAppliedInOrder() {
         runner.withUserConfiguration(Customizers.class).run((context) -> {
             SmtpServer server = context.getBean(SmtpServer.class);
-            assertThat(server.getHostName()).isEqualTo("second.example.org");
+            assertThat(server.settings().hostName()).isEqualTo("second.example.org");
             try (RawSmtpClient client = new RawSmtpClient(server.getPort())) {
                 client.reply();
                 assertThat(client.command("XHELLO")).isEqualTo("250 hello from a customizer");
@@ -315,7 +315,7 @@ class SmtpdAutoConfigurationTests {
     void aUserServerReplacesOurs() {
         runner.withUserConfiguration(UserServer.class).run((context) -> {
             assertThat(context).getBean(SmtpServer.class).isSameAs(context.getBean(UserServer.class).server);
-            assertThat(context.getBean(SmtpServer.class).getHostName()).isEqualTo("user.example.org");
+            assertThat(context.getBean(SmtpServer.class).settings().hostName()).isEqualTo("user.example.org");
             // The lifecycle still starts (and will drain) the application's own server, as the README says.
             SmtpServer server = context.getBean(SmtpServer.class);
             assertThat(server.isRunning()).isTrue();

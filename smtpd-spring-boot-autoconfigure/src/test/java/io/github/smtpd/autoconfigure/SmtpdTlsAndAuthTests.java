@@ -123,7 +123,7 @@ class SmtpdTlsAndAuthTests {
             int port = context.getBean(SmtpServer.class).getPort();
             send(port, TestCertificates.trusting(first), null, null);
             assertThat(users).containsExactly("null");
-            assertThat(context.getBean(SmtpServer.class).getSslContext()).isNotNull();
+            assertThat(context.getBean(SmtpServer.class).settings().sslContext()).isNotNull();
         });
     }
 

@@ -144,7 +144,7 @@ public final class CapturedMail {
     private static byte[] asSent(Message message) {
         byte[] content = message.content();
         SmtpServer server = message.session() != null ? message.session().server() : null;
-        if (server == null || !server.isReceivedHeader() || !startsWith(content, "Received: ")) {
+        if (server == null || !server.settings().receivedHeader() || !startsWith(content, "Received: ")) {
             return content;
         }
         // The trace header is the first field: its line and the folded lines that continue it.

@@ -75,7 +75,7 @@ public class SmtpdEndpoint {
                         statistics.messagesFailed()),
                 statistics.messageBytes(), statistics.closedSessionBytes() + runningBytes);
         return new SmtpdDescriptor(SocketAddresses.format(server.getLocalAddress()),
-                SocketAddresses.format(server.getImplicitTlsAddress()), server.getHostName(), mode, state(),
+                SocketAddresses.format(server.getImplicitTlsAddress()), server.settings().hostName(), mode, state(),
                 statistics.startedAt() != null ? statistics.startedAt().toString() : null,
                 statistics.uptime().truncatedTo(ChronoUnit.SECONDS).toString(), totals, sessions);
     }

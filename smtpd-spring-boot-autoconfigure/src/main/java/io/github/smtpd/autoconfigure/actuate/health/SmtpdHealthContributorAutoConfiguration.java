@@ -46,6 +46,6 @@ public final class SmtpdHealthContributorAutoConfiguration {
     @Conditional(RelayModeCondition.class)
     CompositeHealthContributor smtpdUpstreamsHealthContributor(SmtpdProperties properties, SmtpServer server,
             SmtpdUpstreamHealthProperties health) {
-        return UpstreamHealthContributors.of(properties, server.getHostName(), health);
+        return UpstreamHealthContributors.of(properties, server.settings().hostName(), health);
     }
 }

@@ -1,0 +1,92 @@
+package io.github.smtpd.internal;
+
+import java.io.IOException;
+import java.util.Map;
+
+import io.github.smtpd.Reply;
+import io.github.smtpd.SmtpCommand;
+import io.github.smtpd.ServerSettings;
+
+/**
+ * Runs one command line through a session's command table, on its loop or on a thread of its own, and counts
+ * the reply: each command's event, and the errors that end a session that earns too many.
+ */
+final class Dispatcher {
+
+    private final Session session;
+
+    private final ServerSettings settings;
+
+    private final Map<String, SmtpCommand> commands;
+
+    private int errors;
+
+    Dispatcher(Session session, ServerSettings settings, Map<String, SmtpCommand> commands) {
+        this.session = session;
+        this.settings = settings;
+        this.commands = commands;
+    }
+
+    /** @return false when the session left its event loop to run the command on a thread of its own */
+    boolean dispatch(int length, int maxLine) throws IOException {
+        SmtpInput input = session.input();
+        // A whole line arrived: the next one has a deadline of its own.
+        input.endRecord();
+        session.output().forgetLastReply();
+        CommandLines.Line line = CommandLines.parse(input.lineBytes(), length, settings, session.isExtended());
+        String verb = line.verb();
+        String argument = line.argument();
+        SmtpCommand command = line.error() == null ? commands.get(verb) : null;
+        if (command == null) {
+            session.reply(line.error() != null ? line.error()
+                    : Reply.of(500, "5.5.2", "Error: command \"" + Reply.sanitize(verb) + "\" not recognized"));
+            finished("UNKNOWN");
+            return true;
+        }
+        if (session.eventDriven && !BuiltinCommands.runsOnEventLoop(settings.protocol(), verb, command)) {
+            String commandArgument = argument;
+            session.blocking().leaveLoop(() -> {
+                command.execute(session, commandArgument);
+                finished(verb);
+            });
+            return false;
+        }
+        command.execute(session, argument);
+        if (session.suspension().isSuspended()) {
+            session.suspension().waitingVerb(verb);
+            return false;
+        }
+        if (session.tlsSwitch().isHandshaking()) {
+            // STARTTLS: the loop goes on with the handshake; the 220 was the command's reply.
+            finished(verb);
+            session.tlsSwitch().continueHandshake();
+            return false;
+        }
+        if (!session.intake().isReceiving()) {
+            // A DATA the loop goes on reading is finished once its message has been processed.
+            finished(verb);
+        }
+        return true;
+    }
+
+    /** Reports a command's reply to the listeners; a 5xx counts as an error of the client. */
+    void finished(String verb) {
+        Reply reply = session.output().lastReply();
+        if (reply != null) {
+            if (reply.code() >= 500) {
+                errors++;
+            }
+            session.listener.commandCompleted(session, verb, reply);
+        }
+    }
+
+    /** Says goodbye to a client that made too many errors. */
+    boolean tooManyErrors() {
+        if (errors > settings.maxBadCommands()) {
+            session.ended("too-many-errors");
+            session.reply(Reply.of(421, "4.7.0", settings.hostName() + " Error: too many errors"));
+            return true;
+        }
+        return false;
+    }
+}
