@@ -381,4 +381,48 @@ class TlsOnTheEventLoopTest extends ServerTestSupport {
         }
         assertThat(handshakesOk).hasValue(1);
     }
+
+    @Test
+    void aBurstOfHandshakesTakesNoThreadOfTheExecutorAndAFewOfItsOwn() throws Exception {
+        AtomicInteger executorTasks = new AtomicInteger();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newCachedThreadPool();
+        try {
+            start(TestServers.loopback().executor((task) -> {
+                executorTasks.incrementAndGet();
+                pool.execute(task);
+            }));
+            int clients = 24;
+            java.util.concurrent.ExecutorService clientThreads = java.util.concurrent.Executors.newFixedThreadPool(clients);
+            List<java.util.concurrent.Future<String>> answers = new ArrayList<>();
+            java.util.concurrent.CountDownLatch handshaken = new java.util.concurrent.CountDownLatch(clients);
+            java.util.concurrent.CountDownLatch counted = new java.util.concurrent.CountDownLatch(1);
+            for (int i = 0; i < clients; i++) {
+                answers.add(clientThreads.submit(() -> {
+                    try (RawClient client = startTls()) {
+                        client.startTls(TestTls.clientSocketFactory());
+                        handshaken.countDown();
+                        counted.await();
+                        return client.command("EHLO c");
+                    }
+                }));
+            }
+            assertThat(handshaken.await(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            long tlsThreads = Thread.getAllStackTraces().keySet().stream()
+                .filter((thread) -> thread.getName().startsWith("smtpd-tls-"))
+                .count();
+            counted.countDown();
+            for (java.util.concurrent.Future<String> answer : answers) {
+                assertThat(answer.get(30, java.util.concurrent.TimeUnit.SECONDS)).endsWith("250 HELP");
+            }
+            clientThreads.shutdown();
+            assertThat(handshakesOk).hasValue(clients);
+            // The engines' work ran on the handshake pool (one thread per core, at least two), not on a thread
+            // of the executor per handshake.
+            assertThat(executorTasks).hasValue(0);
+            assertThat(tlsThreads).isBetween(1L, (long) Math.max(2, Runtime.getRuntime().availableProcessors()));
+        }
+        finally {
+            pool.shutdownNow();
+        }
+    }
 }

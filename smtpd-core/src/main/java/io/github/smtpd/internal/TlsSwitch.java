@@ -106,7 +106,7 @@ final class TlsSwitch {
 
     /**
      * Drives the handshake on the loop as far as it goes without waiting; the loop calls again when the client's
-     * bytes come or it takes ours, or when the engine's slow work (keys, certificates) is done on the executor.
+     * bytes come or it takes ours, or when the engine's slow work (keys, certificates) is done on {@link TlsTasks}.
      */
     void continueHandshake() throws IOException {
         TlsTransport.Progress progress;
@@ -116,7 +116,7 @@ final class TlsSwitch {
             progress = session.output().channel().hasPending() ? TlsTransport.Progress.WRITE : transport.handshake();
             if (progress == TlsTransport.Progress.TASK) {
                 session.key.interestOps(0);
-                transport.runTasks(session.executor, () -> session.loop.execute(() -> {
+                transport.runTasks(TlsTasks.EXECUTOR, () -> session.loop.execute(() -> {
                     if (!session.isFinished()) {
                         session.step(this::continueHandshake);
                     }

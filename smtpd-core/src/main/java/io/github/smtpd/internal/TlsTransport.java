@@ -120,8 +120,9 @@ final class TlsTransport implements ByteChannel {
     }
 
     /**
-     * Runs the engine's pending work (key and trust managers, which may block) on {@code executor}, never on a
-     * loop, then {@code then}, where {@link #handshake} goes on; a failed task fails the handshake's next step.
+     * Runs the engine's pending work (key and trust managers, which may block) on {@code executor} (on a loop's
+     * session, {@link TlsTasks}), then {@code then}, where {@link #handshake} goes on; a failed task fails the
+     * handshake's next step.
      *
      * @throws java.util.concurrent.RejectedExecutionException when the executor takes no more
      */
