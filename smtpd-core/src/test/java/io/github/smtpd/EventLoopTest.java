@@ -24,8 +24,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * Which thread runs what: plain-text sessions wait for their clients on an event loop, messages are processed on
- * the executor unless the processors are declared non-blocking, and whatever may block gets a thread of its own.
+ * Which thread runs what: sessions wait for their clients on an event loop, messages are processed on the
+ * executor unless the processors are declared non-blocking, and whatever else may block (a hook, a command of the
+ * application's) runs on the executor too, the session back on its loop afterwards.
  */
 class EventLoopTest extends ServerTestSupport {
 
@@ -115,11 +116,17 @@ class EventLoopTest extends ServerTestSupport {
     }
 
     @Test
-    void aCustomCommandMovesTheSessionToAThreadOfItsOwnAndItGoesOn() throws Exception {
+    void aCustomCommandRunsOnTheExecutorAndTheSessionGoesOnOnItsLoop() throws Exception {
         RecordingProcessor processor = new RecordingProcessor();
+        List<String> commandThreads = new java.util.concurrent.CopyOnWriteArrayList<>();
         launch(TestServers.loopback().messageProcessor(processor).command("XWHO", (session, argument) -> {
             threads.add(Thread.currentThread().getName());
             session.reply(Reply.of(250, "you"));
+        }).listener(new SmtpServerListener() {
+            @Override
+            public void commandCompleted(SmtpSession session, String verb, Reply reply) {
+                commandThreads.add(verb + " " + Thread.currentThread().getName());
+            }
         }));
         try (RawClient client = connect()) {
             assertThat(client.command("EHLO client.example")).startsWith("250");
@@ -132,13 +139,17 @@ class EventLoopTest extends ServerTestSupport {
         }
         assertThat(threads.poll(10, TimeUnit.SECONDS)).isNotNull().doesNotStartWith(LOOP_THREAD);
         assertThat(processor.next().text()).contains("Subject: after");
+        // Every command was answered, and the session went on, on its loop (a message ends on the executor).
+        assertThat(commandThreads).extracting((command) -> command.substring(0, command.indexOf(' ')))
+            .containsExactly("EHLO", "XWHO", "MAIL", "RCPT", "DATA");
+        assertThat(commandThreads.subList(0, 4)).allMatch((command) -> command.contains(" " + LOOP_THREAD));
     }
 
     @ParameterizedTest(name = "non-blocking processors: {0}")
     @ValueSource(booleans = { false, true })
     void aCommandThatLeavesTheLoopRightAfterAPipelinedMessageIsAnswered(boolean nonBlocking) throws Exception {
-        // The message is processed away from the loop, which then hands the session to a thread of its own: on a
-        // quiet server nothing else wakes the loop, so the hand-over must not wait for another event.
+        // The message is processed away from the loop, which then hands the command to the executor: on a quiet
+        // server nothing else wakes the loop, so the hand-over must not wait for another event.
         RecordingProcessor processor = new RecordingProcessor();
         launch(TestServers.loopback().nonBlockingProcessors(nonBlocking).messageProcessor(processor)
             .command("XWHO", (session, argument) -> session.reply(Reply.of(250, "you"))));

@@ -80,11 +80,11 @@ class SmugglingTest extends ServerTestSupport {
     }
 
     /**
-     * The server's processor, as a handler with a RCPT hook when {@code threadPerSession}: such sessions read with
-     * blocking I/O on a thread of their own instead of on the event loop, the other path BDAT's chunks take.
+     * The server's processor, as a handler with a RCPT hook when {@code blockingHooks}: such a hook runs on the
+     * executor and the session waits for its answer, the path of an application's blocking hooks.
      */
-    private SmtpServer.Builder receiving(SmtpServer.Builder builder, boolean threadPerSession) {
-        if (!threadPerSession) {
+    private SmtpServer.Builder receiving(SmtpServer.Builder builder, boolean blockingHooks) {
+        if (!blockingHooks) {
             return builder.messageProcessor(processor);
         }
         return builder.handler(new SmtpHandler() {
@@ -100,10 +100,10 @@ class SmugglingTest extends ServerTestSupport {
         });
     }
 
-    @ParameterizedTest(name = "thread per session: {0}")
+    @ParameterizedTest(name = "blocking hooks: {0}")
     @ValueSource(booleans = { false, true })
-    void theLineEndingPolicyHoldsForAMessageSentInChunks(boolean threadPerSession) throws Exception {
-        server = receiving(TestServers.loopback().lineEndingPolicy(LineEndingPolicy.REJECT), threadPerSession).build();
+    void theLineEndingPolicyHoldsForAMessageSentInChunks(boolean blockingHooks) throws Exception {
+        server = receiving(TestServers.loopback().lineEndingPolicy(LineEndingPolicy.REJECT), blockingHooks).build();
         server.start();
         // A CRLF cut between two chunks is a line end like any other.
         assertThat(sendInChunks("", "Subject: a\r", "\n\r\nbody\r\n")).startsWith("250");
@@ -116,10 +116,10 @@ class SmugglingTest extends ServerTestSupport {
         assertThat(processor.all()).hasSize(2);
     }
 
-    @ParameterizedTest(name = "thread per session: {0}")
+    @ParameterizedTest(name = "blocking hooks: {0}")
     @ValueSource(booleans = { false, true })
-    void theLineLengthLimitHoldsForAMessageSentInChunks(boolean threadPerSession) throws Exception {
-        server = receiving(TestServers.loopback().maxDataLineLength(20), threadPerSession).build();
+    void theLineLengthLimitHoldsForAMessageSentInChunks(boolean blockingHooks) throws Exception {
+        server = receiving(TestServers.loopback().maxDataLineLength(20), blockingHooks).build();
         server.start();
         assertThat(sendInChunks("", "Subject: twenty char", "\r\n\r\nbody\r\n")).startsWith("250");
         assertThat(sendInChunks("", "Subject: twenty-one c", "hars\r\n\r\nbody\r\n"))

@@ -104,11 +104,11 @@ class TlsOnTheEventLoopTest extends ServerTestSupport {
     }
 
     @Test
-    void aSessionThatLeftTheLoopStartsTlsOverTheSameEngineTransport() throws Exception {
+    void aSessionWhoseCustomCommandRanOnTheExecutorStartsTlsOnItsLoop() throws Exception {
         start(TestServers.loopback().command("XWHO", (session, argument) -> session.reply(Reply.of(250, "you"))));
         try (RawClient client = connect()) {
             client.command("EHLO c");
-            // A custom command: the session goes on in a thread of its own, with blocking I/O.
+            // A custom command: it runs on the executor, and the session goes on on its loop.
             assertThat(client.command("XWHO")).endsWith("you");
             assertThat(client.command("STARTTLS")).isEqualTo("220 2.0.0 Ready to start TLS");
             client.startTls(TestTls.clientSocketFactory());
@@ -117,7 +117,7 @@ class TlsOnTheEventLoopTest extends ServerTestSupport {
             client.command("MAIL FROM:<a@b.example>");
             client.command("RCPT TO:<c@d.example>");
             client.command("DATA");
-            assertThat(client.command("over blocking TLS\r\n.")).isEqualTo("250 2.0.0 OK");
+            assertThat(client.command("over TLS\r\n.")).isEqualTo("250 2.0.0 OK");
         }
         assertThat(processor.next().message().session().isSecure()).isTrue();
         assertThat(handshakesOk).hasValue(1);

@@ -1,8 +1,10 @@
 package io.github.smtpd.internal;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 
 import io.github.smtpd.Reply;
 import io.github.smtpd.ServerSettings;
@@ -12,6 +14,11 @@ import org.slf4j.LoggerFactory;
 /**
  * One AUTH exchange (RFC 4954) with the PLAIN (RFC 4616) or LOGIN mechanism. Failures are answered ever more
  * slowly, and count as errors towards the session's bad-command limit, so guessing passwords is slow and short.
+ * <p>
+ * The exchange holds no thread while it waits: a 334 challenge leaves it as the session's pending exchange, and
+ * the {@link Dispatcher} hands it the client's next line instead of running that as a command. The
+ * {@code SmtpAuthenticator}, which may block (a directory, a database), runs on the executor while the session
+ * waits as for a deferred hook ({@link Suspension}); the growing delay after a failure is a timer, not a sleep.
  */
 final class Auth {
 
@@ -27,12 +34,20 @@ final class Auth {
     private static final Reply LIMITED = Reply.of(454, "4.7.0",
             "Error: too many failed authentications from your address, try again later");
 
+    private static final Reply TEMPORARY_FAILURE = Reply.of(454, "4.7.0", "Temporary authentication failure");
+
     private final Session session;
 
     private final ServerSettings settings;
 
     /** Failed attempts per client address, across sessions (Postfix's anvil). */
     private final ClientEventWindow failures;
+
+    /** What the client's next line answers, while a challenge is out. */
+    private Response next;
+
+    /** LOGIN's user name, between its two challenges. */
+    private String user;
 
     Auth(Session session, ServerSettings settings, ClientEventWindow failures) {
         this.session = session;
@@ -50,7 +65,13 @@ final class Auth {
         }
     }
 
-    void run(String argument) throws IOException {
+    /** A step of the exchange given the client's answer to a challenge. */
+    @FunctionalInterface
+    private interface Response {
+        void accept(String line) throws Stop;
+    }
+
+    void run(String argument) {
         if (settings.authenticator() == null) {
             session.reply(Reply.of(502, "5.5.1", "Error: authentication not enabled"));
             return;
@@ -89,23 +110,61 @@ final class Auth {
             return;
         }
         try {
-            String[] credentials = switch (mechanism) {
-                case "PLAIN" -> plain(initial);
-                case "LOGIN" -> login(initial);
+            switch (mechanism) {
+                case "PLAIN" -> {
+                    // RFC 4954 4: "=" is an empty initial response.
+                    if (initial != null) {
+                        plain(initial);
+                    }
+                    else {
+                        ask("", this::plain);
+                    }
+                }
+                case "LOGIN" -> {
+                    if (initial != null) {
+                        loginUser(initial);
+                    }
+                    else {
+                        ask(USERNAME, this::loginUser);
+                    }
+                }
                 default -> throw new Stop(Reply.of(504, "5.5.4", "Error: unsupported authentication mechanism"));
-            };
-            check(credentials[0], credentials[1]);
+            }
         }
         catch (Stop stop) {
             session.reply(stop.reply);
         }
     }
 
-    private String[] plain(String initial) throws IOException, Stop {
-        // RFC 4954 4: "=" is an empty initial response.
-        String response = initial != null ? initial : ask("");
-        byte[] decoded = decode(response);
-        String text = new String(decoded, StandardCharsets.UTF_8);
+    /** Whether a challenge is out and the client's next line is its answer, not a command. */
+    boolean awaitsLine() {
+        return next != null;
+    }
+
+    /**
+     * Takes the client's answer to the challenge: a line of {@code length} bytes in {@code input}, or
+     * {@link SmtpInput#TOO_LONG}.
+     */
+    void line(SmtpInput input, int length) {
+        Response response = next;
+        next = null;
+        try {
+            if (length == SmtpInput.TOO_LONG) {
+                throw new Stop(Reply.of(500, "5.5.6", "Error: authentication exchange line too long"));
+            }
+            String line = new String(input.lineBytes(), 0, length, StandardCharsets.ISO_8859_1);
+            if (line.equals("*")) {
+                throw new Stop(Reply.of(501, "5.0.0", "Authentication cancelled"));
+            }
+            response.accept(line);
+        }
+        catch (Stop stop) {
+            session.reply(stop.reply);
+        }
+    }
+
+    private void plain(String response) throws Stop {
+        String text = new String(decode(response), StandardCharsets.UTF_8);
         String[] fields = text.split("\0", -1);
         if (fields.length != 3 || fields[1].isEmpty()) {
             throw new Stop(Reply.of(501, "5.5.2", "Error: malformed PLAIN response"));
@@ -114,39 +173,21 @@ final class Auth {
             // Acting as another user (authorization identity) is not supported.
             throw new Stop(Reply.of(535, "5.7.8", "Error: authentication failed"));
         }
-        return new String[] { fields[1], fields[2] };
+        check(fields[1], fields[2]);
     }
 
-    private String[] login(String initial) throws IOException, Stop {
-        String user = new String(decode(initial != null ? initial : ask(USERNAME)), StandardCharsets.UTF_8);
-        String password = new String(decode(ask(PASSWORD)), StandardCharsets.UTF_8);
-        return new String[] { user, password };
+    private void loginUser(String response) throws Stop {
+        user = new String(decode(response), StandardCharsets.UTF_8);
+        ask(PASSWORD, this::loginPassword);
     }
 
-    private String ask(String challenge) throws IOException, Stop {
+    private void loginPassword(String response) throws Stop {
+        check(user, new String(decode(response), StandardCharsets.UTF_8));
+    }
+
+    private void ask(String challenge, Response response) {
         session.reply(Reply.of(334, challenge));
-        String line = readLine();
-        if (line == null) {
-            throw new Stop(Reply.of(500, "5.5.6", "Error: authentication exchange line too long"));
-        }
-        if (line.equals("*")) {
-            throw new Stop(Reply.of(501, "5.0.0", "Authentication cancelled"));
-        }
-        return line;
-    }
-
-    /** Reads one line of the exchange; {@code null} when it is too long. */
-    private String readLine() throws IOException {
-        SmtpInput input = session.input();
-        int length = input.readLine(LINE_LIMIT);
-        input.endRecord();
-        if (length == SmtpInput.EOF) {
-            throw new java.io.EOFException("Connection closed during AUTH");
-        }
-        if (length == SmtpInput.TOO_LONG) {
-            return null;
-        }
-        return new String(input.lineBytes(), 0, length, StandardCharsets.ISO_8859_1);
+        next = response;
     }
 
     private static byte[] decode(String base64) throws Stop {
@@ -168,6 +209,21 @@ final class Auth {
             session.listener.authRateLimited(session);
             throw new Stop(LIMITED);
         }
+        CompletableFuture<Reply> verdict;
+        try {
+            verdict = CompletableFuture.supplyAsync(() -> verdict(user, password), session.executor)
+                .thenCompose(this::afterDelay);
+        }
+        catch (RejectedExecutionException ex) {
+            failures.forgive(session.peer().getAddress());
+            logger.warn("Session {}: no thread for the authenticator ({})", session.id(), ex.toString());
+            throw new Stop(TEMPORARY_FAILURE);
+        }
+        session.suspension().await(verdict, (reply, failure) -> session.reply(reply != null ? reply : TEMPORARY_FAILURE));
+    }
+
+    /** The authenticator's answer, on a thread of the executor, with the client's failure delay in it. */
+    private Verdict verdict(String user, String password) {
         String identity;
         try {
             identity = settings.authenticator().authenticate(session, user, password);
@@ -175,30 +231,29 @@ final class Auth {
         catch (Exception ex) {
             failures.forgive(session.peer().getAddress());
             logger.warn("Session {}: the authenticator failed", session.id(), ex);
-            throw new Stop(Reply.of(454, "4.7.0", "Temporary authentication failure"));
+            return new Verdict(TEMPORARY_FAILURE, 0);
         }
         if (identity == null) {
-            int failures = session.recordAuthFailure();
+            int failed = session.recordAuthFailure();
             logger.info("Session {}: AUTH failed for user '{}' from {} ({} failures)", session.id(),
-                    Reply.sanitize(user), session.peer(), failures);
-            pause(failures);
-            throw new Stop(Reply.of(535, "5.7.8", "Error: authentication failed"));
+                    Reply.sanitize(user), session.peer(), failed);
+            return new Verdict(Reply.of(535, "5.7.8", "Error: authentication failed"),
+                    settings.authFailureDelay().toMillis() * Math.min(failed, 10));
         }
         failures.forgive(session.peer().getAddress());
         session.authenticated(identity);
-        session.reply(Reply.of(235, "2.7.0", "Authentication successful"));
+        return new Verdict(Reply.of(235, "2.7.0", "Authentication successful"), 0);
     }
 
-    private void pause(int failures) {
-        long millis = settings.authFailureDelay().toMillis() * Math.min(failures, 10);
-        if (millis <= 0) {
-            return;
+    private record Verdict(Reply reply, long delayMillis) {
+    }
+
+    private CompletableFuture<Reply> afterDelay(Verdict verdict) {
+        if (verdict.delayMillis() <= 0) {
+            return CompletableFuture.completedFuture(verdict.reply());
         }
-        try {
-            Thread.sleep(millis);
-        }
-        catch (InterruptedException ex) {
-            Thread.currentThread().interrupt();
-        }
+        // The JDK's shared timer thread completes it; the session resumes on its own loop (Suspension).
+        return CompletableFuture.supplyAsync(verdict::reply,
+                CompletableFuture.delayedExecutor(verdict.delayMillis(), TimeUnit.MILLISECONDS, Runnable::run));
     }
 }

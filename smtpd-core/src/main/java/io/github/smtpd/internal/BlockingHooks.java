@@ -15,7 +15,8 @@ import org.slf4j.MDC;
  * overridden), run on the session's {@link SerialWork} so that its sessions still wait for their clients on the
  * event loop: a hook takes a thread only while it runs, not for the whole connection. The hooks of one session run
  * one at a time and in order, as they would on a thread of its own (a reset reaches the handler before the next
- * transaction's MAIL). Off the loop (a session that left it for AUTH) the work runs on the calling thread.
+ * transaction's MAIL). Off the loop (a command of the application's that wraps MAIL or RCPT, on the executor)
+ * the work runs on the calling thread.
  */
 public final class BlockingHooks implements SmtpHandler, DeferredHooks {
 
@@ -108,7 +109,7 @@ public final class BlockingHooks implements SmtpHandler, DeferredHooks {
         inSession(session, ((Session) session).work(), () -> delegate.onClose(session));
     }
 
-    // The blocking forms, for a caller with a thread of its own: the handler as it is.
+    // The blocking forms, for a caller that may block: the handler as it is.
 
     @Override
     public Reply onMail(SmtpSession session, String address, List<String> options) throws Exception {

@@ -54,12 +54,13 @@ public final class BuiltinCommands {
 
     /** The built-in commands that never wait for the client or block: the event loop runs them itself. */
     private static final java.util.Set<String> NON_BLOCKING = java.util.Set.of("HELO", "EHLO", "LHLO", "MAIL", "RCPT",
-            "DATA", "BDAT", "RSET", "NOOP", "QUIT", "HELP", "VRFY", "EXPN", "STARTTLS");
+            "DATA", "BDAT", "RSET", "NOOP", "QUIT", "HELP", "VRFY", "EXPN", "STARTTLS", "AUTH");
 
     /**
      * Whether an event loop may run {@code command} for {@code verb}: a built-in that needs no blocking. DATA
      * and BDAT qualify because the loop reads their content, STARTTLS because the loop drives its handshake
-     * ({@link TlsTransport}); AUTH reads on its own, and a command an application added or replaced may do anything.
+     * ({@link TlsTransport}), AUTH because its exchange waits for the client's lines as commands do and its
+     * authenticator runs on the executor ({@link Auth}); a command an application added or replaced may do anything.
      */
     static boolean runsOnEventLoop(Protocol protocol, String verb, SmtpCommand command) {
         return NON_BLOCKING.contains(verb) && table(protocol).get(verb) == command;

@@ -11,8 +11,9 @@ import io.github.smtpd.ServerSettings;
  * The connection-level commands of one {@link Session} (smtpd's {@code smtp_HELO}, {@code smtp_EHLO},
  * {@code smtp_NOOP}, {@code smtp_QUIT}, {@code smtp_RSET}, {@code smtp_HELP}, {@code smtp_VRFY}, and EXPN): they
  * answer from the server's settings and the session's state, next to {@link EnvelopeCommands} (MAIL, RCPT) and
- * {@link MessageIntake} (DATA, BDAT). Runs on the session's thread, or its event loop: none of them blocks, and
- * STARTTLS only starts the handshake there (a session on a thread of its own does it at once).
+ * {@link MessageIntake} (DATA, BDAT). Runs on the session's event loop (or on the executor, inside a command of
+ * the application's that wraps one): none of them blocks, and STARTTLS only starts the handshake, which the loop
+ * drives.
  */
 final class ConnectionCommands {
 

@@ -8,8 +8,8 @@ import io.github.smtpd.SmtpCommand;
 import io.github.smtpd.ServerSettings;
 
 /**
- * Runs one command line through a session's command table, on its loop or on a thread of its own, and counts
- * the reply: each command's event, and the errors that end a session that earns too many.
+ * Runs one command line through a session's command table, on its loop or (a command of the application's) on
+ * the executor, and counts the reply: each command's event, and the errors that end a session that earns too many.
  */
 final class Dispatcher {
 
@@ -27,31 +27,50 @@ final class Dispatcher {
         this.commands = commands;
     }
 
-    /** @return false when the session left its event loop to run the command on a thread of its own */
+    /** @return false when the session waits (a deferred answer, a handshake, a command on the executor) */
     boolean dispatch(int length, int maxLine) throws IOException {
         SmtpInput input = session.input();
         // A whole line arrived: the next one has a deadline of its own.
         input.endRecord();
         session.output().forgetLastReply();
-        CommandLines.Line line = CommandLines.parse(input.lineBytes(), length, settings, session.isExtended());
-        String verb = line.verb();
-        String argument = line.argument();
-        SmtpCommand command = line.error() == null ? commands.get(verb) : null;
-        if (command == null) {
-            session.reply(line.error() != null ? line.error()
-                    : Reply.of(500, "5.5.2", "Error: command \"" + Reply.sanitize(verb) + "\" not recognized"));
-            finished("UNKNOWN");
+        Auth exchange = session.pendingAuth();
+        String verb;
+        if (exchange != null) {
+            verb = "AUTH";
+            exchange.line(input, length);
+        }
+        else {
+            CommandLines.Line line = CommandLines.parse(input.lineBytes(), length, settings, session.isExtended());
+            verb = line.verb();
+            String argument = line.argument();
+            SmtpCommand command = line.error() == null ? commands.get(verb) : null;
+            if (command == null) {
+                session.reply(line.error() != null ? line.error()
+                        : Reply.of(500, "5.5.2", "Error: command \"" + Reply.sanitize(verb) + "\" not recognized"));
+                finished("UNKNOWN");
+                return true;
+            }
+            if (!BuiltinCommands.runsOnEventLoop(settings.protocol(), verb, command)) {
+                // A command the application added or replaced may block: it runs on the executor, the session
+                // away from its loop as for a message, and the loop goes on with it afterwards.
+                session.driver().runOffLoop(verb, () -> command.execute(session, argument));
+                return false;
+            }
+            command.execute(session, argument);
+        }
+        return afterCommand(verb);
+    }
+
+    /**
+     * Goes on from what the command left the session doing.
+     *
+     * @return false when the session waits (for a deferred answer, or in a TLS handshake) rather than reads on
+     */
+    boolean afterCommand(String verb) throws IOException {
+        if (session.pendingAuth() != null) {
+            // AUTH sent a challenge: the client's next line answers it; the command counts once it is answered.
             return true;
         }
-        if (session.eventDriven && !BuiltinCommands.runsOnEventLoop(settings.protocol(), verb, command)) {
-            String commandArgument = argument;
-            session.blocking().leaveLoop(() -> {
-                command.execute(session, commandArgument);
-                finished(verb);
-            });
-            return false;
-        }
-        command.execute(session, argument);
         if (session.suspension().isSuspended()) {
             session.suspension().waitingVerb(verb);
             return false;

@@ -3,6 +3,7 @@ package io.github.smtpd.internal;
 import java.io.IOException;
 import java.nio.channels.SelectionKey;
 
+import io.github.smtpd.Reply;
 import io.github.smtpd.ServerSettings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -162,7 +163,7 @@ final class LoopDriver {
         if (transport != null && transport.hasBufferedInput()) {
             // Decrypted (or closing) input the socket will not announce again: read on at the loop's next turn.
             session.loop.execute(() -> {
-                if (session.eventDriven && !session.processing && !session.suspension().isSuspended()
+                if (!session.processing && !session.suspension().isSuspended()
                         && !session.isFinished()) {
                     session.step(this::readInput);
                 }
@@ -235,6 +236,47 @@ final class LoopDriver {
             session.failed(ex);
             session.finish();
             return false;
+        }
+    }
+
+    /**
+     * Runs a command of the application's on the executor, since it may block: the session reads nothing
+     * meanwhile (as while a message is processed), and its loop goes on with it afterwards.
+     */
+    void runOffLoop(String verb, Session.Step command) {
+        session.processing = true;
+        try {
+            session.key.interestOps(0);
+            session.executor.execute(() -> {
+                MDC.put("smtpd.session", session.id());
+                try {
+                    command.run();
+                }
+                catch (IOException | RuntimeException | Error ex) {
+                    session.failed(ex);
+                    session.finish();
+                    return;
+                }
+                finally {
+                    MDC.remove("smtpd.session");
+                }
+                session.loop.execute(() -> {
+                    session.processing = false;
+                    if (!session.isFinished()) {
+                        session.step(() -> {
+                            if (session.dispatcher().afterCommand(verb)) {
+                                resumeCommands();
+                            }
+                        });
+                    }
+                });
+            });
+        }
+        catch (java.util.concurrent.RejectedExecutionException ex) {
+            session.reply(Replies.localError());
+            session.dispatcher().finished(verb);
+            logger.warn("Session {}: no thread to run {} on ({})", session.id(), Reply.sanitize(verb), ex.toString());
+            session.loop.execute(this::resume);
         }
     }
 

@@ -78,24 +78,9 @@ final class MessageIntake {
         session.reply(Replies.START_DATA);
         session.setState(SessionState.DATA);
         session.timeouts().setTimeout(settings.dataTimeout());
-        ContentBuffer content = newContentBuffer();
-        if (session.isEventDriven()) {
-            // The loop feeds the content as it comes, then calls received() and complete().
-            receiving = content;
-            session.input().startData(content, settings.maxDataLineLength());
-            return;
-        }
-        receiving = content;
-        int flags;
-        try {
-            flags = session.input().readData(content, settings.maxDataLineLength());
-        }
-        catch (IOException | RuntimeException ex) {
-            abandon();
-            session.abortTransaction();
-            throw ex;
-        }
-        complete(received(), flags);
+        // The loop feeds the content as it comes, then calls received() and complete().
+        receiving = newContentBuffer();
+        session.input().startData(receiving, settings.maxDataLineLength());
     }
 
     /** The message an event loop is reading, or {@code null}. */
@@ -255,23 +240,8 @@ final class MessageIntake {
         SmtpInput.DataSink sink = next.content() == null ? DISCARD
                 : envelope.chunkLines != null ? envelope.chunkLines : next.content();
         chunk = next;
-        if (session.isEventDriven()) {
-            // The loop feeds the chunk as it comes, then calls chunkRead().
-            session.input().startChunk(next.size(), sink);
-            return;
-        }
-        try {
-            session.input().readChunk(next.size(), sink);
-        }
-        catch (IOException | RuntimeException ex) {
-            abandon();
-            session.abortTransaction();
-            throw ex;
-        }
-        ContentBuffer message = chunkRead();
-        if (message != null) {
-            complete(message, chunkFlags);
-        }
+        // The loop feeds the chunk as it comes, then calls chunkRead().
+        session.input().startChunk(next.size(), sink);
     }
 
     /** What the line check saw in the message whose last chunk {@link #chunkRead()} returned, for complete(). */

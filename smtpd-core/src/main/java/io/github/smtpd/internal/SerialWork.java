@@ -11,8 +11,8 @@ import org.slf4j.LoggerFactory;
  * One session's blocking hook work ({@link DeferredHooks}), run one task at a time in the order given, on the
  * server's executor: a relay's upstream connection serves one command at a time, and the reset that ends one
  * transaction must reach it before the next transaction does. Off the event loop, a task given while nothing
- * waits runs at once on the calling thread: a session with a thread of its own waits for its hooks anyway, and
- * a hand-off would only add a context switch.
+ * waits runs at once on the calling thread: a caller off the loop (a command of the application's on the
+ * executor) waits for its hooks anyway, and a hand-off would only add a context switch.
  */
 public final class SerialWork implements Executor {
 

@@ -26,8 +26,8 @@ import org.slf4j.MDC;
  * the transaction state in an {@link Envelope}, filled by {@link EnvelopeCommands} (MAIL, RCPT) and consumed by
  * {@link MessageIntake} (DATA, BDAT); {@link ConnectionCommands} has the others. An {@link EventLoop} runs it
  * while it waits for its client ({@link LoopDriver}, with {@link Suspension} while a deferred hook answers); a
- * command that must block moves it to a thread of its own for good ({@link BlockingDriver}). Either way each
- * command line goes through the {@link Dispatcher}, replies through {@link SessionOutput}, TLS starts in
+ * message, a command of the application's and a hook that may block run on the executor, and the session comes
+ * back to its loop after them. Each command line goes through the {@link Dispatcher}, replies through {@link SessionOutput}, TLS starts in
  * {@link TlsSwitch}, and the watchdog's checks are {@link SessionTimeouts}. Only {@link #hardClose()} and the
  * timeouts (with the stop's {@code shutdownRequested} and {@code forceClose}) are called from another thread.
  */
@@ -64,6 +64,9 @@ public final class Session implements SmtpSession {
 
     private int authFailures;
 
+    /** The last AUTH exchange (on the session's own thread only). */
+    private Auth auth;
+
     private final Map<String, Object> attributes = new ConcurrentHashMap<>();
 
     private volatile SessionState state = SessionState.COMMAND;
@@ -92,7 +95,6 @@ public final class Session implements SmtpSession {
 
     private final LoopDriver driver;
 
-    private final BlockingDriver blocking;
 
     private final Suspension suspension;
 
@@ -119,20 +121,17 @@ public final class Session implements SmtpSession {
     /** Whether listeners were told of this session, so they hear of its end only then. */
     private boolean opened;
 
-    /** The loop that runs this session while it waits for its client, or {@code null} for a blocking one. */
+    /** The loop that runs this session while it waits for its client. */
     final EventLoop loop;
 
     final java.nio.channels.SocketChannel channel;
 
-    /** Where an event-driven session processes messages and goes on when it must block. */
+    /** Where the session's messages, its application's commands and its blocking hooks run. */
     final java.util.concurrent.Executor executor;
 
     java.nio.channels.SelectionKey key;
 
-    /** Whether the event loop runs this session; false once it moved to a thread of its own. */
-    volatile boolean eventDriven;
-
-    /** Whether an event-driven session's message is being processed on the executor, away from its loop. */
+    /** Whether a message or a command of this session runs on the executor, away from its loop. */
     volatile boolean processing;
 
     /** Where a {@link DeferredHooks} handler does this session's blocking work, one task at a time. */
@@ -160,7 +159,6 @@ public final class Session implements SmtpSession {
         this.loop = loop;
         this.channel = channel;
         this.executor = executor;
-        this.eventDriven = true;
         this.work = new SerialWork(executor, loop);
         this.output = new SessionOutput(new ChannelOutput(channel));
         this.input = new SmtpInput(null, 16384, output::flush);
@@ -168,26 +166,11 @@ public final class Session implements SmtpSession {
         this.timeouts = new SessionTimeouts(this, settings, input, output, socket);
         this.dispatcher = new Dispatcher(this, settings, commands);
         this.driver = new LoopDriver(this, settings);
-        this.blocking = new BlockingDriver(this, settings);
         this.suspension = new Suspension(this);
         this.tlsSwitch = new TlsSwitch(this);
         this.envelopeCommands = new EnvelopeCommands(this);
         this.connectionCommands = new ConnectionCommands(this);
         this.intake = new MessageIntake(this);
-    }
-
-    /** Runs {@code steps} on this thread with blocking I/O, then ends the session however they ended. */
-    void runToTheEnd(Step steps) {
-        MDC.put("smtpd.session", id);
-        try {
-            steps.run();
-        }
-        catch (IOException | RuntimeException | Error ex) {
-            failed(ex);
-        }
-        finally {
-            finish();
-        }
     }
 
     /** Reads a PROXY header where one is due, and counts the client in; false when it is refused. */
@@ -271,7 +254,7 @@ public final class Session implements SmtpSession {
             // A channel still registered is closed by the loop's next selection; make it come.
             loop.wakeup();
         }
-        else if (loop != null && eventDriven && !suspension.isSuspended()) {
+        else if (loop != null && !suspension.isSuspended()) {
             // Not while a deferred hook runs: the message it relays may still be read from that memory.
             loop.giveBack(input.takeBulkBuffer(), intake.takeMemory());
         }
@@ -291,7 +274,7 @@ public final class Session implements SmtpSession {
         if (transport != null) {
             transport.closeQuietly();
         }
-        if (eventDriven && key != null && key.isValid() && loop.inLoop()) {
+        if (key != null && key.isValid() && loop.inLoop()) {
             loop.close(key, channel);
         }
         else {
@@ -408,8 +391,14 @@ public final class Session implements SmtpSession {
     }
 
     /** RFC 4954 AUTH with PLAIN or LOGIN; failed attempts count against the client in {@code registry} too. */
-    void auth(String argument) throws IOException {
-        new Auth(this, settings, registry.authFailures()).run(argument);
+    void auth(String argument) {
+        auth = new Auth(this, settings, registry.authFailures());
+        auth.run(argument);
+    }
+
+    /** The AUTH exchange whose challenge the client's next line answers, or {@code null}. */
+    Auth pendingAuth() {
+        return auth != null && auth.awaitsLine() ? auth : null;
     }
 
     /** Counts a failure of this session (the client's count across sessions was reserved before the check). */
@@ -470,17 +459,15 @@ public final class Session implements SmtpSession {
         catch (IOException ex) {
             // Closed already.
         }
-        if (eventDriven) {
-            // A closed channel leaves the selector without a word: the loop must end a session parked there.
-            loop.execute(() -> {
-                // Not while a processor runs on the executor (it replies and ends the session itself); but a
-                // session waiting for a deferred hook ends now: its answer may never come (an upstream that says
-                // nothing), and it finds the session ended when it does.
-                if (eventDriven && (!processing || suspension.isSuspended())) {
-                    step(this::finish);
-                }
-            });
-        }
+        // A closed channel leaves the selector without a word: the loop must end a session parked there.
+        loop.execute(() -> {
+            // Not while a processor runs on the executor (it replies and ends the session itself); but a
+            // session waiting for a deferred hook ends now: its answer may never come (an upstream that says
+            // nothing), and it finds the session ended when it does.
+            if (!processing || suspension.isSuspended()) {
+                step(this::finish);
+            }
+        });
     }
 
     // ---- The session's parts, for one another and for the commands ----
@@ -488,11 +475,6 @@ public final class Session implements SmtpSession {
     /** The loop that ran this session, or {@code null}: it lends the session its bulk buffers. */
     EventLoop loop() {
         return loop;
-    }
-
-    /** Whether an event loop reads this session's input, so that DATA must not wait for it. */
-    boolean isEventDriven() {
-        return eventDriven;
     }
 
     /** The executor for a {@link DeferredHooks} handler's blocking work in this session. */
@@ -528,10 +510,6 @@ public final class Session implements SmtpSession {
 
     LoopDriver driver() {
         return driver;
-    }
-
-    BlockingDriver blocking() {
-        return blocking;
     }
 
     Suspension suspension() {

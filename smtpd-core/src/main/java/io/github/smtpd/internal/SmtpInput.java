@@ -484,22 +484,6 @@ final class SmtpInput {
 
     private static final byte[] CR_BYTES = { '\r' };
 
-    /**
-     * Reads exactly {@code count} bytes into {@code sink}, unchanged: a BDAT chunk (RFC 3030) has no
-     * transparency and no end marker.
-     *
-     * @throws EOFException when the client closes the connection before the chunk ends
-     */
-    void readChunk(long count, DataSink sink) throws IOException {
-        startChunk(count, sink);
-        while (!pollChunk()) {
-            if (!fill()) {
-                chunkSink = null;
-                throw new EOFException("Connection closed in the middle of a BDAT chunk");
-            }
-        }
-    }
-
     /** The bytes of the BDAT chunk being read that are still to come, and where they go. */
     private long chunkRemaining;
 

@@ -38,8 +38,8 @@ final class Suspension {
     }
 
     /**
-     * Goes on with a deferred hook's answer ({@link DeferredHooks}): at once when it is there or the session has
-     * a thread of its own to wait on; otherwise, on the event loop, the session stops reading its client's input
+     * Goes on with a deferred hook's answer ({@link DeferredHooks}): at once when it is there or the caller is not
+     * the loop (a command of the application's on the executor, which waits for it); otherwise, on the event loop, the session stops reading its client's input
      * (the time does not count against the client's timeout) and {@code then} runs on the loop's thread once the
      * answer came, before the session goes on with what the client sent meanwhile.
      *

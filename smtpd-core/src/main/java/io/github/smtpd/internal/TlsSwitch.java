@@ -79,7 +79,7 @@ final class TlsSwitch {
 
     /**
      * Starts TLS over the channel through an SSLEngine; what is buffered for the client still goes in the clear.
-     * On the loop the handshake only begins here; a session on a thread of its own does it all now.
+     * The handshake only begins here; the loop drives it ({@link #continueHandshake}).
      *
      * @param consumed bytes already read that belong to the handshake
      */
@@ -88,20 +88,8 @@ final class TlsSwitch {
                 (InetSocketAddress) session.channel.getRemoteAddress()), session.channel, consumed);
         session.output().channel().startTls(transport);
         session.timeouts().handshakeStarted();
-        if (session.eventDriven) {
-            // The caller goes on with continueHandshake once it has said what it had to.
-            handshaking = true;
-            return;
-        }
-        try {
-            session.output().flush();
-            transport.handshakeBlocking();
-        }
-        finally {
-            session.timeouts().handshakeEnded();
-        }
-        session.secured(transport.session());
-        session.input().waitOn(new BlockingInput(transport));
+        // The caller goes on with continueHandshake once it has said what it had to.
+        handshaking = true;
     }
 
     /**

@@ -12,9 +12,8 @@ import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLSession;
 
 /**
- * The server side of one TLS connection over a {@link SocketChannel}, through an {@link SSLEngine}: the same code
- * serves an event loop (non-blocking channel: reads and writes take what is there and say when they would wait)
- * and a session on a thread of its own (blocking channel: they wait). Reads decrypt into the caller's buffer;
+ * The server side of one TLS connection over a {@link SocketChannel}, through an {@link SSLEngine}, for an event
+ * loop: reads and writes take what is there and say when they would wait. Reads decrypt into the caller's buffer;
  * writes encrypt what {@link ChannelOutput} flushes. Not a thread-safe stream: one reader and one writer at a
  * time, which is what a session is.
  *
@@ -71,7 +70,7 @@ final class TlsTransport implements ByteChannel {
     }
 
     /**
-     * Advances the handshake as far as it goes without waiting (on a blocking channel: until it is done). Data
+     * Advances the handshake as far as it goes without waiting. Data
      * the client sent right behind its last handshake message is kept for {@link #read}.
      *
      * @throws IOException when the handshake failed or the client went away
@@ -108,20 +107,9 @@ final class TlsTransport implements ByteChannel {
         }
     }
 
-    /** Does the whole handshake on a blocking channel, the engine's work included. */
-    void handshakeBlocking() throws IOException {
-        for (Progress step; (step = handshake()) != Progress.DONE;) {
-            if (step != Progress.TASK) {
-                throw new IOException("A blocking channel would wait: " + step);
-            }
-            runTasks(Runnable::run, () -> {
-            });
-        }
-    }
-
     /**
-     * Runs the engine's pending work (key and trust managers, which may block) on {@code executor} (on a loop's
-     * session, {@link TlsTasks}), then {@code then}, where {@link #handshake} goes on; a failed task fails the
+     * Runs the engine's pending work (key and trust managers, which may block) on {@code executor}
+     * ({@link TlsTasks}), then {@code then}, where {@link #handshake} goes on; a failed task fails the
      * handshake's next step.
      *
      * @throws java.util.concurrent.RejectedExecutionException when the executor takes no more
