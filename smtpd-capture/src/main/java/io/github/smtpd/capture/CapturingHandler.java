@@ -1,13 +1,13 @@
 package io.github.smtpd.capture;
 
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 
+import io.github.smtpd.AsyncSmtpHandler;
+import io.github.smtpd.DataDecorator;
 import io.github.smtpd.Message;
 import io.github.smtpd.Reply;
 import io.github.smtpd.SmtpHandler;
-import io.github.smtpd.internal.AroundData;
-import io.github.smtpd.internal.DeferredHooks;
-import io.github.smtpd.internal.SerialWork;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,11 +17,11 @@ import org.slf4j.LoggerFactory;
  * cannot be kept (a full disk) is logged and the message is still accepted: where the mode sends mail decides
  * delivery, the catcher only watches it.
  *
- * <p>The wrapped handler keeps its shape ({@link AroundData}): a handler with {@code onData} alone still lets
+ * <p>The wrapped handler keeps its shape ({@link DataDecorator}): a handler with {@code onData} alone still lets
  * sessions wait on the event loop, and a relay mode's hooks that answer later stay that way (its copy is then
  * taken on the session's work executor, never on the loop).
  */
-public final class CapturingHandler implements AroundData.Around {
+public final class CapturingHandler implements DataDecorator {
 
     private static final Logger logger = LoggerFactory.getLogger(CapturingHandler.class);
 
@@ -33,7 +33,7 @@ public final class CapturingHandler implements AroundData.Around {
 
     /** A handler that captures into {@code store} what {@code delegate} accepts. */
     public static SmtpHandler wrap(SmtpHandler delegate, MessageStore store) {
-        return AroundData.wrap(delegate, new CapturingHandler(store), "Captured");
+        return DataDecorator.decorate(delegate, new CapturingHandler(store), "Captured");
     }
 
     @Override
@@ -44,9 +44,9 @@ public final class CapturingHandler implements AroundData.Around {
     }
 
     @Override
-    public CompletionStage<Reply> onDataLater(Message message, SerialWork work, DeferredHooks next) {
+    public CompletionStage<Reply> onDataAsync(Message message, Executor work, AsyncSmtpHandler next) {
         // The copy is written off the event loop; the client's reply waits for it, as in the blocking form.
-        return next.onDataLater(message, work).thenApplyAsync((reply) -> {
+        return next.onDataAsync(message, work).thenApplyAsync((reply) -> {
             captureIfAccepted(message, reply);
             return reply;
         }, work);

@@ -3,7 +3,9 @@ package io.github.smtpd.internal;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 
+import io.github.smtpd.AsyncSmtpHandler;
 import io.github.smtpd.Message;
 import io.github.smtpd.Reply;
 import io.github.smtpd.SmtpHandler;
@@ -18,7 +20,7 @@ import org.slf4j.MDC;
  * transaction's MAIL). Off the loop (a command of the application's that wraps MAIL or RCPT, on the executor)
  * the work runs on the calling thread.
  */
-public final class BlockingHooks implements SmtpHandler, DeferredHooks {
+public final class BlockingHooks implements AsyncSmtpHandler {
 
     private final SmtpHandler delegate;
 
@@ -28,7 +30,7 @@ public final class BlockingHooks implements SmtpHandler, DeferredHooks {
 
     /** {@code handler} as the engine calls it: as it is when its hooks never block, else on the executor. */
     public static SmtpHandler adapt(SmtpHandler handler) {
-        return handler instanceof DeferredHooks || !hasHooks(handler) ? handler : new BlockingHooks(handler);
+        return handler instanceof AsyncSmtpHandler || !hasHooks(handler) ? handler : new BlockingHooks(handler);
     }
 
     /**
@@ -55,7 +57,7 @@ public final class BlockingHooks implements SmtpHandler, DeferredHooks {
     }
 
     /** Runs {@code hook} on {@code work}; its exception fails the answer, which the session turns into 451. */
-    private static CompletionStage<Reply> later(SmtpSession session, SerialWork work, Hook hook) {
+    private static CompletionStage<Reply> later(SmtpSession session, Executor work, Hook hook) {
         CompletableFuture<Reply> answer = new CompletableFuture<>();
         inSession(session, work, () -> {
             try {
@@ -69,7 +71,7 @@ public final class BlockingHooks implements SmtpHandler, DeferredHooks {
     }
 
     /** Runs {@code task} on {@code work} with the session's id in the log context, as the session's own lines. */
-    private static void inSession(SmtpSession session, SerialWork work, Runnable task) {
+    private static void inSession(SmtpSession session, Executor work, Runnable task) {
         work.execute(() -> {
             MDC.put("smtpd.session", session.id());
             try {
@@ -82,19 +84,19 @@ public final class BlockingHooks implements SmtpHandler, DeferredHooks {
     }
 
     @Override
-    public CompletionStage<Reply> onMailLater(SmtpSession session, String address, List<String> options,
-            SerialWork work) {
+    public CompletionStage<Reply> onMailAsync(SmtpSession session, String address, List<String> options,
+            Executor work) {
         return later(session, work, () -> delegate.onMail(session, address, options));
     }
 
     @Override
-    public CompletionStage<Reply> onRcptLater(SmtpSession session, String address, List<String> options,
-            SerialWork work) {
+    public CompletionStage<Reply> onRcptAsync(SmtpSession session, String address, List<String> options,
+            Executor work) {
         return later(session, work, () -> delegate.onRcpt(session, address, options));
     }
 
     @Override
-    public CompletionStage<Reply> onDataLater(Message message, SerialWork work) {
+    public CompletionStage<Reply> onDataAsync(Message message, Executor work) {
         return later(message.session(), work, () -> delegate.onData(message));
     }
 

@@ -3,6 +3,7 @@ package io.github.smtpd.internal;
 import java.util.List;
 import java.util.Map;
 
+import io.github.smtpd.AsyncSmtpHandler;
 import io.github.smtpd.Reply;
 import io.github.smtpd.SmtpHandler;
 import io.github.smtpd.ServerSettings;
@@ -111,9 +112,9 @@ final class EnvelopeCommands {
         }
         boolean bodyBinary = binary;
         boolean utf8 = smtpUtf8;
-        if (handler instanceof DeferredHooks hooks) {
-            java.util.concurrent.CompletionStage<Reply> answer = DeferredHooks.started(
-                    () -> hooks.onMailLater(session, parsed.address(), parameters.options(), session.work()));
+        if (handler instanceof AsyncSmtpHandler hooks) {
+            java.util.concurrent.CompletionStage<Reply> answer = Suspension.started(
+                    () -> hooks.onMailAsync(session, parsed.address(), parameters.options(), session.work()));
             session.suspension().await(answer, (reply, failure) -> sender(parsed.address(), parameters.options(), utf8, bodyBinary,
                     answered(reply, failure, Replies.SENDER_OK)));
             return;
@@ -173,9 +174,9 @@ final class EnvelopeCommands {
             session.reply(Reply.of(452, "4.5.3", "Error: too many recipients"));
             return;
         }
-        if (handler instanceof DeferredHooks hooks) {
-            java.util.concurrent.CompletionStage<Reply> answer = DeferredHooks.started(
-                    () -> hooks.onRcptLater(session, parsed.address(), parameters.options(), session.work()));
+        if (handler instanceof AsyncSmtpHandler hooks) {
+            java.util.concurrent.CompletionStage<Reply> answer = Suspension.started(
+                    () -> hooks.onRcptAsync(session, parsed.address(), parameters.options(), session.work()));
             session.suspension().await(answer, (reply, failure) -> recipient(parsed.address(), parameters.options(),
                     answered(reply, failure, Replies.RECIPIENT_OK)));
             return;

@@ -163,7 +163,7 @@ final class LoopDriver {
         if (transport != null && transport.hasBufferedInput()) {
             // Decrypted (or closing) input the socket will not announce again: read on at the loop's next turn.
             session.loop.execute(() -> {
-                if (!session.processing && !session.suspension().isSuspended()
+                if (session.owner == Session.Owner.LOOP
                         && !session.isFinished()) {
                     session.step(this::readInput);
                 }
@@ -178,11 +178,11 @@ final class LoopDriver {
      * @return whether the loop goes on with this session's input now
      */
     private boolean process(ContentBuffer content, int flags, String verb) {
-        if (settings.nonBlockingProcessors() || session.handler instanceof DeferredHooks) {
-            // A deferred hook never blocks the loop: the session waits for its answer instead (see await).
+        if (settings.nonBlockingProcessors() || session.handler instanceof io.github.smtpd.AsyncSmtpHandler) {
+            // An asynchronous hook never blocks the loop: the session waits for its answer instead (see await).
             return completeMessage(content, flags, verb);
         }
-        session.processing = true;
+        session.owner = Session.Owner.EXECUTOR;
         try {
             session.key.interestOps(0);
             session.executor.execute(() -> {
@@ -200,7 +200,7 @@ final class LoopDriver {
             });
         }
         catch (java.util.concurrent.RejectedExecutionException ex) {
-            session.processing = false;
+            session.owner = Session.Owner.LOOP;
             content.release();
             session.abortTransaction();
             session.reply(Replies.localError());
@@ -211,7 +211,7 @@ final class LoopDriver {
         }
         catch (RuntimeException | Error ex) {
             // Not handed over (the connection was closed meanwhile, or no thread could start): the content is ours.
-            session.processing = false;
+            session.owner = Session.Owner.LOOP;
             content.release();
             session.abortTransaction();
             throw ex;
@@ -244,7 +244,7 @@ final class LoopDriver {
      * meanwhile (as while a message is processed), and its loop goes on with it afterwards.
      */
     void runOffLoop(String verb, Session.Step command) {
-        session.processing = true;
+        session.owner = Session.Owner.EXECUTOR;
         try {
             session.key.interestOps(0);
             session.executor.execute(() -> {
@@ -261,7 +261,7 @@ final class LoopDriver {
                     MDC.remove("smtpd.session");
                 }
                 session.loop.execute(() -> {
-                    session.processing = false;
+                    session.owner = Session.Owner.LOOP;
                     if (!session.isFinished()) {
                         session.step(() -> {
                             if (session.dispatcher().afterCommand(verb)) {
@@ -281,7 +281,7 @@ final class LoopDriver {
     }
 
     private void resume() {
-        session.processing = false;
+        session.owner = Session.Owner.LOOP;
         if (session.isFinished()) {
             return;
         }

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
 import io.github.smtpd.Message;
+import io.github.smtpd.AsyncSmtpHandler;
 import io.github.smtpd.Reply;
 import io.github.smtpd.SessionState;
 import io.github.smtpd.SmtpHandler;
@@ -304,9 +305,9 @@ final class MessageIntake {
                 envelope.rcptTos(), envelope.mailOptions, envelope.rcptOptions(), envelope.perRecipientOptions,
                 delivered, settings.decodeData(), settings.remoteAddress(), Instant.now());
         long start = System.nanoTime();
-        if (handler instanceof DeferredHooks hooks) {
+        if (handler instanceof AsyncSmtpHandler hooks) {
             java.util.concurrent.CompletionStage<Reply> answer =
-                    DeferredHooks.started(() -> hooks.onDataLater(message, session.work()));
+                    Suspension.started(() -> hooks.onDataAsync(message, session.work()));
             session.suspension().await(answer, (reply, failure) -> {
                 try {
                     delivered(message, start, reply, failure);

@@ -8,7 +8,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One session's blocking hook work ({@link DeferredHooks}), run one task at a time in the order given, on the
+ * One session's blocking hook work (the {@code work} of {@link io.github.smtpd.AsyncSmtpHandler}'s hooks), run one task at a time in the order given, on the
  * server's executor: a relay's upstream connection serves one command at a time, and the reset that ends one
  * transaction must reach it before the next transaction does. Off the event loop, a task given while nothing
  * waits runs at once on the calling thread: a caller off the loop (a command of the application's on the
@@ -34,6 +34,14 @@ public final class SerialWork implements Executor {
     SerialWork(Executor executor, EventLoop loop) {
         this.executor = executor;
         this.loop = loop;
+    }
+
+    /**
+     * The session's event loop when {@code work} is a session's and the calling thread is its loop's: then the
+     * caller must not block, and may do its I/O on the loop instead. {@code null} otherwise.
+     */
+    public static EventLoop loopOf(Executor work) {
+        return work instanceof SerialWork serial ? serial.currentLoop() : null;
     }
 
     /** Work for a caller that has a thread of its own to wait on and no loop: every task runs at once. */

@@ -100,11 +100,23 @@ public final class Session implements SmtpSession {
 
     private final TlsSwitch tlsSwitch;
 
+    /** Who drives the session now: which thread may touch it, and who ends it when its connection is closed. */
+    enum Owner {
+        /** Its event loop: it waits for its client, or runs commands that never block. */
+        LOOP,
+        /** A thread of the executor, which gives it back to the loop or ends it: a message, a command of the
+         * application's, a PROXY header being read. */
+        EXECUTOR,
+        /** Nobody: it waits for an asynchronous hook's or the authenticator's answer, which resumes it on its loop. */
+        ANSWER
+    }
+
+    /** Written by the thread that owns the session when it hands it over; read by others (hardClose). */
+    volatile Owner owner = Owner.LOOP;
+
     /*
-     * The lifecycle flags below stay separate rather than one state enum: they are not exclusive (a session
-     * suspended for a deferred hook is also processing; one asked to close may still be processing), and other
-     * threads read them without the loop's order (shutdownRequested, hardClose), so one enum would need combined
-     * states and compare-and-set transitions across threads.
+     * Beside the owner, two requests that hold whoever owns the session: to close once the replies are out, and
+     * whether it idles between commands (a stop closes it at once then).
      */
 
     /** Set when the session is to end once its replies are out (QUIT, too many errors, a failed handshake). */
@@ -131,17 +143,14 @@ public final class Session implements SmtpSession {
 
     java.nio.channels.SelectionKey key;
 
-    /** Whether a message or a command of this session runs on the executor, away from its loop. */
-    volatile boolean processing;
-
-    /** Where a {@link DeferredHooks} handler does this session's blocking work, one task at a time. */
+    /** Where an asynchronous handler does this session's blocking work, one task at a time. */
     private final SerialWork work;
 
     private final java.util.concurrent.atomic.AtomicBoolean finished = new java.util.concurrent.atomic.AtomicBoolean();
 
     /**
      * A session that an {@link EventLoop} runs while it waits for its client; {@code channel} is non-blocking.
-     * Commands that must block move it to a thread of {@code executor} for good; message processing runs there.
+     * Its messages, its application's commands and its blocking hooks run on {@code executor}.
      */
     public Session(SmtpServer server, java.nio.channels.SocketChannel channel, String id, SmtpHandler handler,
             Map<String, SmtpCommand> commands, SmtpServerListener listener, SessionRegistry registry, EventLoop loop,
@@ -328,7 +337,7 @@ public final class Session implements SmtpSession {
     public void openBehindProxy() {
         registry.started(this);
         // Until it is on the loop, this thread ends the session, not the loop (see hardClose).
-        processing = true;
+        owner = Owner.EXECUTOR;
         step(() -> {
             input.waitOn(rawSocket.getInputStream());
             if (!admit()) {
@@ -337,7 +346,7 @@ public final class Session implements SmtpSession {
             }
             input.waitOn(null);
             channel.configureBlocking(false);
-            processing = false;
+            owner = Owner.LOOP;
             loop.execute(() -> step(this::joinLoop));
         });
     }
@@ -464,7 +473,7 @@ public final class Session implements SmtpSession {
             // Not while a processor runs on the executor (it replies and ends the session itself); but a
             // session waiting for a deferred hook ends now: its answer may never come (an upstream that says
             // nothing), and it finds the session ended when it does.
-            if (!processing || suspension.isSuspended()) {
+            if (owner != Owner.EXECUTOR) {
                 step(this::finish);
             }
         });
@@ -477,7 +486,7 @@ public final class Session implements SmtpSession {
         return loop;
     }
 
-    /** The executor for a {@link DeferredHooks} handler's blocking work in this session. */
+    /** The executor for an asynchronous handler's blocking work in this session. */
     SerialWork work() {
         return work;
     }

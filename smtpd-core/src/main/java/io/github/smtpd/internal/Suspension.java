@@ -10,15 +10,13 @@ import java.util.function.BiConsumer;
 import io.github.smtpd.Reply;
 
 /**
- * A session on its event loop waiting for a deferred hook's answer ({@link DeferredHooks}): it holds no thread
+ * A session on its event loop waiting for an asynchronous hook's answer ({@link io.github.smtpd.AsyncSmtpHandler}),
+ * or the authenticator's: it holds no thread
  * meanwhile, keeps what its client sends for later, and goes on on its loop once the answer came.
  */
 final class Suspension {
 
     private final Session session;
-
-    /** Set while the session waits for a deferred hook; on its loop only. */
-    private boolean suspended;
 
     /** The command whose deferred hook the session waits for, to count once it is answered. */
     private String verb;
@@ -29,7 +27,7 @@ final class Suspension {
 
     /** Whether the session waits for a deferred hook's answer (see {@link #await}). */
     boolean isSuspended() {
-        return suspended;
+        return session.owner == Session.Owner.ANSWER;
     }
 
     /** The command that waits: counted once its answer came. */
@@ -38,7 +36,7 @@ final class Suspension {
     }
 
     /**
-     * Goes on with a deferred hook's answer ({@link DeferredHooks}): at once when it is there or the caller is not
+     * Goes on with an asynchronous hook's answer ({@link io.github.smtpd.AsyncSmtpHandler}): at once when it is there or the caller is not
      * the loop (a command of the application's on the executor, which waits for it); otherwise, on the event loop, the session stops reading its client's input
      * (the time does not count against the client's timeout) and {@code then} runs on the loop's thread once the
      * answer came, before the session goes on with what the client sent meanwhile.
@@ -61,8 +59,7 @@ final class Suspension {
             return;
         }
         // Suspended before anything can fail: the hook has started, and its answer must find the session waiting.
-        suspended = true;
-        session.processing = true;
+        session.owner = Session.Owner.ANSWER;
         future.whenComplete((reply, failure) -> loop.execute(() -> resumeWith(reply, failure, then)));
         try {
             // Reading goes on (see keepWhileSuspended): turning it off and on would cost two epoll_ctl calls per
@@ -89,14 +86,23 @@ final class Suspension {
         }
     }
 
+    /** A hook's answer as a stage: one that threw instead of answering fails the stage, as a late failure would. */
+    static CompletionStage<Reply> started(java.util.function.Supplier<CompletionStage<Reply>> hook) {
+        try {
+            return hook.get();
+        }
+        catch (RuntimeException ex) {
+            return CompletableFuture.failedFuture(ex);
+        }
+    }
+
     /** What failed a deferred hook: its own exception, not the future's wrapper around it. */
     private static Throwable causeOf(Throwable failure) {
         return failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
     }
 
     private void resumeWith(Reply reply, Throwable failure, BiConsumer<Reply, Throwable> then) {
-        suspended = false;
-        session.processing = false;
+        session.owner = Session.Owner.LOOP;
         Throwable cause = causeOf(failure);
         session.step(() -> {
             // Also when the session ended meanwhile: the message's outcome is logged and its content released.

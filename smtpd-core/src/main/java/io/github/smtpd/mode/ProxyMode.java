@@ -3,10 +3,10 @@ package io.github.smtpd.mode;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 
 import io.github.smtpd.Reply;
 import io.github.smtpd.SmtpSession;
-import io.github.smtpd.internal.SerialWork;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -70,7 +70,7 @@ public final class ProxyMode extends RelayHandler {
     }
 
     @Override
-    CompletableFuture<Reply> rcpt(SmtpSession session, String address, List<String> parameters, SerialWork work) {
+    CompletableFuture<Reply> rcpt(SmtpSession session, String address, List<String> parameters, Executor work) {
         RelayTransaction transaction = RelayTransaction.of(session);
         if (transaction == null) {
             return CompletableFuture.completedFuture(RelayTransaction.LOCAL_ERROR);

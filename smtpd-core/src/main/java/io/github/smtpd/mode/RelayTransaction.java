@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.CompletionException;
 
 import io.github.smtpd.Message;
@@ -28,7 +29,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Each step answers later ({@link CompletableFuture}): for a session on an event loop the upstream connection
  * runs on that loop ({@link UpstreamClient#useLoop}), and the step's continuations with it; elsewhere every step
- * is done when it returns. Only connecting blocks, and it runs on the session's {@link SerialWork}.
+ * is done when it returns. Only connecting blocks, and it runs on the session's work ({@link SerialWork}).
  */
 final class RelayTransaction {
 
@@ -86,7 +87,7 @@ final class RelayTransaction {
     }
 
     /** Relays the message of the session's transaction; a local error when there is none. */
-    static CompletableFuture<Reply> deliver(Message message, SerialWork work) {
+    static CompletableFuture<Reply> deliver(Message message, Executor work) {
         RelayTransaction transaction = message.session() != null ? of(message.session()) : null;
         return transaction != null ? transaction.data(message, work) : done(LOCAL_ERROR);
     }
@@ -216,7 +217,7 @@ final class RelayTransaction {
      *         451 when the upstream could not be reached; unless MAIL was accepted the connection is closed
      *         again, and the same reply answers every later recipient for this destination
      */
-    CompletableFuture<Reply> open(SerialWork work, UpstreamOptions options, Object destination, String address,
+    CompletableFuture<Reply> open(Executor work, UpstreamOptions options, Object destination, String address,
             List<String> parameters) {
         if (failedOpen != null && failedOpen.destination().equals(destination)) {
             return done(failedOpen.reply());
@@ -239,7 +240,7 @@ final class RelayTransaction {
      * @param mayReuse whether the session's kept connection may serve: not when this transaction replays its
      *        envelope, since a reset meanwhile keeps the connection only once this transaction's step is done
      */
-    private CompletableFuture<Reply> openOnce(SerialWork work, UpstreamOptions options, Object destination,
+    private CompletableFuture<Reply> openOnce(Executor work, UpstreamOptions options, Object destination,
             String address, List<String> parameters, boolean mayReuse) {
         closeUpstream();
         return (mayReuse ? reuse(options) : done((UpstreamClient) null)).thenCompose((kept) -> {
@@ -257,7 +258,7 @@ final class RelayTransaction {
         });
     }
 
-    private CompletableFuture<Reply> connectAndOpen(SerialWork work, UpstreamOptions options, Object destination,
+    private CompletableFuture<Reply> connectAndOpen(Executor work, UpstreamOptions options, Object destination,
             String address, List<String> parameters) {
         return connect(work, options).handle((client, failure) -> {
             if (failure != null) {
@@ -272,8 +273,8 @@ final class RelayTransaction {
      * A new upstream connection. Connecting blocks (TCP, greeting, EHLO, STARTTLS, AUTH), so a session on an
      * event loop connects on its serial executor, and the connection then moves onto the loop.
      */
-    private CompletableFuture<UpstreamClient> connect(SerialWork work, UpstreamOptions options) {
-        EventLoop loop = work.currentLoop();
+    private CompletableFuture<UpstreamClient> connect(Executor work, UpstreamOptions options) {
+        EventLoop loop = SerialWork.loopOf(work);
         String heloName = session.fqdn();
         if (loop == null) {
             try {
@@ -363,7 +364,7 @@ final class RelayTransaction {
     }
 
     /** Sends the message upstream, with X-Peer if asked for; the client gets the upstream's final reply. */
-    CompletableFuture<Reply> data(Message message, SerialWork work) {
+    CompletableFuture<Reply> data(Message message, Executor work) {
         if (upstream == null) {
             return done(LOCAL_ERROR);
         }
@@ -421,7 +422,7 @@ final class RelayTransaction {
      *
      * @return {@code null} when the upstream is ready for the data, otherwise the reply for the client
      */
-    private CompletableFuture<Reply> reconnectIfGone(SerialWork work) {
+    private CompletableFuture<Reply> reconnectIfGone(Executor work) {
         if (upstream.idleTime().compareTo(PROBE_AFTER) < 0) {
             return done(null);
         }
@@ -440,7 +441,7 @@ final class RelayTransaction {
             });
     }
 
-    private CompletableFuture<Reply> replay(SerialWork work, List<Recipient> recipients, int next, Object target) {
+    private CompletableFuture<Reply> replay(Executor work, List<Recipient> recipients, int next, Object target) {
         if (next == recipients.size()) {
             return done(isOpen() ? null : CHANGED_MIND);
         }

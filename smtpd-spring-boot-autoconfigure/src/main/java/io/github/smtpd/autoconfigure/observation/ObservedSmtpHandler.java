@@ -1,14 +1,14 @@
 package io.github.smtpd.autoconfigure.observation;
 
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 
+import io.github.smtpd.AsyncSmtpHandler;
+import io.github.smtpd.DataDecorator;
 import io.github.smtpd.Message;
 import io.github.smtpd.Reply;
 import io.github.smtpd.SmtpHandler;
 import io.github.smtpd.autoconfigure.MessageOutcome;
-import io.github.smtpd.internal.AroundData;
-import io.github.smtpd.internal.DeferredHooks;
-import io.github.smtpd.internal.SerialWork;
 import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationRegistry;
 
@@ -16,11 +16,11 @@ import io.micrometer.observation.ObservationRegistry;
  * Observes every {@code onData} of the handler it wraps: the observation starts when the message has been received
  * and stops when the handler answered, and it is the current one meanwhile, so a span made by a processor (an HTTP
  * call, a database write) is a child of the message's span, and log lines carry its trace id. The other hooks pass
- * straight through, and only when the wrapped handler has them ({@link AroundData}): a handler without hooks before
- * DATA lets sessions run on the server's event loop, and so does one whose hooks answer later ({@link DeferredHooks},
- * the relay modes), whose message observation then stops when the answer comes.
+ * straight through, and only when the wrapped handler has them ({@link DataDecorator}): a handler without hooks
+ * before DATA lets sessions run on the server's event loop, and so does one whose hooks answer later
+ * ({@link AsyncSmtpHandler}, the relay modes), whose message observation then stops when the answer comes.
  */
-final class ObservedSmtpHandler implements AroundData.Around {
+final class ObservedSmtpHandler implements DataDecorator {
 
     private static final DefaultSmtpMessageObservationConvention DEFAULT_CONVENTION =
             new DefaultSmtpMessageObservationConvention();
@@ -34,7 +34,7 @@ final class ObservedSmtpHandler implements AroundData.Around {
     /** @param convention the application's convention, or {@code null} for the default one */
     static SmtpHandler wrap(SmtpHandler delegate, ObservationRegistry registry,
             SmtpMessageObservationConvention convention, String mode) {
-        return AroundData.wrap(delegate, new ObservedSmtpHandler(registry, convention, mode), "Observed");
+        return DataDecorator.decorate(delegate, new ObservedSmtpHandler(registry, convention, mode), "Observed");
     }
 
     private ObservedSmtpHandler(ObservationRegistry registry, SmtpMessageObservationConvention convention,
@@ -117,13 +117,13 @@ final class ObservedSmtpHandler implements AroundData.Around {
         }
     }
 
-    /** The deferred form: the message's observation stops when the answer comes, current while the work starts. */
+    /** The asynchronous form: the message's observation stops when the answer comes, current while the work starts. */
     @Override
-    public CompletionStage<Reply> onDataLater(Message message, SerialWork work, DeferredHooks deferred) {
+    public CompletionStage<Reply> onDataAsync(Message message, Executor work, AsyncSmtpHandler deferred) {
         Observed observed = observe(message);
         CompletionStage<Reply> answer;
         try (Observation.Scope scope = observed.observation().openScope()) {
-            answer = deferred.onDataLater(message, work);
+            answer = deferred.onDataAsync(message, work);
         }
         catch (RuntimeException | Error ex) {
             observed.failed(ex);
