@@ -89,13 +89,16 @@ class AsyncSmtpHandlerTest extends ServerTestSupport {
     }
 
     @Test
-    void aStageThatFailsOrAHookThatThrowsIsALocalError() throws Exception {
+    void aStageThatFailsAHookThatThrowsOrNoStageIsALocalError() throws Exception {
         launch(TestServers.loopback().handler(new AsyncSmtpHandler() {
             @Override
             public CompletionStage<Reply> onMailAsync(SmtpSession session, String address, List<String> options,
                     Executor work) {
                 if (address.startsWith("throws")) {
                     throw new IllegalStateException("a hook that throws");
+                }
+                if (address.startsWith("null")) {
+                    return null;
                 }
                 return CompletableFuture.failedFuture(new IllegalStateException("a stage that fails"));
             }
@@ -109,6 +112,7 @@ class AsyncSmtpHandlerTest extends ServerTestSupport {
             client.command("EHLO c");
             assertThat(client.command("MAIL FROM:<fails@example.org>")).startsWith("451 4.3.0");
             assertThat(client.command("MAIL FROM:<throws@example.org>")).startsWith("451 4.3.0");
+            assertThat(client.command("MAIL FROM:<null@example.org>")).startsWith("451 4.3.0");
             assertThat(client.command("NOOP")).isEqualTo("250 2.0.0 OK");
         }
     }

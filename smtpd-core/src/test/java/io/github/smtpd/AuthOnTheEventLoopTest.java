@@ -8,6 +8,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import io.github.smtpd.test.RawClient;
 import io.github.smtpd.test.ServerTestSupport;
@@ -142,6 +143,44 @@ class AuthOnTheEventLoopTest extends ServerTestSupport {
         }
         assertThat(threads).filteredOn((command) -> command.startsWith("AUTH")).singleElement().asString()
             .contains(" smtpd-loop-");
+    }
+
+    @Test
+    void anAuthenticatorThatThrowsAnErrorIsATemporaryFailureNotCountedAgainstTheClient() throws Exception {
+        AtomicInteger calls = new AtomicInteger();
+        start(TestServers.loopback().authFailureLimit(1, Duration.ofMinutes(10)), (session, user, password) -> {
+            if (calls.incrementAndGet() == 1) {
+                throw new AssertionError("a broken directory library");
+            }
+            return user;
+        });
+        try (RawClient client = connect()) {
+            client.command("EHLO c");
+            assertThat(client.command("AUTH PLAIN " + b64("\0alice\0secret")))
+                .isEqualTo("454 4.7.0 Temporary authentication failure");
+            // Had the failure counted, this client would now be over its limit of one.
+            assertThat(client.command("AUTH PLAIN " + b64("\0alice\0secret")))
+                .isEqualTo("235 2.7.0 Authentication successful");
+        }
+    }
+
+    @Test
+    void authInsideACommandOfTheApplicationsNeedsNoSecondThread() throws Exception {
+        java.util.concurrent.ExecutorService oneThread = java.util.concurrent.Executors.newFixedThreadPool(1);
+        try {
+            SmtpCommand auth = SmtpCommands.builtin("AUTH");
+            start(TestServers.loopback().executor(oneThread).command("XAUTH", auth::execute),
+                    (session, user, password) -> "secret".equals(password) ? user : null);
+            try (RawClient client = connect()) {
+                client.command("EHLO c");
+                // The command holds the pool's only thread; the authenticator must not wait for another one.
+                assertThat(client.command("XAUTH PLAIN " + b64("\0alice\0secret")))
+                    .isEqualTo("235 2.7.0 Authentication successful");
+            }
+        }
+        finally {
+            oneThread.shutdownNow();
+        }
     }
 
     @Test

@@ -209,17 +209,30 @@ final class Auth {
             session.listener.authRateLimited(session);
             throw new Stop(LIMITED);
         }
-        CompletableFuture<Reply> verdict;
-        try {
-            verdict = CompletableFuture.supplyAsync(() -> verdict(user, password), session.executor)
-                .thenCompose(this::afterDelay);
+        CompletableFuture<Verdict> verdict;
+        if (!session.loop.inLoop()) {
+            // Inside a command of the application's, on the executor: this thread may block, and asking the
+            // executor for another one could starve a bounded pool.
+            verdict = CompletableFuture.completedFuture(verdict(user, password));
         }
-        catch (RejectedExecutionException ex) {
-            failures.forgive(session.peer().getAddress());
-            logger.warn("Session {}: no thread for the authenticator ({})", session.id(), ex.toString());
-            throw new Stop(TEMPORARY_FAILURE);
+        else {
+            try {
+                verdict = CompletableFuture.supplyAsync(() -> verdict(user, password), session.executor);
+            }
+            catch (RejectedExecutionException ex) {
+                failures.forgive(session.peer().getAddress());
+                logger.warn("Session {}: no thread for the authenticator ({})", session.id(), ex.toString());
+                throw new Stop(TEMPORARY_FAILURE);
+            }
         }
-        session.suspension().await(verdict, (reply, failure) -> session.reply(reply != null ? reply : TEMPORARY_FAILURE));
+        session.suspension().await(verdict.thenCompose(this::afterDelay), (reply, failure) -> {
+            if (failure != null) {
+                // Not an answer of the authenticator's (an Error it threw): the attempt is not the client's fault.
+                failures.forgive(session.peer().getAddress());
+                logger.error("Session {}: the authenticator failed", session.id(), failure);
+            }
+            session.reply(reply != null ? reply : TEMPORARY_FAILURE);
+        });
     }
 
     /** The authenticator's answer, on a thread of the executor, with the client's failure delay in it. */
@@ -228,7 +241,7 @@ final class Auth {
         try {
             identity = settings.authenticator().authenticate(session, user, password);
         }
-        catch (Exception ex) {
+        catch (Exception | LinkageError ex) {
             failures.forgive(session.peer().getAddress());
             logger.warn("Session {}: the authenticator failed", session.id(), ex);
             return new Verdict(TEMPORARY_FAILURE, 0);

@@ -14,12 +14,28 @@ final class CommandLines {
     /** RFC 5321 4.5.3.1.4: 512 octets with CRLF; smtpd counted 512 without it, and so do we. */
     static final int LIMIT = 512;
 
+    /** RFC 3461 4: RCPT's NOTIFY and ORCPT parameters. */
+    private static final int DSN_RCPT_PARAMETERS = 515;
+
+    /** RFC 3461 4: MAIL's RET and ENVID parameters. */
+    private static final int DSN_MAIL_PARAMETERS = 115;
+
+    /** RFC 4954 5: MAIL's AUTH= parameter. */
+    private static final int AUTH_PARAMETER = 500;
+
+    /** RFC 1870: " SIZE=" and a size of up to 20 digits. */
+    private static final int SIZE_PARAMETER = 26;
+
+    /** RFC 6531 3.4: " SMTPUTF8", with room for one more space. */
+    private static final int SMTPUTF8_PARAMETER = 10;
+
     private CommandLines() {
     }
 
     /** The longest line any command may have, so one read bound covers them all. */
     static int longest(ServerSettings settings) {
-        return settings.authenticator() != null ? Auth.LINE_LIMIT : LIMIT + 26 + 10 + 515;
+        return Math.max(limit(settings, true, "AUTH"),
+                Math.max(limit(settings, true, "MAIL"), limit(settings, true, "RCPT")));
     }
 
     /** The longest line {@code verb} may have, after EHLO when {@code extended}. */
@@ -29,18 +45,18 @@ final class CommandLines {
         }
         int limit = LIMIT;
         if (extended && "RCPT".equals(verb)) {
-            limit += 515; // RFC 3461 4: NOTIFY and ORCPT
+            limit += DSN_RCPT_PARAMETERS;
         }
         if (extended && "MAIL".equals(verb)) {
-            limit += 115; // RFC 3461 4: RET and ENVID
+            limit += DSN_MAIL_PARAMETERS;
             if (settings.authenticator() != null) {
-                limit += 500; // RFC 4954 5: AUTH=
+                limit += AUTH_PARAMETER;
             }
             if (settings.dataSizeLimit() > 0) {
-                limit += 26;
+                limit += SIZE_PARAMETER;
             }
             if (settings.enableSmtpUtf8()) {
-                limit += 10;
+                limit += SMTPUTF8_PARAMETER;
             }
         }
         return limit;

@@ -335,9 +335,9 @@ public final class Session implements SmtpSession {
      * at once; a short timeout bounds it), then it joins its loop with what came behind the header still buffered.
      */
     public void openBehindProxy() {
-        registry.started(this);
         // Until it is on the loop, this thread ends the session, not the loop (see hardClose).
         owner = Owner.EXECUTOR;
+        registry.started(this);
         step(() -> {
             input.waitOn(rawSocket.getInputStream());
             if (!admit()) {
@@ -461,6 +461,9 @@ public final class Session implements SmtpSession {
 
     /** Closes the plain socket under any TLS layer, which unblocks a write to a client that does not read. */
     void hardClose() {
+        // Whoever owns the session runs nothing more of what the client sent (pipelined commands behind the
+        // one that ran on the executor), and ends it.
+        closeRequested = true;
         output.markClosed();
         try {
             rawSocket.close();

@@ -213,7 +213,10 @@ final class SmtpInput {
         return read;
     }
 
-    /** Makes blocking reads wait on {@code stream}: a session an event loop fed goes on in a thread of its own. */
+    /**
+     * Makes blocking reads wait on {@code stream} (a PROXY header, read before the session joins its loop), or on
+     * nothing again ({@code null}).
+     */
     void waitOn(InputStream stream) {
         in = stream;
     }

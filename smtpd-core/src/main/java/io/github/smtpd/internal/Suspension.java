@@ -36,15 +36,16 @@ final class Suspension {
     }
 
     /**
-     * Goes on with an asynchronous hook's answer ({@link io.github.smtpd.AsyncSmtpHandler}): at once when it is there or the caller is not
-     * the loop (a command of the application's on the executor, which waits for it); otherwise, on the event loop, the session stops reading its client's input
-     * (the time does not count against the client's timeout) and {@code then} runs on the loop's thread once the
-     * answer came, before the session goes on with what the client sent meanwhile.
+     * Goes on with an asynchronous hook's answer ({@link io.github.smtpd.AsyncSmtpHandler}): at once when it is
+     * there or the caller is not the loop (a command of the application's on the executor, which waits for it);
+     * otherwise, on the event loop, the session stops reading its client's input (the time does not count against
+     * the client's timeout) and {@code then} runs on the loop's thread once the answer came, before the session
+     * goes on with what the client sent meanwhile.
      *
      * @param then given the answer, or the failure that stands for it
      */
     void await(CompletionStage<Reply> answer, BiConsumer<Reply, Throwable> then) {
-        CompletableFuture<Reply> future = answer.toCompletableFuture();
+        CompletableFuture<Reply> future = asFuture(answer);
         EventLoop loop = session.loop;
         if (future.isDone() || loop == null || !loop.inLoop()) {
             Reply reply;
@@ -86,13 +87,38 @@ final class Suspension {
         }
     }
 
-    /** A hook's answer as a stage: one that threw instead of answering fails the stage, as a late failure would. */
+    /**
+     * A hook's answer as a stage: one that threw instead of answering, or gave no stage, fails the stage, as a
+     * late failure would (451).
+     */
     static CompletionStage<Reply> started(java.util.function.Supplier<CompletionStage<Reply>> hook) {
+        CompletionStage<Reply> answer;
         try {
-            return hook.get();
+            answer = hook.get();
         }
         catch (RuntimeException ex) {
             return CompletableFuture.failedFuture(ex);
+        }
+        return answer != null ? answer
+                : CompletableFuture.failedFuture(new NullPointerException("The hook returned no CompletionStage"));
+    }
+
+    /** The stage as a future; a stage that cannot be one (its toCompletableFuture is optional) is followed. */
+    private static CompletableFuture<Reply> asFuture(CompletionStage<Reply> answer) {
+        try {
+            return answer.toCompletableFuture();
+        }
+        catch (UnsupportedOperationException ex) {
+            CompletableFuture<Reply> future = new CompletableFuture<>();
+            answer.whenComplete((reply, failure) -> {
+                if (failure != null) {
+                    future.completeExceptionally(failure);
+                }
+                else {
+                    future.complete(reply);
+                }
+            });
+            return future;
         }
     }
 

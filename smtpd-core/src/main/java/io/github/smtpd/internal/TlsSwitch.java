@@ -104,7 +104,8 @@ final class TlsSwitch {
             progress = session.output().channel().hasPending() ? TlsTransport.Progress.WRITE : transport.handshake();
             if (progress == TlsTransport.Progress.TASK) {
                 session.key.interestOps(0);
-                transport.runTasks(TlsTasks.EXECUTOR, () -> session.loop.execute(() -> {
+                java.util.function.BooleanSupplier ended = () -> session.isFinished() || session.output().isClosed();
+                transport.runTasks(TlsTasks.EXECUTOR, ended, () -> session.loop.execute(() -> {
                     if (!session.isFinished()) {
                         session.step(this::continueHandshake);
                     }

@@ -110,14 +110,15 @@ final class TlsTransport implements ByteChannel {
     /**
      * Runs the engine's pending work (key and trust managers, which may block) on {@code executor}
      * ({@link TlsTasks}), then {@code then}, where {@link #handshake} goes on; a failed task fails the
-     * handshake's next step.
+     * handshake's next step. Skipped when {@code ended} says the session ended while the work waited for a thread
+     * (the handshake deadline, a stop): a flood of handshakes leaves no crypto work behind for closed sessions.
      *
      * @throws java.util.concurrent.RejectedExecutionException when the executor takes no more
      */
-    void runTasks(java.util.concurrent.Executor executor, Runnable then) {
+    void runTasks(java.util.concurrent.Executor executor, java.util.function.BooleanSupplier ended, Runnable then) {
         executor.execute(() -> {
             try {
-                for (Runnable task; (task = engine.getDelegatedTask()) != null;) {
+                for (Runnable task; !ended.getAsBoolean() && (task = engine.getDelegatedTask()) != null;) {
                     task.run();
                 }
             }
