@@ -123,6 +123,34 @@ public final class EventLoop {
 
     private static final int POOLED_MESSAGE_BUFFERS = 16;
 
+    /**
+     * TLS packet buffers (about 17 KB each) that sessions on this loop emptied: a TLS session takes one for each
+     * read and each reply and gives it back once it is empty, so an idle session holds none and a busy one
+     * allocates none. Only this thread touches them.
+     */
+    private final java.util.ArrayDeque<java.nio.ByteBuffer> packetBuffers = new java.util.ArrayDeque<>();
+
+    /** At most about 1 MiB per loop: a loop works on one session at a time, which needs two. */
+    private static final int POOLED_PACKET_BUFFERS = 64;
+
+    /** An empty heap buffer of {@code size} bytes, reused when one is free here; a new one on another thread. */
+    java.nio.ByteBuffer takePacketBuffer(int size) {
+        if (inLoop()) {
+            java.nio.ByteBuffer buffer = packetBuffers.poll();
+            if (buffer != null && buffer.capacity() == size) {
+                return buffer;
+            }
+        }
+        return java.nio.ByteBuffer.allocate(size);
+    }
+
+    /** Takes back a packet buffer nothing refers to any more, on this loop's thread; elsewhere it is left to the GC. */
+    void giveBackPacketBuffer(java.nio.ByteBuffer buffer) {
+        if (inLoop() && packetBuffers.size() < POOLED_PACKET_BUFFERS) {
+            packetBuffers.push(buffer.clear());
+        }
+    }
+
     /** A read buffer of {@code size} bytes, reused when one is free; on this loop's thread only. */
     byte[] takeReadBuffer(int size) {
         byte[] buffer = readBuffers.poll();

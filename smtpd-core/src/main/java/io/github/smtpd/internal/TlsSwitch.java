@@ -86,6 +86,7 @@ final class TlsSwitch {
     void startTransport(byte[] consumed) throws IOException {
         transport = new TlsTransport(Tls.engine(session.settings(),
                 (InetSocketAddress) session.channel.getRemoteAddress()), session.channel, consumed);
+        transport.pooledBy(session.loop);
         session.output().channel().startTls(transport);
         session.timeouts().handshakeStarted();
         // The caller goes on with continueHandshake once it has said what it had to.

@@ -50,6 +50,9 @@ final class TlsTransport implements ByteChannel {
     /** Decrypted bytes the caller had no room for (in read mode). */
     private ByteBuffer appIn;
 
+    /** Lends {@link #netIn} and {@link #netOut} on its thread, or {@code null}. */
+    private EventLoop pool;
+
     /**
      * @param engine in server mode, with the server's settings ({@link Tls#engine})
      * @param consumed bytes already read from the channel that belong to TLS (implicit TLS behind a header read
@@ -63,6 +66,22 @@ final class TlsTransport implements ByteChannel {
             netIn.put(consumed);
         }
         engine.beginHandshake();
+    }
+
+    /** Takes the packet buffers from {@code loop}'s pool (on its thread) and gives them back there once empty. */
+    void pooledBy(EventLoop loop) {
+        this.pool = loop;
+    }
+
+    private ByteBuffer takePacketBuffer() {
+        int size = engine.getSession().getPacketBufferSize();
+        return pool != null ? pool.takePacketBuffer(size) : ByteBuffer.allocate(size);
+    }
+
+    private void giveBack(ByteBuffer buffer) {
+        if (pool != null && buffer.capacity() == engine.getSession().getPacketBufferSize()) {
+            pool.giveBackPacketBuffer(buffer);
+        }
     }
 
     SSLSession session() {
@@ -257,7 +276,7 @@ final class TlsTransport implements ByteChannel {
     private int readNet() throws IOException {
         int packet = engine.getSession().getPacketBufferSize();
         if (netIn == null) {
-            netIn = ByteBuffer.allocate(packet);
+            netIn = takePacketBuffer();
         }
         else if (!netIn.hasRemaining()) {
             if (netIn.capacity() >= 2 * packet) {
@@ -278,6 +297,7 @@ final class TlsTransport implements ByteChannel {
 
     private void releaseIdleBuffers() {
         if (netIn != null && netIn.position() == 0) {
+            giveBack(netIn);
             netIn = null;
         }
     }
@@ -300,7 +320,7 @@ final class TlsTransport implements ByteChannel {
 
     private int wrap(ByteBuffer source) throws IOException {
         if (netOut == null) {
-            netOut = ByteBuffer.allocate(engine.getSession().getPacketBufferSize());
+            netOut = takePacketBuffer();
         }
         else {
             netOut.compact();
@@ -324,7 +344,10 @@ final class TlsTransport implements ByteChannel {
                 return false;
             }
         }
-        netOut = null;
+        if (netOut != null) {
+            giveBack(netOut);
+            netOut = null;
+        }
         return true;
     }
 
