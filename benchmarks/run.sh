@@ -14,7 +14,8 @@
 #   benchmarks/run.sh --tls-idle-only    only the 10,000 idle STARTTLS sessions
 #            TLS options: --tls-reps N (default 3)  --tls-servers "smtpd-17p-tls demo-17-tls subetha-17-tls"
 #   options: --reps N  --mem-reps N  --no-memory  --no-throughput  --proxy-only  --heap-only  --haproxy-only  --no-build  --out DIR
-#            --heap-servers "smtpd-17p smtpd-25v demo-17 demo-25v"  (the -Xmx64m comparison)
+#            --heap-servers "smtpd-17p smtpd-25v demo-17 demo-25v"  (the -Xmx64m comparison; SMALL_HEAP_OPTS="-Xmx64m -Xms64m"
+#            replaces its -Xmx64m, e.g. to try a fixed small heap)
 #            --workloads "W1 W2 W3"
 #            --servers "smtp-sink smtpd-17p smtpd-25v smtpd-17e demo-17 demo-25v demo-17l demo-17s"
 #            (subsets, for development)
@@ -376,7 +377,7 @@ if [ "$DO_MEMORY" = 1 ]; then
   [ "$PROXY_ONLY" = 1 ] || for rep in $(seq 1 "$MEM_REPS"); do
     for server in $HEAP_SERVERS; do
       measure W1-default "$server" "$rep" W1
-      measure W1-xmx64m "$server" "$rep" W1 -Xmx64m
+      measure W1-xmx64m "$server" "$rep" W1 ${SMALL_HEAP_OPTS:--Xmx64m}
     done
   done
 
