@@ -7,8 +7,8 @@ import java.nio.channels.SocketChannel;
 
 /**
  * Replies on their way to a client whose socket an event loop watches: buffered until {@link #flush()}, which
- * writes what the socket takes now and keeps the rest. In blocking mode (a session behind a proxy, before it joins its loop) a flush
- * writes everything. It also tells the watchdog how long replies have waited for the client, either way. Under
+ * writes what the socket takes now and keeps the rest. In blocking mode (a session behind a proxy, before it
+ * joins its loop) a flush writes everything. It also tells the watchdog how long replies have waited for the client, either way. Under
  * TLS the replies go through a {@link TlsTransport}, whose encrypted bytes waiting count as pending too.
  */
 final class ChannelOutput extends OutputStream {

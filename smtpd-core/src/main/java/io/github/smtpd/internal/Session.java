@@ -64,7 +64,7 @@ public final class Session implements SmtpSession {
 
     private int authFailures;
 
-    /** The last AUTH exchange (on the session's own thread only). */
+    /** The last AUTH exchange; touched by whoever owns the session ({@link Owner}). */
     private Auth auth;
 
     private final Map<String, Object> attributes = new ConcurrentHashMap<>();
@@ -303,7 +303,7 @@ public final class Session implements SmtpSession {
         void run() throws IOException;
     }
 
-    /** Runs {@code step} for this session; a failure ends it, as it would end a blocking one. */
+    /** Runs {@code step} for this session with its id in the log context; a failure ends the session. */
     void step(Step step) {
         MDC.put("smtpd.session", id);
         try {

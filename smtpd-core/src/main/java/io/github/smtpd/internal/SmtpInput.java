@@ -51,7 +51,7 @@ final class SmtpInput {
 
     private byte[] line = new byte[128];
 
-    /** Where bulk buffers come from and go back to on an event loop; {@code null} for a blocking session. */
+    /** Where bulk buffers come from and go back to on an event loop; {@code null} when none lends them. */
     private EventLoop pool;
 
     void pooledBy(EventLoop loop) {

@@ -191,11 +191,6 @@ final class TlsTransport implements ByteChannel {
                 && lastUnwrap != SSLEngineResult.Status.BUFFER_UNDERFLOW) || engine.isInboundDone();
     }
 
-    /** Whether decrypted bytes wait to be read: a read now returns without touching the socket. */
-    boolean hasDecrypted() {
-        return appIn != null && appIn.hasRemaining();
-    }
-
     private int takeAppIn(ByteBuffer target) {
         if (appIn == null) {
             return 0;
