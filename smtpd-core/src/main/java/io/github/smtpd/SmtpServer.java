@@ -30,8 +30,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * An SMTP server, Python smtpd's {@code SMTPServer}: it accepts connections, runs one session per
- * connection on the given {@link Executor}, and hands every message to a {@link MessageProcessor}.
+ * An SMTP server, Python smtpd's {@code SMTPServer}: it accepts connections, runs their sessions on its event
+ * loops, and hands every message to a {@link MessageProcessor}, on the given {@link Executor} by default.
  *
  * <pre>{@code
  * SmtpServer server = SmtpServer.builder()
@@ -81,10 +81,11 @@ public final class SmtpServer {
     private volatile boolean paused;
 
     private SmtpServer(Builder builder) {
+        // Contradictory settings are reported before a missing handler, as they always were.
+        this.settings = builder.settings();
         if (builder.handler == null) {
             throw new IllegalStateException("A messageProcessor (or handler) is required: it receives every message");
         }
-        this.settings = builder.settings();
         // Hooks that may block run on the executor, so every session can wait for its client on an event loop.
         this.handler = io.github.smtpd.internal.BlockingHooks.adapt(builder.handler);
         this.listener = Listeners.composite(builder.listeners);
@@ -387,9 +388,9 @@ public final class SmtpServer {
         }
 
         /**
-         * Processes messages (unless {@link #nonBlockingProcessors}), runs a handler's hooks, and runs the
-         * sessions that can not stay on the event loop: AUTH, custom commands. Default a dedicated pool with a
-         * thread per task, never a queue.
+         * Processes messages (unless {@link #nonBlockingProcessors}), runs a handler's hooks that may block, the
+         * authenticator and the application's own commands, while their sessions wait on the event loops. Default
+         * a dedicated pool with a thread per task, never a queue.
          */
         public Builder executor(Executor executor) {
             this.executor = executor;
@@ -528,7 +529,7 @@ public final class SmtpServer {
         }
 
         /**
-         * How many event loop threads serve the plain-text sessions, which are spread over them as they connect
+         * How many event loop threads serve the sessions, in the clear or under TLS, spread over them as they connect
          * (each loop is one thread with a selector; the first also accepts connections). Default half the
          * available processors, at least one. More loops let sessions' commands and DATA scans use more cores; on a
          * small machine one is best, as the cores are needed for message processing. Must be at least 1.

@@ -258,7 +258,7 @@ public final class Acceptor {
         }
         catch (IOException ex) {
             sessions.release();
-            closeQuietly(client);
+            ServerSockets.closeQuietly(client);
             return;
         }
         if (!proxied) {
@@ -291,20 +291,10 @@ public final class Acceptor {
             // The client is gone already; nothing to tell it.
         }
         finally {
-            closeQuietly(client);
+            ServerSockets.closeQuietly(client);
         }
         logger.debug("Refused connection from {}: {}", peer, reason);
         listener.connectionRejected(peer, reason);
     }
 
-    private static void closeQuietly(java.io.Closeable closeable) {
-        if (closeable != null) {
-            try {
-                closeable.close();
-            }
-            catch (IOException ex) {
-                // Nothing left to do with it.
-            }
-        }
-    }
 }

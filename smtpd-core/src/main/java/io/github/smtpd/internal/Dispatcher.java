@@ -28,7 +28,7 @@ final class Dispatcher {
     }
 
     /** @return false when the session waits (a deferred answer, a handshake, a command on the executor) */
-    boolean dispatch(int length, int maxLine) throws IOException {
+    boolean dispatch(int length) throws IOException {
         SmtpInput input = session.input();
         // A whole line arrived: the next one has a deadline of its own.
         input.endRecord();
@@ -53,8 +53,7 @@ final class Dispatcher {
             if (!BuiltinCommands.runsOnEventLoop(settings.protocol(), verb, command)) {
                 // A command the application added or replaced may block: it runs on the executor, the session
                 // away from its loop as for a message, and the loop goes on with it afterwards.
-                session.driver().runOffLoop(verb, () -> command.execute(session, argument));
-                return false;
+                return !session.driver().runOffLoop(verb, () -> command.execute(session, argument));
             }
             command.execute(session, argument);
         }

@@ -127,7 +127,7 @@ final class LoopDriver {
             if (length == SmtpInput.MORE) {
                 break;
             }
-            if (!dispatcher.dispatch(length, maxLine)) {
+            if (!dispatcher.dispatch(length)) {
                 return;
             }
             if (closingForErrors()) {
@@ -179,28 +179,13 @@ final class LoopDriver {
      */
     private boolean process(ContentBuffer content, int flags, String verb) {
         if (settings.nonBlockingProcessors() || session.handler instanceof io.github.smtpd.AsyncSmtpHandler) {
-            // An asynchronous hook never blocks the loop: the session waits for its answer instead (see await).
+            // An asynchronous hook never blocks the loop: the session waits for its answer (Suspension#await).
             return completeMessage(content, flags, verb);
         }
-        session.owner = Session.Owner.EXECUTOR;
         try {
-            session.key.interestOps(0);
-            session.executor.execute(() -> {
-                MDC.put("smtpd.session", session.id());
-                boolean goOn;
-                try {
-                    goOn = completeMessage(content, flags, verb);
-                }
-                finally {
-                    MDC.remove("smtpd.session");
-                }
-                if (goOn) {
-                    session.loop.execute(this::resume);
-                }
-            });
+            offLoop(() -> completeMessage(content, flags, verb), this::resumeCommands);
         }
         catch (java.util.concurrent.RejectedExecutionException ex) {
-            session.owner = Session.Owner.LOOP;
             content.release();
             session.abortTransaction();
             session.reply(Replies.localError());
@@ -211,7 +196,6 @@ final class LoopDriver {
         }
         catch (RuntimeException | Error ex) {
             // Not handed over (the connection was closed meanwhile, or no thread could start): the content is ours.
-            session.owner = Session.Owner.LOOP;
             content.release();
             session.abortTransaction();
             throw ex;
@@ -242,50 +226,75 @@ final class LoopDriver {
     /**
      * Runs a command of the application's on the executor, since it may block: the session reads nothing
      * meanwhile (as while a message is processed), and its loop goes on with it afterwards.
+     *
+     * @return false when no thread took it: the client was answered, and the loop goes on with the session now
      */
-    void runOffLoop(String verb, Session.Step command) {
-        session.owner = Session.Owner.EXECUTOR;
+    boolean runOffLoop(String verb, Session.Step command) {
         try {
-            session.key.interestOps(0);
-            session.executor.execute(() -> {
-                MDC.put("smtpd.session", session.id());
+            offLoop(() -> {
                 try {
                     command.run();
+                    return true;
                 }
                 catch (IOException | RuntimeException | Error ex) {
                     session.failed(ex);
                     session.finish();
-                    return;
+                    return false;
                 }
-                finally {
-                    MDC.remove("smtpd.session");
+            }, () -> {
+                if (session.dispatcher().afterCommand(verb)) {
+                    resumeCommands();
                 }
-                session.loop.execute(() -> {
-                    session.owner = Session.Owner.LOOP;
-                    if (!session.isFinished()) {
-                        session.step(() -> {
-                            if (session.dispatcher().afterCommand(verb)) {
-                                resumeCommands();
-                            }
-                        });
-                    }
-                });
             });
+            return true;
         }
         catch (java.util.concurrent.RejectedExecutionException ex) {
             session.reply(Replies.localError());
             session.dispatcher().finished(verb);
             logger.warn("Session {}: no thread to run {} on ({})", session.id(), Reply.sanitize(verb), ex.toString());
-            session.loop.execute(this::resume);
+            return false;
         }
     }
 
-    private void resume() {
-        session.owner = Session.Owner.LOOP;
-        if (session.isFinished()) {
-            return;
+    /** Work for the executor: false when it ended the session. */
+    @FunctionalInterface
+    private interface OffLoop {
+        boolean run();
+    }
+
+    /**
+     * Hands the session to the executor for {@code work}, which may block, the loop reading nothing of it
+     * meanwhile; then {@code next} on the loop, unless the work or another thread ended the session.
+     *
+     * @throws java.util.concurrent.RejectedExecutionException when no thread takes it: the session stays the loop's
+     */
+    private void offLoop(OffLoop work, Session.Step next) {
+        session.owner = Session.Owner.EXECUTOR;
+        try {
+            session.key.interestOps(0);
+            session.executor.execute(() -> {
+                MDC.put("smtpd.session", session.id());
+                boolean goOn;
+                try {
+                    goOn = work.run();
+                }
+                finally {
+                    MDC.remove("smtpd.session");
+                }
+                if (goOn) {
+                    session.loop.execute(() -> {
+                        session.owner = Session.Owner.LOOP;
+                        if (!session.isFinished()) {
+                            session.step(next);
+                        }
+                    });
+                }
+            });
         }
-        session.step(this::resumeCommands);
+        catch (RuntimeException | Error ex) {
+            session.owner = Session.Owner.LOOP;
+            throw ex;
+        }
     }
 
     /** Goes on with the client's commands after a message or a deferred hook, unless it made too many errors. */

@@ -466,7 +466,7 @@ final class MessageIntake {
     }
 
     private ContentBuffer newContentBuffer() {
-        if (dataMemory.length == 0 && session.loop() != null && session.loop().inLoop()) {
+        if (dataMemory.length == 0 && session.loop().inLoop()) {
             dataMemory = session.loop().takeMessageBuffer();
         }
         return new ContentBuffer(settings.dataSizeLimit(), settings.spoolThreshold(), settings.spoolDirectory(),

@@ -25,7 +25,8 @@ public final class ServerDefaults {
 
     public static Executor executor() {
         AtomicInteger threads = new AtomicInteger();
-        // One thread per session, created on demand: a session is never queued behind another one.
+        // A thread per task, created on demand and kept a minute: a message or a hook is never queued behind
+        // another session's.
         return Executors.newCachedThreadPool(task -> {
             Thread thread = new Thread(task, "smtpd-session-" + threads.incrementAndGet());
             thread.setDaemon(true);

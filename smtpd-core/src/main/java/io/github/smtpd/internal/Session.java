@@ -259,11 +259,11 @@ public final class Session implements SmtpSession {
         }
         output.flushQuietly();
         output.close(this::closeConnection);
-        if (loop != null && !loop.inLoop()) {
+        if (!loop.inLoop()) {
             // A channel still registered is closed by the loop's next selection; make it come.
             loop.wakeup();
         }
-        else if (loop != null && !suspension.isSuspended()) {
+        else if (!suspension.isSuspended()) {
             // Not while a deferred hook runs: the message it relays may still be read from that memory.
             loop.giveBack(input.takeBulkBuffer(), intake.takeMemory());
         }
@@ -379,7 +379,7 @@ public final class Session implements SmtpSession {
      * @return whether the session said goodbye and must close
      */
     boolean saidGoodbyeForShutdown() {
-        if (!registry.isDraining() || envelope.mailFrom != null) {
+        if (!registry.isDraining() || inTransaction()) {
             return false;
         }
         ended("shutdown");
@@ -484,7 +484,7 @@ public final class Session implements SmtpSession {
 
     // ---- The session's parts, for one another and for the commands ----
 
-    /** The loop that ran this session, or {@code null}: it lends the session its bulk buffers. */
+    /** The loop that runs this session: it lends the session its bulk buffers. */
     EventLoop loop() {
         return loop;
     }

@@ -144,7 +144,7 @@ final class SessionTimeouts {
 
     /** Called when the server begins to stop: a session idle between transactions is closed at once. */
     void shutdownRequested() {
-        if (session.waitingForCommand && session.envelope.mailFrom == null && !input.hasBuffered()) {
+        if (session.waitingForCommand && !session.inTransaction() && !input.hasBuffered()) {
             forceClose();
         }
     }

@@ -47,7 +47,7 @@ final class Suspension {
     void await(CompletionStage<Reply> answer, BiConsumer<Reply, Throwable> then) {
         CompletableFuture<Reply> future = asFuture(answer);
         EventLoop loop = session.loop;
-        if (future.isDone() || loop == null || !loop.inLoop()) {
+        if (future.isDone() || !loop.inLoop()) {
             Reply reply;
             try {
                 reply = future.join();
@@ -63,7 +63,7 @@ final class Suspension {
         session.owner = Session.Owner.ANSWER;
         future.whenComplete((reply, failure) -> loop.execute(() -> resumeWith(reply, failure, then)));
         try {
-            // Reading goes on (see keepWhileSuspended): turning it off and on would cost two epoll_ctl calls per
+            // Reading goes on (see keepInput): turning it off and on would cost two epoll_ctl calls per
             // hook, and a client that waits for its reply sends nothing meanwhile.
             session.key.interestOps(session.output().channel().hasPending() ? SelectionKey.OP_WRITE
                     : SelectionKey.OP_READ);

@@ -8,8 +8,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A session's switch to TLS, after STARTTLS or at once on the implicit TLS listener: the {@link TlsTransport}
- * over its channel, and the handshake, which the event loop drives step by step and a session on a thread of its
- * own does in one go. STARTTLS's checks are in {@link ConnectionCommands}.
+ * over its channel, and the handshake, which the event loop drives step by step (the engine's slow work on
+ * {@link TlsTasks}). STARTTLS's checks are in {@link ConnectionCommands}.
  */
 final class TlsSwitch {
 
@@ -47,15 +47,11 @@ final class TlsSwitch {
                     dropped);
         }
         try {
-            // On the loop the handshake only begins here: see dispatch and continueHandshake.
+            // The handshake only begins here: see Dispatcher.afterCommand and continueHandshake.
             startTransport(new byte[0]);
         }
         catch (IOException ex) {
             failed(ex);
-            return;
-        }
-        if (!handshaking) {
-            started();
         }
     }
 

@@ -166,8 +166,8 @@ public class SmtpdProperties {
     private boolean nonBlockingProcessors;
 
     /**
-     * Number of event loop threads serving plain-text sessions. Defaults to half the available processors, at
-     * least one.
+     * Number of event loop threads serving the sessions, in the clear or under TLS. Defaults to half the available
+     * processors, at least one.
      */
     private Integer eventLoops;
 
