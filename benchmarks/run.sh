@@ -272,6 +272,16 @@ jit_seconds() {
     *) { "$JDK17/bin/jstat" -compiler "$2" 2>/dev/null || true; } | awk 'NR == 2 {print $4}' ;;
   esac
 }
+# gc_seconds SERVER PID: the JVM's total stop-the-world GC time so far (jstat's GCT), "-" for smtp-sink.
+gc_seconds() {
+  local jdk="$JDK17"
+  case "$1" in
+    smtp-sink) echo "-"; return ;;
+    smtpd-25v|demo-25v) jdk="$JDK25" ;;
+  esac
+  { "$jdk/bin/jstat" -gc "$2" 2>/dev/null || true; } \
+    | awk 'NR == 1 {for (i = 1; i <= NF; i++) if ($i == "GCT") c = i} NR == 2 && c {print $c}'
+}
 hwm_kb() { awk '/^VmHWM:/ {print $2}' "/proc/$1/status"; }
 
 # source_run ARGS...: runs smtp-source against the current server, bounded to 300 s; prints seconds.
@@ -314,18 +324,21 @@ workload_messages() { case "$1" in W1|W2) echo 20000 ;; W3) echo 1000 ;; esac; }
 workload_size() { case "$1" in W1|W2) echo 4096 ;; W3) echo 1048576 ;; esac; }
 
 # measure SCENARIO SERVER REP WORKLOAD [JVM options...]: a fresh server, a warm-up run, then the measured
-# run; appends scenario,server,rep,seconds,messages,bytes,cpu_seconds,hwm_kb,jit_seconds to the raw results.
+# run; appends scenario,server,rep,seconds,messages,bytes,cpu_seconds,hwm_kb,jit_seconds,gc_seconds to the raw
+# results (gc_seconds: the server's stop-the-world GC pauses inside the measured run).
 measure() {
   local scenario="$1" server="$2" rep="$3" workload="$4"; shift 4
   start_server "$server" "$@"
   warm_up "$workload"
-  local before after seconds hwm jit_before jit_after
+  local before after seconds hwm jit_before jit_after gc_before gc_after
   jit_before=$(jit_seconds "$server" "$SERVER_PID")
+  gc_before=$(gc_seconds "$server" "$SERVER_PID")
   before=$(cpu_ticks "$SERVER_PID")
   # shellcheck disable=SC2046
   seconds=$(source_run $(workload_args "$workload"))
   after=$(cpu_ticks "$SERVER_PID")
   jit_after=$(jit_seconds "$server" "$SERVER_PID")
+  gc_after=$(gc_seconds "$server" "$SERVER_PID")
   hwm=$(hwm_kb "$SERVER_PID")
   stop_server
   local messages size
@@ -337,11 +350,15 @@ measure() {
   if [ "$jit_before" != "-" ] && [ -n "$jit_before" ] && [ -n "$jit_after" ]; then
     jit=$(awk -v a="$jit_before" -v b="$jit_after" 'BEGIN {printf "%.2f", b - a}')
   fi
-  echo "$scenario,$server,$rep,$seconds,$messages,$((messages * size)),$cpu,$hwm,$jit" >> "$RAW"
+  local gc="-"
+  if [ "$gc_before" != "-" ] && [ -n "$gc_before" ] && [ -n "$gc_after" ]; then
+    gc=$(awk -v a="$gc_before" -v b="$gc_after" 'BEGIN {printf "%.3f", b - a}')
+  fi
+  echo "$scenario,$server,$rep,$seconds,$messages,$((messages * size)),$cpu,$hwm,$jit,$gc" >> "$RAW"
   awk -v sc="$scenario" -v sv="$server" -v r="$rep" -v s="$seconds" -v m="$messages" -v c="$cpu" -v h="$hwm" \
-    -v j="$jit" \
-    'BEGIN {jit = j == "-" ? "" : "  JIT " j " s";
-      printf "  %-12s %-10s rep %d: %6.2f s  %8.0f msgs/s  %7.1f us CPU/msg  RSS %6.1f MiB%s\n", sc, sv, r, s, m / s, c * 1e6 / m, h / 1024, jit}' >&2
+    -v j="$jit" -v g="$gc" \
+    'BEGIN {jit = j == "-" ? "" : "  JIT " j " s"; gc = g == "-" ? "" : sprintf("  GC pauses %.0f ms", g * 1000);
+      printf "  %-12s %-10s rep %d: %6.2f s  %8.0f msgs/s  %7.1f us CPU/msg  RSS %6.1f MiB%s%s\n", sc, sv, r, s, m / s, c * 1e6 / m, h / 1024, jit, gc}' >&2
 }
 
 read -r -a SERVERS <<< "$SERVER_LIST"
@@ -376,8 +393,16 @@ if [ "$DO_MEMORY" = 1 ]; then
   [ "$PROXY_ONLY" = 1 ] || log "W1 with -Xmx64m against the default heap, interleaved, $MEM_REPS repetitions: $HEAP_SERVERS"
   [ "$PROXY_ONLY" = 1 ] || for rep in $(seq 1 "$MEM_REPS"); do
     for server in $HEAP_SERVERS; do
-      measure W1-default "$server" "$rep" W1
-      measure W1-xmx64m "$server" "$rep" W1 ${SMALL_HEAP_OPTS:--Xmx64m}
+      # Odd repetitions run the default heap first, even ones the small heap, so that whatever the second of two
+      # back-to-back servers meets (the first one's exit, the load the shared VM is in) falls on both alike.
+      # shellcheck disable=SC2086
+      if [ $((rep % 2)) = 1 ]; then
+        measure W1-default "$server" "$rep" W1
+        measure W1-xmx64m "$server" "$rep" W1 ${SMALL_HEAP_OPTS:--Xmx64m}
+      else
+        measure W1-xmx64m "$server" "$rep" W1 ${SMALL_HEAP_OPTS:--Xmx64m}
+        measure W1-default "$server" "$rep" W1
+      fi
     done
   done
 
@@ -547,7 +572,7 @@ fi
 
 # ---- report ------------------------------------------------------------------------------------------
 {
-  echo "## Results ($(date -u +%Y-%m-%dT%H:%MZ), $(( $(date +%s) - START_TIME )) s, reps=$REPS)"
+  echo "## Results ($(date -u +%Y-%m-%dT%H:%MZ), $(( $(date +%s) - START_TIME )) s, reps=$REPS, mem-reps=$MEM_REPS)"
   echo
   echo "Machine: $(nproc) cores, $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)," \
     "$(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo);" \

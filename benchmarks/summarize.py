@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Turns run.sh's raw.csv into Markdown tables of medians and ratios against smtp-sink.
 
-raw.csv rows: scenario,server,rep,seconds,messages,bytes,cpu_seconds,hwm_kb[,jit_seconds]
-(jit_seconds: the JVM's JIT compilation time inside the measured run, "-" for smtp-sink; older files lack it)
+raw.csv rows: scenario,server,rep,seconds,messages,bytes,cpu_seconds,hwm_kb[,jit_seconds[,gc_seconds]]
+(jit_seconds: the JVM's JIT compilation time inside the measured run; gc_seconds: its stop-the-world GC pauses
+there; both "-" for smtp-sink; older files lack them)
 """
 import csv
 import statistics
@@ -32,18 +33,21 @@ def load(path):
             scenario, server, rep, seconds, messages, size, cpu, hwm = row[:8]
             seconds, messages, size, cpu, hwm = float(seconds), int(messages), int(size), float(cpu), int(hwm)
             jit = row[8] if len(row) > 8 and row[8] not in ("", "-") else None
+            gc = row[9] if len(row) > 9 and row[9] not in ("", "-") else None
             cells[(scenario, server)].append({
                 "rate": messages / seconds,
                 "mibs": size / MIB / seconds,
                 "cpu_us": cpu * 1e6 / messages,
                 "rss": hwm / 1024,
                 "jit": float(jit) if jit is not None else None,
+                "gc_pct": float(gc) * 100 / seconds if gc is not None else None,
             })
     return cells
 
 
 def med(runs, key):
-    return statistics.median(r[key] for r in runs) if runs else None
+    values = [r[key] for r in runs if r[key] is not None]
+    return statistics.median(values) if values else None
 
 
 def spread(runs, key):
@@ -52,6 +56,10 @@ def spread(runs, key):
         return ""
     lo, hi, m = min(values), max(values), statistics.median(values)
     return f" ±{(hi - lo) / 2 / m * 100:.0f}%"
+
+
+def pct(value):
+    return "–" if value is None else f"{value:.1f} %"
 
 
 def fmt(value, digits=0):
@@ -109,8 +117,8 @@ def main(path):
         print("W1 with `-Xmx64m` against the default heap (1/4 of RAM), interleaved:")
         print()
         print("| server | default heap msgs/s | -Xmx64m msgs/s | ratio | default CPU/msg | -Xmx64m CPU/msg "
-              "| default peak RSS | -Xmx64m peak RSS |")
-        print("|---|---|---|---|---|---|---|---|")
+              "| default GC pauses | -Xmx64m GC pauses | default peak RSS | -Xmx64m peak RSS |")
+        print("|---|---|---|---|---|---|---|---|---|---|")
         for s in servers:
             d, x = cells.get(("W1-default", s), []), cells.get(("W1-xmx64m", s), [])
             if not d and not x:
@@ -118,7 +126,11 @@ def main(path):
             rd, rx = med(d, "rate"), med(x, "rate")
             ratio = f"{rx / rd:.2f}×" if rd and rx else "–"
             print(f"| {LABELS[s]} | {fmt(rd)} | {fmt(rx)} | {ratio} | {fmt(med(d, 'cpu_us'))} µs "
-                  f"| {fmt(med(x, 'cpu_us'))} µs | {fmt(med(d, 'rss'))} MiB | {fmt(med(x, 'rss'))} MiB |")
+                  f"| {fmt(med(x, 'cpu_us'))} µs | {pct(med(d, 'gc_pct'))} | {pct(med(x, 'gc_pct'))} "
+                  f"| {fmt(med(d, 'rss'))} MiB | {fmt(med(x, 'rss'))} MiB |")
+        print()
+        print("GC pauses: the server's stop-the-world GC time inside the measured run (jstat's GCT), as a share of "
+              "the run's wall time; medians.")
 
 
 TLS_SERVERS = ["subetha-17-tls", "smtpd-17p-tls", "demo-17-tls"]

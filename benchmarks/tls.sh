@@ -15,7 +15,8 @@
 # Each cell: a fresh server, the client's warm-up runs and the measured run in one client JVM (so that both have
 # compiled their paths), the server's CPU read by the client right before and after the measured run. Servers
 # interleaved A B C A B C, TLS_REPS repetitions, medians. A client check (W1 without TLS, TlsLoad --plain against
-# smtp-source on the same sink) says whether the client keeps up. With --tls-idle (or --tls-idle-only): 10,000
+# smtp-source on the same sink) says whether the client keeps up; HandshakeCrypto times a handshake's public-key
+# work alone (the floor under every server's CPU per W2-TLS handshake). With --tls-idle (or --tls-idle-only): 10,000
 # idle STARTTLS sessions on our sink.
 
 TLS_CLIENT_JDK="${TLS_CLIENT_JDK:-$JDK25}"
@@ -104,6 +105,19 @@ tls_client_check() {
     | tee -a "$TLS_MEM" >&2
 }
 
+# The handshake's unavoidable public-key work (HandshakeCrypto: the ECDSA signature and the x25519 share), timed
+# alone on one thread on JDK 17, with the run's key: the floor under every server's CPU per W2-TLS handshake.
+tls_crypto_floor() {
+  log "handshake crypto floor: HandshakeCrypto on JDK 17, one thread, the run's key"
+  local result
+  result=$("$JDK17/bin/java" -cp "$JAR" io.github.smtpd.bench.HandshakeCrypto "$TLS_KS" "$TLS_KS_PASS" 2>&1 \
+    | grep '^RESULT' || echo "RESULT none")
+  awk -v r="$result" 'BEGIN {
+      split(r, f, " "); for (i in f) { split(f[i], kv, "="); v[kv[1]] = kv[2] }
+      printf "handshake crypto floor (JDK 17, one thread, no other load): %s us per handshake (ECDSA P-256 signature %s us, x25519 key pair %s us, x25519 agreement %s us)\n",
+        v["total_us"], v["sign_us"], v["keygen_us"], v["agree_us"] }' | tee -a "$TLS_MEM" >&2
+}
+
 # 10,000 idle STARTTLS sessions on our sink, JDK 17, its defaults (the heap too): the server's threads and RSS
 # (/proc/PID/status) after a full GC before the sessions open, and again while all are idle; the difference per
 # session. Then every session must answer NOOP over TLS.
@@ -156,6 +170,7 @@ tls_idle_sessions() {
 read -r -a TLS_SERVER_ARRAY <<< "$TLS_SERVERS"
 if [ "$TLS_THROUGHPUT" = 1 ]; then
   tls_client_check
+  tls_crypto_floor
   for workload in W1-TLS W2-TLS; do
     log "$workload: TlsLoad $(tls_workload_args "$workload"), $TLS_REPS repetitions, servers interleaved;" \
       "load average $(uptime | sed 's/.*load average: //')"
