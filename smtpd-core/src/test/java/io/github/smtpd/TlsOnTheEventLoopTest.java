@@ -203,6 +203,74 @@ class TlsOnTheEventLoopTest extends ServerTestSupport {
                 .noneMatch((command) -> command.startsWith("MAIL"));
     }
 
+    /** An SSLSocket over the STARTTLS connection, limited to one protocol, its handshake done, EHLO said. */
+    private SSLSocket tlsOver(RawClient client, String protocol) throws Exception {
+        SSLSocket ssl = (SSLSocket) TestTls.clientSocketFactory().createSocket(client.socket(), "localhost",
+                server.getPort(), true);
+        ssl.setEnabledProtocols(new String[] { protocol });
+        ssl.setSoTimeout(20_000);
+        ssl.startHandshake();
+        assertThat(ssl.getSession().getProtocol()).isEqualTo(protocol);
+        assertThat(tlsCommand(ssl, "EHLO c")).startsWith("250");
+        return ssl;
+    }
+
+    /** Sends a command over TLS and returns the last line of its reply. */
+    private static String tlsCommand(SSLSocket ssl, String command) throws Exception {
+        ssl.getOutputStream().write((command + "\r\n").getBytes(StandardCharsets.US_ASCII));
+        ssl.getOutputStream().flush();
+        StringBuilder line = new StringBuilder();
+        int c;
+        while ((c = ssl.getInputStream().read()) >= 0) {
+            if (c == '\n') {
+                if (line.length() > 3 && line.charAt(3) == '-') {
+                    line.setLength(0);
+                    continue;
+                }
+                return line.toString().strip();
+            }
+            line.append((char) c);
+        }
+        throw new java.io.EOFException("closed after " + line);
+    }
+
+    @Test
+    void tls13KeyUpdatesFromTheClientLeaveTheSessionWorking() throws Exception {
+        start(TestServers.loopback());
+        try (RawClient client = startTls()) {
+            SSLSocket ssl = tlsOver(client, "TLSv1.3");
+            // On an established TLS 1.3 connection the JDK sends a KeyUpdate that asks for the server's in turn.
+            ssl.startHandshake();
+            assertThat(tlsCommand(ssl, "NOOP")).isEqualTo("250 2.0.0 OK");
+            ssl.startHandshake();
+            assertThat(tlsCommand(ssl, "MAIL FROM:<a@b.example>")).startsWith("250");
+            assertThat(tlsCommand(ssl, "RCPT TO:<c@d.example>")).startsWith("250");
+            assertThat(tlsCommand(ssl, "DATA")).startsWith("354");
+            assertThat(tlsCommand(ssl, "Subject: after two key updates\r\n\r\nbody\r\n.")).startsWith("250");
+        }
+        assertThat(processor.next().text()).contains("after two key updates");
+        assertThat(handshakesOk.get()).isEqualTo(1);
+    }
+
+    @Test
+    void aTls12RenegotiationEndsOnlyThatSessionAndNeverRunsOnTheLoop() throws Exception {
+        start(TestServers.loopback());
+        try (RawClient client = startTls()) {
+            SSLSocket ssl = tlsOver(client, "TLSv1.2");
+            assertThatThrownBy(() -> {
+                // A client-initiated renegotiation: a full handshake's work for the server, of no use to SMTP.
+                ssl.startHandshake();
+                tlsCommand(ssl, "NOOP");
+            }).isInstanceOf(java.io.IOException.class);
+        }
+        eventually("the session is gone", () -> server.getSessions().isEmpty());
+        assertThat(commands).noneMatch((command) -> command.startsWith("NOOP"));
+        try (RawClient other = startTls()) {
+            SSLSocket ssl = tlsOver(other, "TLSv1.2");
+            assertThat(tlsCommand(ssl, "NOOP")).isEqualTo("250 2.0.0 OK");
+        }
+    }
+
     @Test
     void theReceivedHeaderNamesTls() throws Exception {
         start(TestServers.loopback().receivedHeader(true));
