@@ -246,9 +246,14 @@ class TlsOnTheEventLoopTest extends ServerTestSupport {
             assertThat(tlsCommand(ssl, "MAIL FROM:<a@b.example>")).startsWith("250");
             assertThat(tlsCommand(ssl, "RCPT TO:<c@d.example>")).startsWith("250");
             assertThat(tlsCommand(ssl, "DATA")).startsWith("354");
-            assertThat(tlsCommand(ssl, "Subject: after two key updates\r\n\r\nbody\r\n.")).startsWith("250");
+            ssl.getOutputStream().write("Subject: key updates\r\n\r\nbefore the third\r\n".getBytes(StandardCharsets.US_ASCII));
+            ssl.getOutputStream().flush();
+            // And one in the middle of the message's data.
+            ssl.startHandshake();
+            assertThat(tlsCommand(ssl, "after the third\r\n.")).startsWith("250");
+            assertThat(tlsCommand(ssl, "NOOP")).isEqualTo("250 2.0.0 OK");
         }
-        assertThat(processor.next().text()).contains("after two key updates");
+        assertThat(processor.next().text()).contains("before the third\r\nafter the third\r\n");
         assertThat(handshakesOk.get()).isEqualTo(1);
     }
 
