@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# Profiles our sink under one workload, on 127.0.0.1 only: where the server's CPU goes (user vs kernel,
-# per thread), how many system calls and context switches it makes per message, and the hottest frames.
+# Profiles our sink (or the demo gateway) under one workload, on 127.0.0.1 only: where the server's CPU goes
+# (user vs kernel, per thread), how many system calls and context switches it makes per message, and the hottest
+# frames.
 #
-#   benchmarks/profile.sh [W1|W2|W3|proxy] [17p|25v]      default: W1 17p
+#   benchmarks/profile.sh [W1|W2|W3|proxy] [17p|17e|25v|demo]      default: W1 17p
 #
+# 17p: the sink on JDK 17, processors on the loop; 17e: the same with processors on its executor (as run.sh's
+# smtpd-17e); 25v: JDK 25 with virtual threads; demo: the demo gateway on JDK 17 as run.sh's demo-17 (needs
+# demo-app/target/smtpd-demo-app.jar).
 # proxy profiles proxy mode under W1: the profiled server relays to a second sink (not profiled) on the next port.
 #
 # Uses perf (Debian package linux-perf) with the JVM's perf map when it is available, and JFR
@@ -17,10 +21,13 @@ WORKLOAD="${1:-W1}"
 MODE="${2:-17p}"
 OUT="$HERE/target/profile"
 mkdir -p "$OUT"
+JAVA=/usr/lib/jvm/java-17-openjdk-amd64/bin/java
 case "$MODE" in
-  17p) JAVA=/usr/lib/jvm/java-17-openjdk-amd64/bin/java; EXTRA=() ;;
+  17p) EXTRA=() ;;
+  17e) EXTRA=(--processors-on-executor) ;;
   25v) JAVA=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java; EXTRA=(--virtual) ;;
-  *) echo "mode is 17p or 25v" >&2; exit 2 ;;
+  demo) EXTRA=() ;;
+  *) echo "mode is 17p, 17e, 25v or demo" >&2; exit 2 ;;
 esac
 case "$WORKLOAD" in
   W1) ARGS=(-s 20 -m 20000 -l 4096 -d); MESSAGES=20000 ;;
@@ -38,11 +45,19 @@ if [ "$WORKLOAD" = proxy ]; then
   for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$UPSTREAM_PORT") 2>/dev/null && break; sleep 0.1; done
   EXTRA+=(--proxy "127.0.0.1:$UPSTREAM_PORT")
 fi
+if [ "$MODE" = demo ]; then
+  # The demo gateway as run.sh's demo-17 runs it: spool and per-message log line off.
+  [ "$WORKLOAD" = proxy ] && { echo "proxy is profiled on the sink only" >&2; exit 2; }
+  SERVER=(-jar "$HERE/../demo-app/target/smtpd-demo-app.jar" --smtpd.localaddr="127.0.0.1:$PORT" --smtpd.backlog=1024
+    --server.port=0 --demo.spool-dir= --logging.level.io.github.smtpd=WARN)
+else
+  SERVER=(-jar "$JAR" "127.0.0.1:$PORT" "${EXTRA[@]}")
+fi
 JFR="$OUT/$WORKLOAD-$MODE.jfr"
 rm -f "$JFR"
 "$JAVA" -XX:+PreserveFramePointer -XX:+UnlockDiagnosticVMOptions -XX:+DumpPerfMapAtExit \
   -XX:StartFlightRecording=filename="$JFR",settings=profile,dumponexit=true \
-  -jar "$JAR" "127.0.0.1:$PORT" "${EXTRA[@]}" > "$OUT/sink.log" 2>&1 &
+  "${SERVER[@]}" > "$OUT/sink.log" 2>&1 &
 PID=$!
 trap 'kill $PID $UPSTREAM_PID 2>/dev/null || true; wait $PID $UPSTREAM_PID 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break; sleep 0.1; done

@@ -390,7 +390,7 @@ fi
 
 # ---- memory ------------------------------------------------------------------------------------------
 if [ "$DO_MEMORY" = 1 ]; then
-  [ "$PROXY_ONLY" = 1 ] || log "W1 with -Xmx64m against the default heap, interleaved, $MEM_REPS repetitions: $HEAP_SERVERS"
+  [ "$PROXY_ONLY" = 1 ] || log "W1 with ${SMALL_HEAP_OPTS:--Xmx64m} against the default heap, interleaved, $MEM_REPS repetitions: $HEAP_SERVERS"
   [ "$PROXY_ONLY" = 1 ] || for rep in $(seq 1 "$MEM_REPS"); do
     for server in $HEAP_SERVERS; do
       # Odd repetitions run the default heap first, even ones the small heap, so that whatever the second of two
