@@ -246,7 +246,8 @@ class TlsOnTheEventLoopTest extends ServerTestSupport {
             assertThat(tlsCommand(ssl, "MAIL FROM:<a@b.example>")).startsWith("250");
             assertThat(tlsCommand(ssl, "RCPT TO:<c@d.example>")).startsWith("250");
             assertThat(tlsCommand(ssl, "DATA")).startsWith("354");
-            ssl.getOutputStream().write("Subject: key updates\r\n\r\nbefore the third\r\n".getBytes(StandardCharsets.US_ASCII));
+            ssl.getOutputStream()
+                    .write("Subject: key updates\r\n\r\nbefore the third\r\n".getBytes(StandardCharsets.US_ASCII));
             ssl.getOutputStream().flush();
             // And one in the middle of the message's data.
             ssl.startHandshake();
@@ -258,7 +259,7 @@ class TlsOnTheEventLoopTest extends ServerTestSupport {
     }
 
     @Test
-    void aTls12RenegotiationEndsOnlyThatSessionAndNeverRunsOnTheLoop() throws Exception {
+    void aTls12RenegotiationEndsOnlyThatSession() throws Exception {
         start(TestServers.loopback());
         try (RawClient client = startTls()) {
             SSLSocket ssl = tlsOver(client, "TLSv1.2");
