@@ -51,6 +51,8 @@ import javax.net.ssl.SSLContext;
  * @param tlsProtocols the TLS protocols allowed, or {@code null} for the context's
  * @param tlsCiphers the cipher suites allowed, or {@code null} for the context's
  * @param tlsClientAuth whether TLS clients are asked for a certificate
+ * @param tlsTaskExecutor where the TLS engines' slow handshake work runs, or {@code null} for the pool shared by
+ *        the process; see {@link SmtpServer.Builder#tlsTaskExecutor}
  * @param requireTls whether MAIL before STARTTLS is refused with 530 5.7.0
  * @param implicitTlsAddress the implicit TLS (RFC 8314) listener's address as configured, or {@code null}
  * @param authenticator checks AUTH credentials, or {@code null} when AUTH is off
@@ -71,7 +73,7 @@ public record ServerSettings(InetSocketAddress localAddress, InetSocketAddress r
         int backlog, Map<String, SmtpCommand> commands, Protocol protocol, boolean enhancedStatusCodes,
         boolean receivedHeader, boolean nonBlockingProcessors, int eventLoops, List<Cidr> trustedProxies,
         Supplier<SSLContext> sslContext, List<String> tlsProtocols, List<String> tlsCiphers,
-        TlsClientAuth tlsClientAuth, boolean requireTls, InetSocketAddress implicitTlsAddress,
+        TlsClientAuth tlsClientAuth, Executor tlsTaskExecutor, boolean requireTls, InetSocketAddress implicitTlsAddress,
         SmtpAuthenticator authenticator, boolean requireAuth, boolean allowPlaintextAuth, Duration authFailureDelay,
         int authFailureLimit, Duration authFailureWindow, Duration dataTimeout, LineEndingPolicy lineEndingPolicy,
         int maxDataLineLength) {

@@ -306,6 +306,8 @@ public final class SmtpServer {
 
         private TlsClientAuth tlsClientAuth = TlsClientAuth.NONE;
 
+        private Executor tlsTaskExecutor;
+
         private boolean requireTls;
 
         private InetSocketAddress implicitTlsAddress;
@@ -585,6 +587,19 @@ public final class SmtpServer {
             return this;
         }
 
+        /**
+         * Where the TLS engines' slow handshake work runs: the key exchange, the signature and the checks of a
+         * client's certificate. Default: a pool shared by the process, one thread per core (at least two), which
+         * is right for CPU-bound work. Give an executor of your own (e.g. {@code Executors.newCachedThreadPool()}
+         * or a virtual-thread executor) when a key or trust manager in the TLS context blocks, such as an HSM or a
+         * trust manager that fetches OCSP answers or CRLs: on the shared pool, handshakes that wait on it hold
+         * every other handshake of the process behind them. The server does not shut this executor down.
+         */
+        public Builder tlsTaskExecutor(Executor executor) {
+            this.tlsTaskExecutor = Objects.requireNonNull(executor, "executor");
+            return this;
+        }
+
         /** Refuses MAIL before STARTTLS with {@code 530 5.7.0}. Default off. */
         public Builder requireTls(boolean require) {
             this.requireTls = require;
@@ -691,7 +706,7 @@ public final class SmtpServer {
                     clientLimitExceptions, stressTimeout, minDataRate, maxRecipients, maxBadCommands, idleTimeout,
                     spoolThreshold, spoolDirectory, backlog, table, protocol, enhancedStatusCodes, receivedHeader,
                     nonBlockingProcessors, eventLoops, trustedProxies, sslContext, tlsProtocols, tlsCiphers,
-                    tlsClientAuth, requireTls, implicitTlsAddress, authenticator, requireAuth, allowPlaintextAuth,
+                    tlsClientAuth, tlsTaskExecutor, requireTls, implicitTlsAddress, authenticator, requireAuth, allowPlaintextAuth,
                     authFailureDelay, authFailureLimit, authFailureWindow, dataTimeout, lineEndingPolicy,
                     maxDataLineLength);
         }

@@ -4,15 +4,23 @@ import java.io.ByteArrayOutputStream;
 import java.lang.management.ManagementFactory;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.security.cert.CertificateException;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLSocket;
+import javax.net.ssl.X509ExtendedTrustManager;
 
 import io.github.smtpd.test.EngineClient;
 import io.github.smtpd.test.RawClient;
@@ -313,6 +321,98 @@ class TlsOnTheEventLoopTest extends ServerTestSupport {
         }
         eventually("one handshake failed", () -> handshakesFailed.get() == 1);
         assertThat(handshakesOk).hasValue(1);
+    }
+
+    /** Delegates to {@code test}, but the first {@code blocked} checks of a client's certificate wait for {@code release}. */
+    private static X509ExtendedTrustManager waitingTrust(X509ExtendedTrustManager test, AtomicInteger checks,
+            int blocked, CountDownLatch release) {
+        return new X509ExtendedTrustManager() {
+            @Override
+            public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+                    throws CertificateException {
+                if (checks.incrementAndGet() <= blocked) {
+                    try {
+                        // Like a trust manager waiting for an OCSP responder that does not answer.
+                        release.await();
+                    }
+                    catch (InterruptedException ex) {
+                        Thread.currentThread().interrupt();
+                        throw new CertificateException("interrupted", ex);
+                    }
+                }
+                test.checkClientTrusted(chain, authType, engine);
+            }
+
+            @Override
+            public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
+                    throws CertificateException {
+                test.checkClientTrusted(chain, authType, socket);
+            }
+
+            @Override
+            public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+                test.checkClientTrusted(chain, authType);
+            }
+
+            @Override
+            public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+                    throws CertificateException {
+                test.checkServerTrusted(chain, authType, engine);
+            }
+
+            @Override
+            public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
+                    throws CertificateException {
+                test.checkServerTrusted(chain, authType, socket);
+            }
+
+            @Override
+            public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+                test.checkServerTrusted(chain, authType);
+            }
+
+            @Override
+            public X509Certificate[] getAcceptedIssuers() {
+                return test.getAcceptedIssuers();
+            }
+        };
+    }
+
+    @Test
+    void aTrustManagerThatBlocksHoldsOnlyItsOwnHandshakesOnATlsTaskExecutorOfTheApplications() throws Exception {
+        // As many blocked checks as the shared pool has threads: on that pool, nothing else could be checked.
+        int blocked = Math.max(2, Runtime.getRuntime().availableProcessors());
+        AtomicInteger checks = new AtomicInteger();
+        CountDownLatch release = new CountDownLatch(1);
+        SSLContext context = TestTls.mutualContext((test) -> waitingTrust(test, checks, blocked, release));
+        ExecutorService tasks = Executors.newCachedThreadPool();
+        List<RawClient> waiting = new ArrayList<>();
+        try {
+            launch(TestServers.loopback().sslContext(() -> context).tlsClientAuth(TlsClientAuth.NEED)
+                    .tlsTaskExecutor(tasks).messageProcessor(processor).listener(listener));
+            for (int i = 0; i < blocked; i++) {
+                // The client's TLS 1.3 handshake ends before the server has checked its certificate.
+                waiting.add(startTls().startTls(TestTls.mutualContext().getSocketFactory()));
+            }
+            eventually("every blocked check has begun", () -> checks.get() == blocked);
+            try (RawClient client = startTls()) {
+                client.startTls(TestTls.mutualContext().getSocketFactory());
+                assertThat(client.command("EHLO c")).endsWith("250 HELP");
+            }
+            assertThat(handshakesOk).hasValue(1);
+            release.countDown();
+            for (RawClient client : waiting) {
+                assertThat(client.command("EHLO c")).endsWith("250 HELP");
+            }
+            assertThat(handshakesOk).hasValue(blocked + 1);
+        }
+        finally {
+            release.countDown();
+            for (RawClient client : waiting) {
+                client.close();
+            }
+            tasks.shutdownNow();
+        }
     }
 
     @Test

@@ -2,6 +2,7 @@ package io.github.smtpd.internal;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.concurrent.Executor;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -102,7 +103,8 @@ final class TlsSwitch {
             if (progress == TlsTransport.Progress.TASK) {
                 session.key.interestOps(0);
                 java.util.function.BooleanSupplier ended = () -> session.isFinished() || session.output().isClosed();
-                transport.runTasks(TlsTasks.EXECUTOR, ended, () -> session.loop.execute(() -> {
+                Executor tasks = session.settings().tlsTaskExecutor();
+                transport.runTasks(tasks != null ? tasks : TlsTasks.EXECUTOR, ended, () -> session.loop.execute(() -> {
                     if (!session.isFinished()) {
                         session.step(this::continueHandshake);
                     }

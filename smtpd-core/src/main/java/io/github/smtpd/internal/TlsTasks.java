@@ -14,7 +14,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * per task, kept for a minute) a burst of handshakes left dozens of idle threads behind, which is the thread per
  * TLS session this path exists to avoid. The queue holds at most one task per session in its handshake, so the
  * server's session cap bounds it. A key or trust manager that blocks on the network holds one of these threads
- * while it does, and the handshake deadline still ends its session.
+ * while it does, and the handshake deadline still ends its session; a server whose application gave it an
+ * executor of its own ({@code SmtpServer.Builder.tlsTaskExecutor}) runs that work there instead.
  */
 final class TlsTasks {
 

@@ -78,6 +78,28 @@ public final class TestTls {
         }
     }
 
+    /**
+     * A context like {@link #mutualContext()} whose trust in a client's certificate is decided by {@code trust},
+     * given the test trust manager to delegate to (e.g. to make the check slow).
+     */
+    public static SSLContext mutualContext(
+            java.util.function.UnaryOperator<javax.net.ssl.X509ExtendedTrustManager> trust) {
+        try {
+            KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+            keys.init(load(), PASSWORD);
+            TrustManagerFactory trusted = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            trusted.init(load());
+            javax.net.ssl.X509ExtendedTrustManager test = (javax.net.ssl.X509ExtendedTrustManager) trusted
+                .getTrustManagers()[0];
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(keys.getKeyManagers(), new javax.net.ssl.TrustManager[] { trust.apply(test) }, null);
+            return context;
+        }
+        catch (Exception ex) {
+            throw new IllegalStateException(ex);
+        }
+    }
+
     public static SSLContext serverContext() {
         try {
             KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
