@@ -12,9 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executor;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
@@ -109,16 +107,8 @@ public final class SmtpServer {
                 return;
             }
             ServerSocket socket = ServerSockets.bind(settings.localAddress(), false, settings.backlog());
-            ServerSocket tlsSocket = null;
-            if (settings.implicitTlsAddress() != null) {
-                try {
-                    tlsSocket = ServerSockets.bind(settings.implicitTlsAddress(), true, settings.backlog());
-                }
-                catch (RuntimeException ex) {
-                    ServerSockets.closeQuietly(socket);
-                    throw ex;
-                }
-            }
+            ServerSocket tlsSocket = ServerSockets.bindImplicitTls(socket, settings.implicitTlsAddress(),
+                    settings.backlog());
             serverSocket = socket;
             implicitTlsSocket = tlsSocket;
             // Bound, so this is the one server on its address: what a crash left in its spool goes now.
@@ -127,7 +117,7 @@ public final class SmtpServer {
             sessions.open();
             running = true;
             paused = false;
-            Acceptor started = new Acceptor(this, handler, settings.commands(), listener, sessions, executor, idPrefix,
+            Acceptor started = new Acceptor(this, handler, listener, sessions, executor, idPrefix,
                     () -> paused);
             try {
                 started.start(socket, tlsSocket);
@@ -173,14 +163,8 @@ public final class SmtpServer {
             // Closing a loop's selector also closes for good the listener it watched, releasing the port.
             stopping.stopLoops();
         }
-        if (settings.executor() == null && executor instanceof ExecutorService service) {
-            service.shutdown();
-            try {
-                service.awaitTermination(5, TimeUnit.SECONDS);
-            }
-            catch (InterruptedException ex) {
-                Thread.currentThread().interrupt();
-            }
+        if (settings.executor() == null) {
+            ServerDefaults.shutDown(executor);
         }
         synchronized (lifecycleMonitor) {
             serverSocket = null;
@@ -588,12 +572,10 @@ public final class SmtpServer {
         }
 
         /**
-         * Where the TLS engines' slow handshake work runs: the key exchange, the signature and the checks of a
-         * client's certificate. Default: a pool shared by the process, one thread per core (at least two), which
-         * is right for CPU-bound work. Give an executor of your own (e.g. {@code Executors.newCachedThreadPool()}
-         * or a virtual-thread executor) when a key or trust manager in the TLS context blocks, such as an HSM or a
-         * trust manager that fetches OCSP answers or CRLs: on the shared pool, handshakes that wait on it hold
-         * every other handshake of the process behind them. The server does not shut this executor down.
+         * Where the TLS engines' slow handshake work runs (key exchange, signature, client certificate checks).
+         * Default: a pool shared by the process, a thread per core. Give your own (e.g. a cached pool) when a key
+         * or trust manager blocks (an HSM, OCSP or CRL fetches): on the shared pool its waits hold every other
+         * handshake. The server does not shut it down.
          */
         public Builder tlsTaskExecutor(Executor executor) {
             this.tlsTaskExecutor = Objects.requireNonNull(executor, "executor");

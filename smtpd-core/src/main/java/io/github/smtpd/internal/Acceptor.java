@@ -5,14 +5,12 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.util.Arrays;
-import java.util.Map;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 
 import io.github.smtpd.Reply;
-import io.github.smtpd.SmtpCommand;
 import io.github.smtpd.SmtpHandler;
 import io.github.smtpd.ServerSettings;
 import io.github.smtpd.SmtpServer;
@@ -39,8 +37,6 @@ public final class Acceptor {
 
     private final SmtpHandler handler;
 
-    private final Map<String, SmtpCommand> commands;
-
     private final SmtpServerListener listener;
 
     private final SessionRegistry sessions;
@@ -63,13 +59,11 @@ public final class Acceptor {
     /**
      * @param paused whether the server is paused: new connections are refused while it is
      */
-    public Acceptor(SmtpServer server, SmtpHandler handler, Map<String, SmtpCommand> commands,
-            SmtpServerListener listener, SessionRegistry sessions, Executor executor, String idPrefix,
-            BooleanSupplier paused) {
+    public Acceptor(SmtpServer server, SmtpHandler handler, SmtpServerListener listener, SessionRegistry sessions,
+            Executor executor, String idPrefix, BooleanSupplier paused) {
         this.server = server;
         this.settings = server.settings();
         this.handler = handler;
-        this.commands = commands;
         this.listener = listener;
         this.sessions = sessions;
         this.executor = executor;
@@ -253,8 +247,8 @@ public final class Acceptor {
             client.setTcpNoDelay(true);
             // Behind a proxy the header is read blocking first (Session.openBehindProxy).
             channel.configureBlocking(proxied);
-            session = new Session(server, channel, idPrefix + "-" + sessions.nextId(), handler, commands, listener,
-                    sessions, loop, executor, implicitTls);
+            session = new Session(server, channel, idPrefix + "-" + sessions.nextId(), handler, listener, sessions,
+                    loop, executor, implicitTls);
         }
         catch (IOException ex) {
             sessions.release();

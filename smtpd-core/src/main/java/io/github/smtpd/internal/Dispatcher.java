@@ -21,10 +21,10 @@ final class Dispatcher {
 
     private int errors;
 
-    Dispatcher(Session session, ServerSettings settings, Map<String, SmtpCommand> commands) {
+    Dispatcher(Session session, ServerSettings settings) {
         this.session = session;
         this.settings = settings;
-        this.commands = commands;
+        this.commands = settings.commands();
     }
 
     /** @return false when the session waits (a deferred answer, a handshake, a command on the executor) */

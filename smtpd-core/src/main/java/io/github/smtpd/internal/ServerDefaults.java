@@ -3,7 +3,9 @@ package io.github.smtpd.internal;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** The defaults of the settings that depend on the machine: event loops, the executor, the host name. */
@@ -32,6 +34,22 @@ public final class ServerDefaults {
             thread.setDaemon(true);
             return thread;
         });
+    }
+
+    /**
+     * Ends a default executor once its server stopped: no new tasks, and up to 5 seconds for those running. An
+     * executor the application gave is its own to end, and is left alone.
+     */
+    public static void shutDown(Executor executor) {
+        if (executor instanceof ExecutorService service) {
+            service.shutdown();
+            try {
+                service.awaitTermination(5, TimeUnit.SECONDS);
+            }
+            catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     /** The machine's fully qualified name, or {@code localhost} when it has none. */

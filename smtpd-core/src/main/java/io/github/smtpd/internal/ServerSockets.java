@@ -53,6 +53,24 @@ public final class ServerSockets {
         }
     }
 
+    /**
+     * Binds the implicit TLS listener beside the bound {@code plain} one, or returns {@code null} when there is no
+     * such listener ({@code address} null); when it can not be bound, closes {@code plain} and throws as
+     * {@link #bind} does.
+     */
+    public static ServerSocket bindImplicitTls(ServerSocket plain, InetSocketAddress address, int backlog) {
+        if (address == null) {
+            return null;
+        }
+        try {
+            return bind(address, true, backlog);
+        }
+        catch (RuntimeException ex) {
+            closeQuietly(plain);
+            throw ex;
+        }
+    }
+
     /** {@code host:port}, with an IPv6 host in brackets. */
     public static String format(InetSocketAddress address) {
         String host = address.getHostString();

@@ -12,7 +12,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import io.github.smtpd.Reply;
 import io.github.smtpd.ServerSettings;
 import io.github.smtpd.SessionState;
-import io.github.smtpd.SmtpCommand;
 import io.github.smtpd.SmtpHandler;
 import io.github.smtpd.SmtpServer;
 import io.github.smtpd.SmtpServerListener;
@@ -153,8 +152,8 @@ public final class Session implements SmtpSession {
      * Its messages, its application's commands and its blocking hooks run on {@code executor}.
      */
     public Session(SmtpServer server, java.nio.channels.SocketChannel channel, String id, SmtpHandler handler,
-            Map<String, SmtpCommand> commands, SmtpServerListener listener, SessionRegistry registry, EventLoop loop,
-            java.util.concurrent.Executor executor, boolean implicitTls) throws IOException {
+            SmtpServerListener listener, SessionRegistry registry, EventLoop loop, java.util.concurrent.Executor executor,
+            boolean implicitTls) throws IOException {
         Socket socket = channel.socket();
         this.implicitTls = implicitTls;
         this.rawSocket = socket;
@@ -173,7 +172,7 @@ public final class Session implements SmtpSession {
         this.input = new SmtpInput(null, 16384, output::flush);
         this.input.pooledBy(loop);
         this.timeouts = new SessionTimeouts(this, settings, input, output, socket);
-        this.dispatcher = new Dispatcher(this, settings, commands);
+        this.dispatcher = new Dispatcher(this, settings);
         this.driver = new LoopDriver(this, settings);
         this.suspension = new Suspension(this);
         this.tlsSwitch = new TlsSwitch(this);
