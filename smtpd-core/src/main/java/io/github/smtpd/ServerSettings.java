@@ -73,10 +73,10 @@ public record ServerSettings(InetSocketAddress localAddress, InetSocketAddress r
         int backlog, Map<String, SmtpCommand> commands, Protocol protocol, boolean enhancedStatusCodes,
         boolean receivedHeader, boolean nonBlockingProcessors, int eventLoops, List<Cidr> trustedProxies,
         Supplier<SSLContext> sslContext, List<String> tlsProtocols, List<String> tlsCiphers,
-        TlsClientAuth tlsClientAuth, Executor tlsTaskExecutor, boolean requireTls, InetSocketAddress implicitTlsAddress,
-        SmtpAuthenticator authenticator, boolean requireAuth, boolean allowPlaintextAuth, Duration authFailureDelay,
-        int authFailureLimit, Duration authFailureWindow, Duration dataTimeout, LineEndingPolicy lineEndingPolicy,
-        int maxDataLineLength) {
+        TlsClientAuth tlsClientAuth, Executor tlsTaskExecutor, boolean requireTls,
+        InetSocketAddress implicitTlsAddress, SmtpAuthenticator authenticator, boolean requireAuth,
+        boolean allowPlaintextAuth, Duration authFailureDelay, int authFailureLimit, Duration authFailureWindow,
+        Duration dataTimeout, LineEndingPolicy lineEndingPolicy, int maxDataLineLength) {
 
     /**
      * Checks the settings against each other, and copies the lists.

@@ -117,8 +117,7 @@ public final class SmtpServer {
             sessions.open();
             running = true;
             paused = false;
-            Acceptor started = new Acceptor(this, handler, listener, sessions, executor, idPrefix,
-                    () -> paused);
+            Acceptor started = new Acceptor(this, handler, listener, sessions, executor, idPrefix, () -> paused);
             try {
                 started.start(socket, tlsSocket);
             }
@@ -688,9 +687,9 @@ public final class SmtpServer {
                     clientLimitExceptions, stressTimeout, minDataRate, maxRecipients, maxBadCommands, idleTimeout,
                     spoolThreshold, spoolDirectory, backlog, table, protocol, enhancedStatusCodes, receivedHeader,
                     nonBlockingProcessors, eventLoops, trustedProxies, sslContext, tlsProtocols, tlsCiphers,
-                    tlsClientAuth, tlsTaskExecutor, requireTls, implicitTlsAddress, authenticator, requireAuth, allowPlaintextAuth,
-                    authFailureDelay, authFailureLimit, authFailureWindow, dataTimeout, lineEndingPolicy,
-                    maxDataLineLength);
+                    tlsClientAuth, tlsTaskExecutor, requireTls, implicitTlsAddress, authenticator, requireAuth,
+                    allowPlaintextAuth, authFailureDelay, authFailureLimit, authFailureWindow, dataTimeout,
+                    lineEndingPolicy, maxDataLineLength);
         }
     }
 }

@@ -37,8 +37,8 @@ public final class ServerDefaults {
     }
 
     /**
-     * Ends a default executor once its server stopped: no new tasks, and up to 5 seconds for those running. An
-     * executor the application gave is its own to end, and is left alone.
+     * Ends the server's own default executor once the server stopped: no new tasks, and up to 5 seconds for those
+     * running. Callers never pass an executor the application gave, which is the application's to end.
      */
     public static void shutDown(Executor executor) {
         if (executor instanceof ExecutorService service) {
