@@ -143,6 +143,17 @@ class MessageProcessorTest extends ServerTestSupport {
     }
 
     @Test
+    void aReplyWithTextBeyondAsciiReachesTheClientInUtf8() throws Exception {
+        start(new RecordingProcessor().replyWith(Reply.of(550, "5.1.1", "Empfänger unbekannt ✉")));
+        try (RawClient client = RawClient.connect(TestServers.address(server))) {
+            client.openData("EHLO c", "a@b.example", "c@d.example");
+            assertThat(client.command("x\r\n.")).isEqualTo("550 5.1.1 Empfänger unbekannt ✉");
+            // The ASCII replies after it are whole too: the non-ASCII one left nothing half-written behind.
+            assertThat(client.command("NOOP")).isEqualTo("250 2.0.0 OK");
+        }
+    }
+
+    @Test
     void theProcessorSeesTheRemoteAddressAndTheSession() throws Exception {
         RecordingProcessor processor = new RecordingProcessor();
         server = TestServers.loopback().remoteAddress("upstream.example:25").messageProcessor(processor).build();

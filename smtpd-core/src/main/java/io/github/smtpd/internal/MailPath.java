@@ -202,18 +202,20 @@ record MailPath(String address, String parameters, boolean nonAscii) {
             }
             return true;
         }
-        for (String label : domain.split("\\.", -1)) {
-            if (label.isEmpty() || label.length() > 63 || label.charAt(0) == '-'
-                    || label.charAt(label.length() - 1) == '-') {
-                return false;
-            }
-            for (int i = 0; i < label.length(); i++) {
-                char c = label.charAt(i);
-                boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-'
-                        || c == '_' || c > 0x7f;
-                if (!ok) {
+        // Label by label, without splitting: every MAIL, RCPT and HELO checks a domain.
+        int labelStart = 0;
+        for (int i = 0; i <= domain.length(); i++) {
+            char c = i < domain.length() ? domain.charAt(i) : '.';
+            if (c == '.') {
+                int length = i - labelStart;
+                if (length == 0 || length > 63 || domain.charAt(labelStart) == '-' || domain.charAt(i - 1) == '-') {
                     return false;
                 }
+                labelStart = i + 1;
+            }
+            else if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-'
+                    || c == '_' || c > 0x7f)) {
+                return false;
             }
         }
         return true;

@@ -343,9 +343,11 @@ final class MessageIntake {
                     session.peer(), failure);
             reply = Replies.localError();
         }
-        List<Reply> replies = new ArrayList<>();
+        // SMTP's one reply needs no list: this runs for every message.
+        List<Reply> replies = List.of(reply);
         Reply overall = reply;
         if (settings.protocol() == io.github.smtpd.Protocol.LMTP) {
+            replies = new ArrayList<>();
             // RFC 2033 4.2: one reply per accepted recipient, in RCPT order.
             overall = null;
             for (int i = 0; i < message.rcptTos().size(); i++) {
@@ -357,11 +359,10 @@ final class MessageIntake {
                 }
             }
         }
-        else {
-            replies.add(reply);
-        }
         try {
-            replies.forEach(session::reply);
+            for (int i = 0; i < replies.size(); i++) {
+                session.reply(replies.get(i));
+            }
         }
         finally {
             // The same words as the metrics' outcome tag: a 4xx means the client keeps the message and retries.

@@ -1,7 +1,6 @@
 package io.github.smtpd.internal;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.concurrent.locks.ReentrantLock;
 
 import io.github.smtpd.Reply;
@@ -48,16 +47,13 @@ final class SessionOutput {
         if (enhanced && reply.enhancedCode() == null && reply.code() / 100 != 3) {
             reply = reply.withEnhancedCode(reply.code() / 100 + ".0.0");
         }
-        byte[] bytes = reply.toWire(enhanced).getBytes(StandardCharsets.UTF_8);
+        String wire = reply.toWire(enhanced);
         writeLock.lock();
         try {
             if (closed) {
                 throw new java.io.UncheckedIOException(new java.net.SocketException("Session closed"));
             }
-            channelOutput.write(bytes);
-        }
-        catch (IOException ex) {
-            throw new java.io.UncheckedIOException(ex);
+            channelOutput.writeText(wire);
         }
         finally {
             writeLock.unlock();

@@ -190,6 +190,9 @@ final class SmtpInput {
                 || (lastReadFilled && buffer.length < bufferSize);
     }
 
+    /** The channel's view of {@link #buffer}, kept rather than wrapped anew for every read. */
+    private java.nio.ByteBuffer readView = java.nio.ByteBuffer.allocate(0);
+
     int readFrom(java.nio.channels.ReadableByteChannel channel) throws IOException {
         if (position == limit) {
             position = 0;
@@ -204,7 +207,10 @@ final class SmtpInput {
             position = 0;
             buffer = target;
         }
-        int read = channel.read(java.nio.ByteBuffer.wrap(buffer, limit, buffer.length - limit));
+        if (readView.array() != buffer) {
+            readView = java.nio.ByteBuffer.wrap(buffer);
+        }
+        int read = channel.read(readView.limit(buffer.length).position(limit));
         if (read > 0) {
             lastReadFilled = limit + read == buffer.length;
             limit += read;
