@@ -5,6 +5,8 @@ import java.util.Locale;
 import io.github.smtpd.SmtpServerListener;
 import io.github.smtpd.autoconfigure.SmtpHandlerDecorator;
 import io.github.smtpd.autoconfigure.SmtpdProperties;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.observation.DefaultMeterObservationHandler.IgnoredMeters;
 import io.micrometer.observation.ObservationRegistry;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -12,7 +14,9 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.micrometer.metrics.autoconfigure.MetricsProperties;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 
@@ -23,7 +27,9 @@ import org.springframework.core.annotation.Order;
  * {@code smtpd.messages} timers with metrics, a span per message with tracing. Boot's
  * {@code management.observations.enable.smtpd=false} turns it off.
  */
-@AutoConfiguration(afterName = "org.springframework.boot.micrometer.observation.autoconfigure.ObservationAutoConfiguration")
+@AutoConfiguration(afterName = { "org.springframework.boot.micrometer.observation.autoconfigure.ObservationAutoConfiguration",
+        "org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration",
+        "org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration" })
 @ConditionalOnClass(ObservationRegistry.class)
 @ConditionalOnBean(ObservationRegistry.class)
 @ConditionalOnBooleanProperty(name = "smtpd.enabled", matchIfMissing = true)
@@ -36,6 +42,26 @@ public final class SmtpdObservationAutoConfiguration {
         String mode = properties.getIfAvailable(SmtpdProperties::new).getMode().name().toLowerCase(Locale.ROOT);
         SmtpMessageObservationConvention custom = convention.getIfAvailable();
         return (handler) -> ObservedSmtpHandler.wrap(handler, registry, custom, mode);
+    }
+
+    /**
+     * The meters of message observations, recorded as Boot's own meter handler records them but from meters kept
+     * per tag set ({@link SmtpMessageMeterObservationHandler}); only where Boot's handler is, which keeps every
+     * other observation. Ordered ahead of Boot's handler (which has no order) and behind any the application orders.
+     */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = "org.springframework.boot.micrometer.metrics.autoconfigure.MetricsProperties")
+    @ConditionalOnBean(type = { "io.micrometer.core.instrument.observation.DefaultMeterObservationHandler",
+            "io.micrometer.core.instrument.MeterRegistry" })
+    static class MessageMeters {
+
+        @Bean
+        @Order(Ordered.LOWEST_PRECEDENCE - 10)
+        SmtpMessageMeterObservationHandler smtpdMessageMeterObservationHandler(MeterRegistry registry,
+                MetricsProperties properties) {
+            return new SmtpMessageMeterObservationHandler(registry,
+                    !properties.getObservations().getIgnoredMeters().contains(IgnoredMeters.LONG_TASK_TIMER));
+        }
     }
 
     /**
