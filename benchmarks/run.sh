@@ -299,25 +299,28 @@ workload_args() {
     W2) echo "-s 20 -m 20000 -l 4096" ;;
     W3) echo "-s 4 -m 1000 -l 1048576 -d" ;;
     # Warm-up runs, so that each server is measured in its steady state (the JVM's JIT has compiled the
-    # session's hot paths); smtp-sink gets the same warm-up. warm_up runs each twice: the end of a run (its
-    # sessions closing) takes branches the run never took, so the JIT recompiles at the start of the next one.
-    # After one run of 40,000 messages the next W1 run still spent 0.27 s compiling and ran at 18,900 msgs/s;
-    # the runs after it, at 26,500-27,900 (see benchmarks/README.md).
+    # session's hot paths); smtp-sink gets the same warm-up. warm_up runs each three times: the end of a run
+    # (its sessions closing) takes branches the run never took, so the JIT recompiles at the start of the next
+    # one. After one run of 40,000 messages the next W1 run still spent 0.27 s compiling and ran at 18,900
+    # msgs/s; the runs after it, at 26,500-27,900. The demo gateway has more code to compile: after two runs
+    # its third still compiled for 0.10-0.37 s (median 0.18 s, 8 trials), its fourth 0.01-0.21 s (median
+    # 0.06 s) (see benchmarks/README.md).
     W1-warm) echo "-s 20 -m 20000 -l 4096 -d" ;;
     # W2's paths run once per connection, so they reach the JIT's thresholds later: after 5,000 connections the
-    # compiler still spent about 2 s of CPU in the measured run, on the core smtp-source needs. 2 x 15,000
-    # leaves little to compile (measure() prints the JIT time of each measured run).
+    # compiler still spent about 2 s of CPU in the measured run, on the core smtp-source needs. Two runs of 15,000
+    # left little to compile (measure() prints the JIT time of each measured run).
     W2-warm) echo "-s 20 -m 15000 -l 4096" ;;
     W3-warm) echo "-s 4 -m 500 -l 1048576 -d" ;;
   esac
 }
 
-# warm_up WORKLOAD: the workload's warm-up, twice (see workload_args).
+# warm_up WORKLOAD: the workload's warm-up, three times (see workload_args).
 warm_up() {
-  # shellcheck disable=SC2046
-  source_run $(workload_args "$1-warm") > /dev/null
-  # shellcheck disable=SC2046
-  source_run $(workload_args "$1-warm") > /dev/null
+  local run
+  for run in 1 2 3; do
+    # shellcheck disable=SC2046
+    source_run $(workload_args "$1-warm") > /dev/null
+  done
 }
 
 workload_messages() { case "$1" in W1|W2) echo 20000 ;; W3) echo 1000 ;; esac; }
