@@ -42,6 +42,12 @@ final class SmtpMessageMeterObservationHandler implements MeterObservationHandle
     SmtpMessageMeterObservationHandler(MeterRegistry registry, boolean longTaskTimer) {
         this.registry = registry;
         this.longTaskTimer = longTaskTimer;
+        // A meter removed from the registry (by the application, or its clear()) must not live on here: Boot's
+        // handler would make it again on the next message, and so does this one once it is forgotten.
+        registry.config().onMeterRemoved((meter) -> {
+            timers.values().remove(meter);
+            activeTimers.values().remove(meter);
+        });
     }
 
     @Override

@@ -48,11 +48,16 @@ public final class SmtpdObservationAutoConfiguration {
      * The meters of message observations, recorded as Boot's own meter handler records them but from meters kept
      * per tag set ({@link SmtpMessageMeterObservationHandler}); only where Boot's handler is, which keeps every
      * other observation. Ordered ahead of Boot's handler (which has no order) and behind any the application orders.
+     * Only with Boot's metrics auto-configuration ({@code MetricsProperties} is its mark): it is what groups the
+     * meter handlers so that the first one that supports an observation is the only one to record it. Without it
+     * every handler records every observation, and this one beside the application's own would count each message
+     * twice.
      */
     @Configuration(proxyBeanMethods = false)
     @ConditionalOnClass(name = "org.springframework.boot.micrometer.metrics.autoconfigure.MetricsProperties")
     @ConditionalOnBean(type = { "io.micrometer.core.instrument.observation.DefaultMeterObservationHandler",
-            "io.micrometer.core.instrument.MeterRegistry" })
+            "io.micrometer.core.instrument.MeterRegistry",
+            "org.springframework.boot.micrometer.metrics.autoconfigure.MetricsProperties" })
     static class MessageMeters {
 
         @Bean

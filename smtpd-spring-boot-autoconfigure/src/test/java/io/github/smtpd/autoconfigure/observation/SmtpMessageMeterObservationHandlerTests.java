@@ -10,6 +10,7 @@ import io.micrometer.common.KeyValue;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.observation.DefaultMeterObservationHandler;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationFilter;
 import io.micrometer.observation.ObservationRegistry;
@@ -131,6 +132,50 @@ class SmtpMessageMeterObservationHandlerTests {
             .withPropertyValues("smtpd.localaddr=127.0.0.1:0")
             .run((context) -> assertThat(context).hasNotFailed()
                 .doesNotHaveBean(SmtpMessageMeterObservationHandler.class));
+    }
+
+    @Test
+    void aMeterRemovedFromTheRegistryComesBackWithTheNextMessage() {
+        runner.run((context) -> {
+            MeterRegistry meters = context.getBean(MeterRegistry.class);
+            assertThat(Mail.sendTo(port(context), "bob@example.org")).isEqualTo(250);
+            meters.remove(meters.get("smtpd.messages").timer());
+            meters.remove(meters.get("smtpd.messages.active").longTaskTimer());
+            assertThat(Mail.sendTo(port(context), "bob@example.org")).isEqualTo(250);
+            assertThat(meters.get("smtpd.messages").timer().count()).isEqualTo(1);
+            assertThat(meters.find("smtpd.messages.active").longTaskTimer()).isNotNull();
+        });
+    }
+
+    @Test
+    void withoutBootsMetricsAutoConfigurationTheApplicationsOwnMeterHandlerCountsEachMessageOnce() {
+        new ApplicationContextRunner()
+            .withConfiguration(AutoConfigurations.of(SmtpdAutoConfiguration.class, SmtpdModeAutoConfiguration.class,
+                    SmtpdObservationAutoConfiguration.class, ObservationAutoConfiguration.class))
+            .withUserConfiguration(OwnMeters.class)
+            .withPropertyValues("smtpd.localaddr=127.0.0.1:0")
+            .run((context) -> {
+                // Nothing groups the meter handlers here, so a second one would record every message too.
+                assertThat(context).hasNotFailed().doesNotHaveBean(SmtpMessageMeterObservationHandler.class);
+                assertThat(Mail.sendTo(port(context), "bob@example.org")).isEqualTo(250);
+                MeterRegistry meters = context.getBean(MeterRegistry.class);
+                assertThat(meters.get("smtpd.messages").timer().count()).isEqualTo(1);
+                assertThat(meters.find("smtpd.messages.active").longTaskTimer()).isNotNull();
+            });
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class OwnMeters {
+
+        @Bean
+        SimpleMeterRegistry meterRegistry() {
+            return new SimpleMeterRegistry();
+        }
+
+        @Bean
+        DefaultMeterObservationHandler meterObservationHandler(MeterRegistry registry) {
+            return new DefaultMeterObservationHandler(registry);
+        }
     }
 
     @Configuration(proxyBeanMethods = false)
